@@ -1,0 +1,120 @@
+//! JSON shapes the admin API returns. Secrets never appear here, except the one-time `clientSecret`
+//! added by the create and rotate handlers.
+
+use onair_domain::channel::Channel;
+use onair_domain::client::{Client, ClientKind};
+use onair_domain::user::User;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// A client as the admin API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientView<'a> {
+    client_id: &'a str,
+    name: &'a str,
+    kind: ClientKind,
+    redirect_uris: &'a [String],
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    modified_at: OffsetDateTime,
+    version: u64,
+}
+
+impl<'a> From<&'a Client> for ClientView<'a> {
+    fn from(c: &'a Client) -> Self {
+        Self {
+            client_id: c.id.as_str(),
+            name: &c.name,
+            kind: c.kind,
+            redirect_uris: &c.redirect_uris,
+            created_at: c.created_at,
+            modified_at: c.modified_at,
+            version: c.version,
+        }
+    }
+}
+
+/// A user as the admin API shows it (never the password hash).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView<'a> {
+    user_id: &'a str,
+    login: &'a str,
+    user_name: &'a str,
+    profile_thumbnail: Option<&'a str>,
+    disabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    modified_at: OffsetDateTime,
+    version: u64,
+}
+
+impl<'a> From<&'a User> for UserView<'a> {
+    fn from(u: &'a User) -> Self {
+        Self {
+            user_id: u.id.as_str(),
+            login: &u.login,
+            user_name: &u.user_name,
+            profile_thumbnail: u.profile_thumbnail.as_deref(),
+            disabled: u.disabled,
+            created_at: u.created_at,
+            modified_at: u.modified_at,
+            version: u.version,
+        }
+    }
+}
+
+/// A channel as the admin API shows it: PRISM's field names plus owner, timestamps and version.
+/// `channelEnabled` is the channel's own switch; PRISM additionally sees `false` when the owner is
+/// disabled.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelView<'a> {
+    channel_id: &'a str,
+    user_id: &'a str,
+    channel_name: &'a str,
+    channel_enabled: bool,
+    channel_link: &'a str,
+    channel_description: Option<&'a str>,
+    channel_tags: Option<&'a str>,
+    channel_thumbnail_url: Option<&'a str>,
+    channel_follower_count: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    modified_at: OffsetDateTime,
+    version: u64,
+}
+
+impl<'a> From<&'a Channel> for ChannelView<'a> {
+    fn from(c: &'a Channel) -> Self {
+        Self {
+            channel_id: c.id.as_str(),
+            user_id: c.owner.as_str(),
+            channel_name: &c.name,
+            channel_enabled: c.enabled,
+            channel_link: &c.link,
+            channel_description: c.description.as_deref(),
+            channel_tags: c.tags.as_deref(),
+            channel_thumbnail_url: c.thumbnail_url.as_deref(),
+            channel_follower_count: c.follower_count,
+            created_at: c.created_at,
+            modified_at: c.modified_at,
+            version: c.version,
+        }
+    }
+}
+
+/// A page of items.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageView<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass as `pageToken` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
+}

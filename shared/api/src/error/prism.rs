@@ -1,0 +1,138 @@
+//! Errors of PRISM's Service API, in PRISM's envelope:
+//! `{"success": false, "errorCode": n, "errorName": "…", "message": "…", "data": null}`.
+//!
+//! PRISM documents only 404 for missing resources; the rest follows its digest's recommendation
+//! (401 for bad tokens — the PRISM app treats 401 as "token expired" — 400 for bad input). The error
+//! codes are onair's own, listed in the README: the HTTP status times 100 plus a sequence number.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use onair_store::StoreError;
+use serde_json::json;
+
+/// A failure of a PRISM Service API call.
+#[derive(Debug, thiserror::Error)]
+pub enum PrismError {
+    /// No access token was sent.
+    #[error("missing access token")]
+    MissingToken,
+    /// The token is malformed, forged, revoked or for another server.
+    #[error("invalid access token")]
+    InvalidToken,
+    /// The token has expired.
+    #[error("expired access token")]
+    ExpiredToken,
+    /// Bad parameters.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The channel does not exist or is not the caller's.
+    #[error("channel not found")]
+    ChannelNotFound,
+    /// No such route.
+    #[error("no such route")]
+    NoRoute,
+    /// Wrong method (HEAD and OPTIONS always).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A dependency is down; the cause is logged.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A bug; the cause is logged.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl PrismError {
+    /// Maps a store failure, with the error to use for `NotFound`.
+    pub fn store(not_found: fn() -> PrismError) -> impl Fn(StoreError) -> PrismError {
+        move |err| match err {
+            StoreError::NotFound => not_found(),
+            StoreError::Conflict(why) => PrismError::InvalidRequest(why),
+            StoreError::InvalidPageToken => PrismError::InvalidRequest("invalid page token".into()),
+            StoreError::Unavailable(cause) => PrismError::Unavailable(cause),
+        }
+    }
+
+    /// Status, `errorCode`, `errorName` and message.
+    pub fn parts(&self) -> (StatusCode, u32, &'static str, String) {
+        match self {
+            PrismError::MissingToken => (
+                StatusCode::UNAUTHORIZED,
+                40101,
+                "MISSING_TOKEN",
+                "access token required".into(),
+            ),
+            PrismError::InvalidToken => (
+                StatusCode::UNAUTHORIZED,
+                40102,
+                "INVALID_TOKEN",
+                "access token is invalid".into(),
+            ),
+            PrismError::ExpiredToken => (
+                StatusCode::UNAUTHORIZED,
+                40103,
+                "EXPIRED_TOKEN",
+                "access token has expired".into(),
+            ),
+            PrismError::InvalidRequest(why) => {
+                (StatusCode::BAD_REQUEST, 40001, "INVALID_REQUEST", why.clone())
+            }
+            PrismError::ChannelNotFound => (
+                StatusCode::NOT_FOUND,
+                40401,
+                "CHANNEL_NOT_FOUND",
+                "channel not found".into(),
+            ),
+            PrismError::NoRoute => (
+                StatusCode::NOT_FOUND,
+                40400,
+                "NOT_FOUND",
+                "no such resource".into(),
+            ),
+            PrismError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                40501,
+                "METHOD_NOT_ALLOWED",
+                "method not allowed".into(),
+            ),
+            PrismError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                50301,
+                "UNAVAILABLE",
+                "temporarily unavailable, retry later".into(),
+            ),
+            PrismError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                50001,
+                "INTERNAL_ERROR",
+                "internal error".into(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for PrismError {
+    fn into_response(self) -> Response {
+        match &self {
+            PrismError::Unavailable(cause) => tracing::error!(cause = %cause, "dependency unavailable"),
+            PrismError::Internal(cause) => tracing::error!(cause = %cause, "internal error"),
+            _ => {}
+        }
+        let (status, code, name, message) = self.parts();
+        let body = json!({ "success": false, "errorCode": code, "errorName": name, "message": message, "data": null });
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"onair\""),
+            );
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(super::RETRY_AFTER_SECONDS));
+        }
+        response
+    }
+}

@@ -1,0 +1,273 @@
+//! The two grants, shared by PRISM's token endpoint and the standard one: authorization code
+//! (RFC 6749 §4.1.3, RFC 7636 §4.6) and refresh token with rotation (RFC 6749 §6, RFC 9700 §4.14).
+//!
+//! Round trips on a warm function (client and secret cached): code exchange = redeem (1) + start
+//! family (1); refresh = rotate (2), or a grace retry = failed rotate (1) + family read (1).
+
+use super::issue::{Grant, IssuedTokens, access_token};
+use super::keys::token_keys;
+use crate::error::TokenError;
+use crate::state::AppState;
+use onair_domain::audit::{AuditEntry, AuditEvent};
+use onair_domain::client::Client;
+use onair_domain::oauth::OAuthError;
+use onair_domain::oauth::code::{RedeemRefusal, Redemption};
+use onair_domain::oauth::jwt::KeySet;
+use onair_domain::oauth::params::Params;
+use onair_domain::oauth::pkce;
+use onair_domain::oauth::refresh::{Family, RefreshDecision, RefreshRecord, decide};
+use onair_domain::oauth::token::{successor, token_hash};
+use onair_store::{RedeemError, RotateError, StoreError};
+
+/// Who is asking, for the audit trail.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The issuer URL in force for this request.
+    pub issuer: String,
+    /// The client IP.
+    pub ip: Option<String>,
+}
+
+fn audit(
+    state: &AppState,
+    event: AuditEvent,
+    client: &Client,
+    user: Option<&onair_domain::UserId>,
+    caller: &Caller,
+    detail: Option<&str>,
+) -> AuditEntry {
+    AuditEntry {
+        id: state.generator.id(),
+        at: state.clock.now(),
+        event,
+        user_id: user.cloned(),
+        login: None,
+        client_id: Some(client.id.clone()),
+        ip: caller.ip.clone(),
+        detail: detail.map(str::to_owned),
+    }
+}
+
+/// `grant_type=authorization_code`.
+pub async fn authorization_code(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+    caller: &Caller,
+) -> Result<IssuedTokens, TokenError> {
+    let code = params.require("code")?;
+    let redirect_uri = params.require("redirect_uri")?;
+    let challenge_of_verifier = match params.get("code_verifier") {
+        None => None,
+        Some(v) => Some(
+            pkce::challenge_of(v).ok_or_else(|| OAuthError::invalid_grant("code_verifier is malformed"))?,
+        ),
+    };
+    let now = state.clock.now();
+    let redemption = Redemption {
+        client_id: client.id.clone(),
+        redirect_uri: redirect_uri.to_owned(),
+        challenge_of_verifier,
+    };
+    let record = match state
+        .grants
+        .redeem_code(&token_hash(code), &redemption, now)
+        .await
+    {
+        Ok(record) => record,
+        Err(RedeemError::Refused(RedeemRefusal::Replayed, Some(record))) => {
+            // RFC 6749 §4.1.2: a reused code revokes every token issued from it.
+            let entry = audit(
+                state,
+                AuditEvent::CodeReplayed,
+                client,
+                Some(&record.user_id),
+                caller,
+                Some("family revoked"),
+            );
+            state
+                .grants
+                .revoke_family(&record.family_id, &record.client_id, &record.user_id, now, &entry)
+                .await
+                .map_err(TokenError::store)?;
+            tracing::warn!(client_id = %client.id, user_id = %record.user_id, "authorization code replayed; tokens revoked");
+            return Err(OAuthError::invalid_grant("authorization code has already been used").into());
+        }
+        Err(RedeemError::Refused(refusal, _)) => {
+            let why = match refusal {
+                RedeemRefusal::Invalid | RedeemRefusal::Replayed => {
+                    "authorization code is invalid or expired"
+                }
+                RedeemRefusal::WrongClient => "authorization code was issued to another client",
+                RedeemRefusal::WrongRedirect => "redirect_uri does not match the authorization request",
+                RedeemRefusal::WrongVerifier => "PKCE verification failed",
+            };
+            return Err(OAuthError::invalid_grant(why).into());
+        }
+        Err(RedeemError::Store(e)) => return Err(TokenError::store(e)),
+    };
+    let keys = token_keys(state).await?;
+    let refresh = state.generator.secret();
+    let family = Family {
+        id: record.family_id.clone(),
+        client_id: client.id.clone(),
+        user_id: record.user_id.clone(),
+        created_at: now,
+        revoked_at: None,
+    };
+    let token = RefreshRecord {
+        hash: token_hash(refresh.expose()),
+        family_id: record.family_id.clone(),
+        client_id: client.id.clone(),
+        user_id: record.user_id.clone(),
+        scope: record.scope.clone(),
+        issued_at: now,
+        expires_at: now + state.settings.oauth.refresh_ttl,
+        rotated: None,
+    };
+    let entry = audit(
+        state,
+        AuditEvent::CodeRedeemed,
+        client,
+        Some(&record.user_id),
+        caller,
+        None,
+    );
+    state
+        .grants
+        .start_family(&family, &token, &entry)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => OAuthError::invalid_grant("the user can no longer sign in").into(),
+            other => TokenError::store(other),
+        })?;
+    let grant = Grant {
+        user: &record.user_id,
+        client: &client.id,
+        family: &record.family_id,
+        scope: record.scope.as_deref(),
+    };
+    let (access, expires_in) = access_token(state, &keys, &caller.issuer, &grant)?;
+    Ok(IssuedTokens {
+        access_token: access,
+        refresh_token: refresh,
+        expires_in,
+        scope: record.scope,
+    })
+}
+
+/// The refresh token of a request: `refresh_token`, or PRISM's newer `token` / `_token` spellings.
+pub fn presented_refresh_token(params: &Params) -> Result<&str, TokenError> {
+    let names = ["refresh_token", "token", "_token"];
+    let mut found = names.iter().filter_map(|n| params.get(n));
+    match (found.next(), found.next()) {
+        (Some(t), None) => Ok(t),
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request("send the refresh token once").into()),
+        (None, _) => Err(OAuthError::invalid_request("missing parameter refresh_token").into()),
+    }
+}
+
+/// The successor of `presented` under the current key, or under the previous one when that is the one
+/// that produced `expected_hash` (a key rotation between a rotation and its retry).
+fn successor_for(keys: &KeySet, presented: &str, expected_hash: Option<&str>) -> onair_domain::SecretString {
+    let current = successor(keys.current.material(), presented);
+    match (expected_hash, &keys.previous) {
+        (Some(hash), Some(previous)) if token_hash(current.expose()) != hash => {
+            let old = successor(previous.material(), presented);
+            if token_hash(old.expose()) == hash {
+                old
+            } else {
+                current
+            }
+        }
+        _ => current,
+    }
+}
+
+/// `grant_type=refresh_token`.
+pub async fn refresh_token(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+    caller: &Caller,
+) -> Result<IssuedTokens, TokenError> {
+    let presented = presented_refresh_token(params)?;
+    let keys = token_keys(state).await?;
+    let now = state.clock.now();
+    let next = successor_for(&keys, presented, None);
+    let entry = audit(state, AuditEvent::TokenRefreshed, client, None, caller, None);
+    let expires = now + state.settings.oauth.refresh_ttl;
+    let issued = match state
+        .grants
+        .rotate_refresh(
+            &token_hash(presented),
+            &client.id,
+            &token_hash(next.expose()),
+            now,
+            expires,
+            &entry,
+        )
+        .await
+    {
+        Ok(record) => (record, next),
+        Err(RotateError::Unknown) => return Err(OAuthError::invalid_grant("refresh token is invalid").into()),
+        Err(RotateError::GrantInvalid(why)) => return Err(OAuthError::invalid_grant(why).into()),
+        Err(RotateError::Store(e)) => return Err(TokenError::store(e)),
+        Err(RotateError::NotActive(old)) => match decide(&old, &client.id, now, state.settings.oauth.grace) {
+            RefreshDecision::Grace { successor_hash } => {
+                let again = successor_for(&keys, presented, Some(&successor_hash));
+                let family = state
+                    .grants
+                    .get_family(&old.family_id)
+                    .await
+                    .map_err(TokenError::store)?;
+                if token_hash(again.expose()) != successor_hash || family.revoked_at.is_some() {
+                    return Err(OAuthError::invalid_grant("refresh token is no longer valid").into());
+                }
+                tracing::info!(client_id = %client.id, user_id = %old.user_id, "refresh retried within the grace window");
+                let successor = RefreshRecord {
+                    hash: successor_hash,
+                    issued_at: now,
+                    rotated: None,
+                    ..*old
+                };
+                (successor, again)
+            }
+            RefreshDecision::Reuse => {
+                let entry = audit(
+                    state,
+                    AuditEvent::RefreshReuseDetected,
+                    client,
+                    Some(&old.user_id),
+                    caller,
+                    Some("family revoked"),
+                );
+                state
+                    .grants
+                    .revoke_family(&old.family_id, &old.client_id, &old.user_id, now, &entry)
+                    .await
+                    .map_err(TokenError::store)?;
+                tracing::warn!(client_id = %client.id, user_id = %old.user_id, "refresh token reuse detected; family revoked");
+                return Err(OAuthError::invalid_grant("refresh token has already been used").into());
+            }
+            RefreshDecision::Refuse(why) => return Err(OAuthError::invalid_grant(why).into()),
+            RefreshDecision::Rotate => {
+                return Err(OAuthError::invalid_grant("refresh token changed concurrently").into());
+            }
+        },
+    };
+    let (record, refresh) = issued;
+    let grant = Grant {
+        user: &record.user_id,
+        client: &client.id,
+        family: &record.family_id,
+        scope: record.scope.as_deref(),
+    };
+    let (access, expires_in) = access_token(state, &keys, &caller.issuer, &grant)?;
+    Ok(IssuedTokens {
+        access_token: access,
+        refresh_token: refresh,
+        expires_in,
+        scope: record.scope,
+    })
+}

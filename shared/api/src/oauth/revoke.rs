@@ -1,0 +1,78 @@
+//! Token revocation (RFC 7009) at `POST /oauth/revoke`.
+//!
+//! Revoking either kind of token revokes its whole family: the refresh token (and every successor)
+//! stops working at once, and access tokens — self-contained, checked without a store read — lapse
+//! within their lifetime. Per RFC 7009 §2.2 an unknown or already-invalid token still gets 200, and a
+//! token of another client is left alone (also with 200, revealing nothing).
+
+use super::client_auth::authenticate;
+use super::keys::token_keys;
+use super::request::{caller, form_pairs};
+use super::token::standard_client;
+use crate::error::TokenError;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use onair_domain::audit::{AuditEntry, AuditEvent};
+use onair_domain::oauth::jwt::verify;
+use onair_domain::oauth::params::Params;
+use onair_domain::oauth::token::token_hash;
+use onair_domain::{ClientId, UserId};
+use onair_store::StoreError;
+
+/// `POST /oauth/revoke`.
+pub async fn revoke(
+    State(state): State<AppState>,
+    parts: Parts,
+    body: Bytes,
+) -> Result<Response, TokenError> {
+    let params = Params::new(form_pairs(&parts, &body)?)?;
+    let client = authenticate(&state, &standard_client(&parts, &params)?).await?;
+    let token = params.require("token")?;
+    let caller = caller(&state, &parts);
+    let now = state.clock.now();
+    // Find the family: a refresh token by its hash, else an access token by its signature.
+    let family: Option<(String, ClientId, UserId)> = match state.grants.get_refresh(&token_hash(token)).await
+    {
+        Ok(record) => Some((record.family_id, record.client_id, record.user_id)),
+        Err(StoreError::NotFound) => {
+            let keys = token_keys(&state).await?;
+            match verify(&keys, token, &caller.issuer, &state.settings.oauth.audience, now) {
+                Ok(claims) => match (ClientId::parse(&claims.client_id), UserId::parse(&claims.sub)) {
+                    (Some(c), Some(u)) => Some((claims.fam, c, u)),
+                    _ => None,
+                },
+                Err(_) => None,
+            }
+        }
+        Err(other) => return Err(TokenError::store(other)),
+    };
+    if let Some((family_id, owner, user)) = family
+        && owner == client.id
+    {
+        let entry = AuditEntry {
+            id: state.generator.id(),
+            at: now,
+            event: AuditEvent::TokenRevoked,
+            user_id: Some(user.clone()),
+            login: None,
+            client_id: Some(client.id.clone()),
+            ip: caller.ip.clone(),
+            detail: Some("family revoked".into()),
+        };
+        state
+            .grants
+            .revoke_family(&family_id, &owner, &user, now, &entry)
+            .await
+            .map_err(TokenError::store)?;
+        tracing::info!(client_id = %client.id, user_id = %user, "token family revoked on request");
+    }
+    let mut response = StatusCode::OK.into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

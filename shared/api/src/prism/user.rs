@@ -1,0 +1,24 @@
+//! `GET /prism/v1/service/user` (PRISM R3): the streamer's id, display name and avatar.
+
+use super::auth::Streamer;
+use super::envelope::Envelope;
+use crate::error::PrismError;
+use crate::state::AppState;
+use axum::extract::State;
+use serde_json::json;
+
+/// `GET /prism/v1/service/user`. A token whose user no longer exists is invalid.
+pub async fn user(State(state): State<AppState>, streamer: Streamer) -> Result<Envelope, PrismError> {
+    let user = state
+        .users
+        .get(&streamer.user)
+        .await
+        .map_err(PrismError::store(|| PrismError::InvalidToken))?;
+    Ok(Envelope(json!({
+        "user": {
+            "userId": user.id.as_str(),
+            "userName": user.user_name,
+            "profileThumbnail": user.profile_thumbnail,
+        }
+    })))
+}

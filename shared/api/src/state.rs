@@ -1,0 +1,119 @@
+//! What every handler receives: the store ports, the secret port, the injected clock and generator, and
+//! the settings derived from configuration once at start-up.
+
+use crate::oauth::client_cache::ClientCache;
+use onair_domain::lockout::LockPolicy;
+use onair_domain::{Clock, Generator, SecretString};
+use onair_store::{AuditStore, ChannelStore, ClientStore, GrantStore, LockoutStore, SecretStore, UserStore};
+use std::sync::Arc;
+use time::Duration;
+
+/// How admin routes are authorised.
+#[derive(Debug, Clone)]
+pub enum AdminAuth {
+    /// API Gateway's IAM authoriser already checked the caller (the Lambda host verifies the request
+    /// carries an IAM identity).
+    Gateway,
+    /// A bearer token, for the local server.
+    Token(SecretString),
+}
+
+/// How streamers log in on the authorization page.
+#[derive(Clone)]
+pub enum LoginMode {
+    /// The built-in user directory (argon2id passwords).
+    Builtin,
+    /// The platform's OpenID Connect provider.
+    Federated(Arc<crate::oauth::federation::Federation>),
+}
+
+impl std::fmt::Debug for LoginMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginMode::Builtin => f.write_str("Builtin"),
+            LoginMode::Federated(_) => f.write_str("Federated"),
+        }
+    }
+}
+
+/// Settings of the authorization server.
+#[derive(Debug, Clone)]
+pub struct OAuthSettings {
+    /// Access-token lifetime.
+    pub access_ttl: Duration,
+    /// Refresh-token lifetime.
+    pub refresh_ttl: Duration,
+    /// Grace window for retries of a rotated refresh token.
+    pub grace: Duration,
+    /// Login throttling.
+    pub lock: LockPolicy,
+    /// Name of the secret holding the access-token signing key.
+    pub signing_key_secret: String,
+    /// `aud` of access tokens.
+    pub audience: String,
+    /// Fixed issuer URL; `None` means the host supplies it per request ([`crate::host::Issuer`]).
+    pub issuer: Option<String>,
+    /// Login mode.
+    pub login: LoginMode,
+    /// How long a warm instance trusts a cached client record.
+    pub client_cache_ttl: Duration,
+}
+
+impl Default for OAuthSettings {
+    fn default() -> Self {
+        Self {
+            access_ttl: Duration::hours(1),
+            refresh_ttl: onair_domain::oauth::refresh::DEFAULT_REFRESH_LIFETIME,
+            grace: onair_domain::oauth::refresh::DEFAULT_GRACE,
+            lock: LockPolicy::default(),
+            signing_key_secret: "signing-key".into(),
+            audience: "onair".into(),
+            issuer: None,
+            login: LoginMode::Builtin,
+            client_cache_ttl: Duration::seconds(60),
+        }
+    }
+}
+
+/// Settings the handlers need, read once from configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Admin authorisation mode.
+    pub admin_auth: AdminAuth,
+    /// Default time a rotated-out client secret keeps working.
+    pub secret_overlap: Duration,
+    /// The authorization server.
+    pub oauth: OAuthSettings,
+}
+
+/// Shared state handed to every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// OAuth client registrations.
+    pub clients: Arc<dyn ClientStore>,
+    /// Users.
+    pub users: Arc<dyn UserStore>,
+    /// Channels.
+    pub channels: Arc<dyn ChannelStore>,
+    /// Codes, refresh tokens and families.
+    pub grants: Arc<dyn GrantStore>,
+    /// Failed-login counters.
+    pub lockouts: Arc<dyn LockoutStore>,
+    /// The audit trail.
+    pub audit: Arc<dyn AuditStore>,
+    /// Client secrets and keys.
+    pub secrets: Arc<dyn SecretStore>,
+    /// Client records for the OAuth hot path, cached in memory.
+    pub client_cache: Arc<ClientCache>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Ids and secrets.
+    pub generator: Arc<dyn Generator>,
+    /// Settings.
+    pub settings: Arc<Settings>,
+}
+
+/// The secret name under which a client's secret is kept.
+pub fn client_secret_name(client: &onair_domain::ClientId) -> String {
+    format!("clients/{client}")
+}

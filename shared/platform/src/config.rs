@@ -1,0 +1,433 @@
+//! Configuration, read from the environment once at start-up.
+//!
+//! [`Config::from_env`] is the only place the process environment is read. Every missing or invalid
+//! variable is collected and reported together, so a misconfigured deployment fails its first cold
+//! start with one complete message. The environment carries secret *names*, never secret values —
+//! except `ONAIR_ADMIN_TOKEN`, which only the local server reads.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use time::Duration;
+
+/// Where the configuration is being used; decides defaults and what is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// A Lambda function: DynamoDB, Secrets Manager, IAM-authorised admin, JSON logs.
+    Lambda,
+    /// The local server: embedded store and static secrets unless pointed at AWS endpoints.
+    Local,
+}
+
+/// Which store adapters to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// In-process store.
+    Embedded,
+    /// DynamoDB tables.
+    DynamoDb {
+        /// Registrations table name.
+        registrations_table: String,
+        /// Tokens table name.
+        tokens_table: String,
+        /// Create the tables at start-up if missing (local runs against an emulator or a sandbox account).
+        create_tables: bool,
+    },
+}
+
+/// Which secret adapter to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretsConfig {
+    /// In-memory secrets.
+    Static,
+    /// AWS Secrets Manager.
+    Manager {
+        /// Prefix of every secret name this deployment owns (`onair/<stack>/`).
+        prefix: String,
+        /// How long a fetched secret is served from memory.
+        cache_ttl: Duration,
+    },
+}
+
+/// How admin routes are authorised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminConfig {
+    /// API Gateway IAM authorisation.
+    Iam,
+    /// A bearer token; generated at start-up when `None`.
+    Token(Option<String>),
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (Lambda, CloudWatch).
+    Json,
+    /// Human-readable lines.
+    Text,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Store adapters.
+    pub store: StoreConfig,
+    /// Secret adapter.
+    pub secrets: SecretsConfig,
+    /// How long a rotated-out client secret keeps working by default.
+    pub secret_overlap: Duration,
+    /// Admin authorisation.
+    pub admin: AdminConfig,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// `tracing` filter directives (`RUST_LOG`).
+    pub log_filter: String,
+    /// Local server listen address (`ONAIR_LISTEN`).
+    pub listen: SocketAddr,
+    /// Where the local server writes the demo registrations as JSON (`ONAIR_DEMO_FILE`).
+    pub demo_file: Option<PathBuf>,
+    /// The authorization server.
+    pub oauth: OAuthConfig,
+}
+
+/// How streamers log in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginConfig {
+    /// The built-in user directory.
+    Builtin,
+    /// Federation to the platform's OpenID Connect provider.
+    Oidc {
+        /// The provider's issuer URL (discovery at `<issuer>/.well-known/openid-configuration`).
+        issuer: String,
+        /// onair's client id at the provider.
+        client_id: String,
+        /// Name of the secret (in the secret store) holding onair's client secret at the provider.
+        client_secret_name: String,
+    },
+}
+
+/// Authorization-server settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthConfig {
+    /// Public base URL (`iss`, metadata); derived per request from the host when unset.
+    pub issuer: Option<String>,
+    /// Access-token lifetime.
+    pub access_ttl: Duration,
+    /// Refresh-token lifetime.
+    pub refresh_ttl: Duration,
+    /// Grace window for retried refreshes.
+    pub grace: Duration,
+    /// Client-record cache lifetime.
+    pub client_cache_ttl: Duration,
+    /// Name of the signing-key secret (relative to the secret prefix).
+    pub signing_key_secret: String,
+    /// Login mode.
+    pub login: LoginConfig,
+}
+
+/// Every configuration problem found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {}", .0.join("; "))]
+pub struct ConfigError(pub Vec<String>);
+
+/// Every variable onair reads (the template's environment must use only these).
+pub const VARIABLES: &[&str] = &[
+    "ONAIR_STORE",
+    "ONAIR_REGISTRATIONS_TABLE",
+    "ONAIR_TOKENS_TABLE",
+    "ONAIR_CREATE_TABLES",
+    "ONAIR_SECRETS",
+    "ONAIR_SECRET_PREFIX",
+    "ONAIR_SECRET_CACHE_SECONDS",
+    "ONAIR_SECRET_OVERLAP_SECONDS",
+    "ONAIR_SIGNING_KEY_SECRET",
+    "ONAIR_ISSUER",
+    "ONAIR_ACCESS_TOKEN_TTL_SECONDS",
+    "ONAIR_REFRESH_TOKEN_TTL_SECONDS",
+    "ONAIR_REFRESH_GRACE_SECONDS",
+    "ONAIR_CLIENT_CACHE_SECONDS",
+    "ONAIR_LOGIN_MODE",
+    "ONAIR_OIDC_ISSUER",
+    "ONAIR_OIDC_CLIENT_ID",
+    "ONAIR_OIDC_CLIENT_SECRET_NAME",
+    "ONAIR_ADMIN_AUTH",
+    "ONAIR_ADMIN_TOKEN",
+    "ONAIR_LOG_FORMAT",
+    "ONAIR_LISTEN",
+    "ONAIR_DEMO_FILE",
+    "RUST_LOG",
+];
+
+impl Config {
+    /// Reads the process environment.
+    #[allow(clippy::disallowed_methods)] // the one sanctioned read of the environment
+    pub fn from_env(host: Host) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        Self::from_vars(host, &vars)
+    }
+
+    /// Builds the configuration from a variable map (the environment, or a test's map).
+    pub fn from_vars(host: Host, vars: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let mut r = Reader {
+            vars,
+            problems: Vec::new(),
+        };
+        // An endpoint override means "talk to an AWS-compatible server" (moto, a sandbox): the local
+        // server then uses it instead of the embedded defaults.
+        let endpoint = |service: &str| {
+            vars.contains_key("AWS_ENDPOINT_URL") || vars.contains_key(&format!("AWS_ENDPOINT_URL_{service}"))
+        };
+        let local = host == Host::Local;
+        let store_default = if local && !endpoint("DYNAMODB") {
+            "embedded"
+        } else {
+            "dynamodb"
+        };
+        let store = match r
+            .choice("ONAIR_STORE", store_default, &["embedded", "dynamodb"])
+            .as_str()
+        {
+            "embedded" => StoreConfig::Embedded,
+            _ => StoreConfig::DynamoDb {
+                registrations_table: r.text(
+                    "ONAIR_REGISTRATIONS_TABLE",
+                    local.then_some("onair-registrations"),
+                ),
+                tokens_table: r.text("ONAIR_TOKENS_TABLE", local.then_some("onair-tokens")),
+                create_tables: r.flag("ONAIR_CREATE_TABLES", local && endpoint("DYNAMODB")),
+            },
+        };
+        let secrets_default = if local && !endpoint("SECRETS_MANAGER") {
+            "static"
+        } else {
+            "secretsmanager"
+        };
+        let secrets = match r
+            .choice("ONAIR_SECRETS", secrets_default, &["static", "secretsmanager"])
+            .as_str()
+        {
+            "static" => SecretsConfig::Static,
+            _ => SecretsConfig::Manager {
+                prefix: r.text("ONAIR_SECRET_PREFIX", local.then_some("onair/local/")),
+                cache_ttl: r.seconds("ONAIR_SECRET_CACHE_SECONDS", 300),
+            },
+        };
+        let secret_overlap = r.seconds("ONAIR_SECRET_OVERLAP_SECONDS", 86_400);
+        let admin_default = if local { "token" } else { "iam" };
+        let admin = match r
+            .choice("ONAIR_ADMIN_AUTH", admin_default, &["iam", "token"])
+            .as_str()
+        {
+            "iam" => AdminConfig::Iam,
+            _ => AdminConfig::Token(vars.get("ONAIR_ADMIN_TOKEN").cloned()),
+        };
+        if let AdminConfig::Token(Some(token)) = &admin
+            && token.len() < 16
+        {
+            r.problems
+                .push("ONAIR_ADMIN_TOKEN must be at least 16 characters".into());
+        }
+        let log_format = match r
+            .choice(
+                "ONAIR_LOG_FORMAT",
+                if local { "text" } else { "json" },
+                &["json", "text"],
+            )
+            .as_str()
+        {
+            "json" => LogFormat::Json,
+            _ => LogFormat::Text,
+        };
+        let log_filter = vars.get("RUST_LOG").cloned().unwrap_or_else(|| "info".into());
+        let listen = match vars
+            .get("ONAIR_LISTEN")
+            .map(String::as_str)
+            .unwrap_or("127.0.0.1:8080")
+            .parse()
+        {
+            Ok(addr) => addr,
+            Err(_) => {
+                r.problems
+                    .push("ONAIR_LISTEN must be host:port, e.g. 127.0.0.1:8080".into());
+                SocketAddr::from(([127, 0, 0, 1], 8080))
+            }
+        };
+        let demo_file = vars
+            .get("ONAIR_DEMO_FILE")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from);
+        let issuer = vars
+            .get("ONAIR_ISSUER")
+            .filter(|v| !v.is_empty())
+            .map(|v| v.trim_end_matches('/').to_owned());
+        if let Some(i) = &issuer
+            && !(i.starts_with("https://")
+                || i.starts_with("http://127.0.0.1")
+                || i.starts_with("http://localhost"))
+        {
+            r.problems
+                .push("ONAIR_ISSUER must be an https URL (http only on loopback)".into());
+        }
+        let login = match r
+            .choice("ONAIR_LOGIN_MODE", "builtin", &["builtin", "oidc"])
+            .as_str()
+        {
+            "oidc" => LoginConfig::Oidc {
+                issuer: r.text("ONAIR_OIDC_ISSUER", None),
+                client_id: r.text("ONAIR_OIDC_CLIENT_ID", None),
+                client_secret_name: r.text("ONAIR_OIDC_CLIENT_SECRET_NAME", Some("oidc-client-secret")),
+            },
+            _ => LoginConfig::Builtin,
+        };
+        let oauth = OAuthConfig {
+            issuer,
+            access_ttl: r.seconds("ONAIR_ACCESS_TOKEN_TTL_SECONDS", 3600),
+            refresh_ttl: r.seconds("ONAIR_REFRESH_TOKEN_TTL_SECONDS", 30 * 86_400),
+            grace: r.seconds("ONAIR_REFRESH_GRACE_SECONDS", 30),
+            client_cache_ttl: r.seconds("ONAIR_CLIENT_CACHE_SECONDS", 60),
+            signing_key_secret: r.text("ONAIR_SIGNING_KEY_SECRET", Some("signing-key")),
+            login,
+        };
+        if oauth.access_ttl < Duration::minutes(1) {
+            r.problems
+                .push("ONAIR_ACCESS_TOKEN_TTL_SECONDS must be at least 60".into());
+        }
+        if r.problems.is_empty() {
+            Ok(Config {
+                store,
+                secrets,
+                secret_overlap,
+                admin,
+                log_format,
+                log_filter,
+                listen,
+                demo_file,
+                oauth,
+            })
+        } else {
+            Err(ConfigError(r.problems))
+        }
+    }
+}
+
+struct Reader<'a> {
+    vars: &'a HashMap<String, String>,
+    problems: Vec<String>,
+}
+
+impl Reader<'_> {
+    fn choice(&mut self, name: &str, default: &str, allowed: &[&str]) -> String {
+        let value = self.vars.get(name).map(String::as_str).unwrap_or(default);
+        if allowed.contains(&value) {
+            value.to_owned()
+        } else {
+            self.problems
+                .push(format!("{name} must be one of {}", allowed.join(", ")));
+            default.to_owned()
+        }
+    }
+
+    fn text(&mut self, name: &str, default: Option<&str>) -> String {
+        match (self.vars.get(name).filter(|v| !v.trim().is_empty()), default) {
+            (Some(v), _) => v.clone(),
+            (None, Some(d)) => d.to_owned(),
+            (None, None) => {
+                self.problems.push(format!("{name} is required"));
+                String::new()
+            }
+        }
+    }
+
+    fn seconds(&mut self, name: &str, default: i64) -> Duration {
+        match self.vars.get(name).map(|v| v.parse::<i64>()) {
+            None => Duration::seconds(default),
+            Some(Ok(n)) if (0..=31_536_000).contains(&n) => Duration::seconds(n),
+            Some(_) => {
+                self.problems.push(format!(
+                    "{name} must be a whole number of seconds from 0 to 31536000"
+                ));
+                Duration::seconds(default)
+            }
+        }
+    }
+
+    fn flag(&mut self, name: &str, default: bool) -> bool {
+        match self.vars.get(name).map(String::as_str) {
+            None => default,
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(_) => {
+                self.problems.push(format!("{name} must be true or false"));
+                default
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn local_defaults_need_nothing() {
+        let c = Config::from_vars(Host::Local, &vars(&[])).unwrap();
+        assert_eq!(c.store, StoreConfig::Embedded);
+        assert_eq!(c.secrets, SecretsConfig::Static);
+        assert_eq!(c.admin, AdminConfig::Token(None));
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn an_endpoint_switches_the_local_server_to_aws_adapters() {
+        let c = Config::from_vars(
+            Host::Local,
+            &vars(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")]),
+        )
+        .unwrap();
+        assert!(matches!(
+            c.store,
+            StoreConfig::DynamoDb {
+                create_tables: true,
+                ..
+            }
+        ));
+        assert!(matches!(c.secrets, SecretsConfig::Manager { .. }));
+    }
+
+    #[test]
+    fn lambda_reports_every_missing_variable_at_once() {
+        let err = Config::from_vars(Host::Lambda, &vars(&[("ONAIR_LOG_FORMAT", "xml")])).unwrap_err();
+        let all = err.0.join("\n");
+        for name in [
+            "ONAIR_REGISTRATIONS_TABLE",
+            "ONAIR_TOKENS_TABLE",
+            "ONAIR_SECRET_PREFIX",
+            "ONAIR_LOG_FORMAT",
+        ] {
+            assert!(all.contains(name), "{name} missing from {all}");
+        }
+    }
+
+    #[test]
+    fn invalid_numbers_and_addresses_are_reported() {
+        let err = Config::from_vars(
+            Host::Local,
+            &vars(&[
+                ("ONAIR_SECRET_OVERLAP_SECONDS", "-1"),
+                ("ONAIR_LISTEN", "nope"),
+                ("ONAIR_ADMIN_TOKEN", "short"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(err.0.len(), 3);
+    }
+}

@@ -1,0 +1,335 @@
+//! The local server: every function of the catalog on one port.
+//!
+//! With no configuration it runs on the embedded store with static secrets, binds 127.0.0.1:8080 and
+//! needs nothing but the Rust toolchain. Pointed at AWS endpoints (`AWS_ENDPOINT_URL*`) it runs the
+//! same router on DynamoDB and Secrets Manager — that is how the tests run it on moto and how an
+//! operator runs it against a real account. On an empty store it seeds a demo (an OAuth client, a
+//! streamer with two channels, one disabled) through its own admin API, prints how to try it and, with
+//! `ONAIR_DEMO_FILE`, writes the demo as JSON for scripts.
+
+use crate::config::{AdminConfig, Config, Host};
+use crate::logging;
+use crate::wiring::{self, Wiring};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use onair_api::AdminAuth;
+use onair_api::host::local_router;
+use onair_domain::{Clock, Generator, PageRequest, RandomGenerator, SecretString, SystemClock};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower::ServiceExt;
+
+/// The demo registrations, as printed and written to `ONAIR_DEMO_FILE`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Demo {
+    /// Where the server listens, e.g. `http://127.0.0.1:8080`.
+    pub base_url: String,
+    /// The demo OAuth client.
+    pub client_id: String,
+    /// Its secret.
+    pub client_secret: String,
+    /// Its loopback redirect URI.
+    pub redirect_uri: String,
+    /// The demo streamer's login.
+    pub username: String,
+    /// Their password.
+    pub password: String,
+    /// Their user id.
+    pub user_id: String,
+    /// Their channels: the first enabled, the second disabled.
+    pub channel_ids: Vec<String>,
+    /// Bearer token for `/admin/` routes.
+    pub admin_token: String,
+}
+
+/// A running local server.
+pub struct LocalServer {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The admin token in force.
+    pub admin_token: SecretString,
+    /// The seeded demo, when the store was empty.
+    pub demo: Option<Demo>,
+    /// The ports and counters the server runs on.
+    pub wiring: Wiring,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl LocalServer {
+    /// `http://<addr>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, finishes in-flight requests, and returns.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Start-up of the local server failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// Wiring the ports failed.
+    #[error(transparent)]
+    Wiring(#[from] wiring::WiringError),
+    /// Binding the address failed.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// Seeding the demo failed.
+    #[error("seeding the demo failed: {0}")]
+    Seed(String),
+}
+
+/// Starts the server with an injected clock and generator (tests pass fakes).
+pub async fn start(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    generator: Arc<dyn Generator>,
+) -> Result<LocalServer, LocalError> {
+    let admin_token = match &config.admin {
+        AdminConfig::Token(Some(token)) => SecretString::new(token.clone()),
+        _ => generator.secret(),
+    };
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| LocalError::Bind(config.listen, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| LocalError::Bind(config.listen, e))?;
+    // The local server knows its own address, so it is the issuer unless configured otherwise.
+    let mut config = config.clone();
+    config
+        .oauth
+        .issuer
+        .get_or_insert_with(|| format!("http://{addr}"));
+    let wiring = wiring::build(
+        &config,
+        clock,
+        generator.clone(),
+        AdminAuth::Token(admin_token.clone()),
+    )
+    .await?;
+    ensure_signing_key(&wiring, &config, generator.as_ref()).await?;
+    let router = local_router(wiring.state.clone());
+    let demo = seed_if_empty(&router, &wiring, addr, &admin_token, generator.as_ref()).await?;
+    let (shutdown, signal) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = signal.await;
+        })
+        .await
+    });
+    Ok(LocalServer {
+        addr,
+        admin_token,
+        demo,
+        wiring,
+        shutdown,
+        task,
+    })
+}
+
+/// The local server's `main`: reads the configuration, starts, prints the demo, serves until Ctrl-C.
+pub async fn main() -> ExitCode {
+    let config = match Config::from_env(Host::Local) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    logging::init(&config);
+    let started = std::time::Instant::now();
+    let server = match start(&config, Arc::new(SystemClock), Arc::new(RandomGenerator)).await {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(addr = %server.addr, startup_ms = started.elapsed().as_millis() as u64, "local server ready");
+    announce(&server);
+    if let (Some(path), Some(demo)) = (&config.demo_file, &server.demo) {
+        let written = serde_json::to_vec_pretty(demo)
+            .map_err(std::io::Error::other)
+            .and_then(|b| std::fs::write(path, b));
+        if let Err(err) = written {
+            eprintln!("cannot write {}: {err}", path.display());
+            server.stop().await;
+            return ExitCode::FAILURE;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    server.stop().await;
+    ExitCode::SUCCESS
+}
+
+#[allow(clippy::print_stdout)] // the banner is the local server's user interface
+fn announce(server: &LocalServer) {
+    let base = server.base_url();
+    println!("onair is serving every function on {base}");
+    println!("admin token: {}", server.admin_token.expose());
+    match &server.demo {
+        Some(demo) => {
+            println!("\nDemo registrations (seeded into the empty store):");
+            println!(
+                "  OAuth client   {} / secret {}",
+                demo.client_id, demo.client_secret
+            );
+            println!("  redirect URI   {}", demo.redirect_uri);
+            println!(
+                "  streamer       {} / password {} (user id {})",
+                demo.username, demo.password, demo.user_id
+            );
+            println!(
+                "  channels       {} (enabled), {} (disabled)",
+                demo.channel_ids[0], demo.channel_ids[1]
+            );
+            println!("\nTry it:");
+            println!(
+                "  curl -s -H 'Authorization: Bearer {}' {base}/admin/users/{}/channels",
+                demo.admin_token, demo.user_id
+            );
+            println!(
+                "  curl -s -H 'Authorization: Bearer {}' {base}/admin/clients",
+                demo.admin_token
+            );
+        }
+        None => println!("The store already holds registrations; no demo was seeded."),
+    }
+}
+
+/// Creates the access-token signing key on first start (static secrets always start empty; an
+/// emulator or sandbox account may too). A deployed stack gets it from the template instead.
+async fn ensure_signing_key(
+    wiring: &Wiring,
+    config: &Config,
+    generator: &dyn Generator,
+) -> Result<(), LocalError> {
+    let name = &config.oauth.signing_key_secret;
+    match wiring.state.secrets.get(name).await {
+        Ok(_) => Ok(()),
+        Err(onair_store::StoreError::NotFound) => {
+            match wiring.state.secrets.create(name, &generator.secret()).await {
+                Ok(()) | Err(onair_store::StoreError::Conflict(_)) => Ok(()),
+                Err(e) => Err(LocalError::Seed(format!("creating the signing key: {e}"))),
+            }
+        }
+        Err(e) => Err(LocalError::Seed(format!("reading the signing key: {e}"))),
+    }
+}
+
+/// Seeds the demo through the admin API itself, so it obeys every rule a real registration does.
+async fn seed_if_empty(
+    router: &axum::Router,
+    wiring: &Wiring,
+    addr: SocketAddr,
+    admin_token: &SecretString,
+    generator: &dyn Generator,
+) -> Result<Option<Demo>, LocalError> {
+    let existing = wiring
+        .state
+        .clients
+        .list(&PageRequest::first(1))
+        .await
+        .map_err(|e| LocalError::Seed(e.to_string()))?;
+    if !existing.items.is_empty() {
+        return Ok(None);
+    }
+    let admin = |method: &'static str, path: String, body: Value| {
+        let router = router.clone();
+        let token = admin_token.expose().to_owned();
+        async move {
+            let request = Request::builder()
+                .method(method)
+                .uri(&path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .map_err(|e| LocalError::Seed(e.to_string()))?;
+            let response = router
+                .oneshot(request)
+                .await
+                .map_err(|e| LocalError::Seed(e.to_string()))?;
+            let status = response.status();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| LocalError::Seed(e.to_string()))?
+                .to_bytes();
+            let value: Value = serde_json::from_slice(&bytes).map_err(|e| LocalError::Seed(e.to_string()))?;
+            if status != StatusCode::CREATED {
+                return Err(LocalError::Seed(format!("{method} {path}: {status} {value}")));
+            }
+            Ok(value)
+        }
+    };
+    let field = |v: &Value, name: &str| {
+        v[name]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| LocalError::Seed(format!("no {name}")))
+    };
+
+    let redirect_uri = "http://127.0.0.1/callback".to_owned();
+    let client = admin(
+        "POST",
+        "/admin/clients".into(),
+        json!({
+            "name": "Demo client",
+            "redirectUris": [redirect_uri, "https://global.apis.naver.com/prism/prism-auth-api/oauth/partner/demo"],
+        }),
+    )
+    .await?;
+    let password = generator.secret().expose().chars().take(16).collect::<String>();
+    let user = admin(
+        "POST",
+        "/admin/users".into(),
+        json!({ "login": "demo", "password": password, "userName": "Demo Streamer" }),
+    )
+    .await?;
+    let user_id = field(&user, "userId")?;
+    let mut channel_ids = Vec::new();
+    for (name, enabled) in [("Demo Live", true), ("Demo Archive", false)] {
+        let channel = admin(
+            "POST",
+            format!("/admin/users/{user_id}/channels"),
+            json!({
+                "channelName": name,
+                "channelEnabled": enabled,
+                "channelLink": format!("http://{addr}/channels/{}", name.to_lowercase().replace(' ', "-")),
+                "channelDescription": "Seeded by the local server",
+                "channelTags": "demo;onair",
+                "channelFollowerCount": 42,
+            }),
+        )
+        .await?;
+        channel_ids.push(field(&channel, "channelId")?);
+    }
+    Ok(Some(Demo {
+        base_url: format!("http://{addr}"),
+        client_id: field(&client, "clientId")?,
+        client_secret: field(&client, "clientSecret")?,
+        redirect_uri,
+        username: "demo".into(),
+        password,
+        user_id,
+        channel_ids,
+        admin_token: admin_token.expose().to_owned(),
+    }))
+}

@@ -1,0 +1,200 @@
+//! Builds the ports the configuration asks for and assembles the handlers' [`AppState`].
+//!
+//! AWS SDK clients are created here once per process (once per Lambda cold start) and shared by every
+//! request. Timeouts are short on purpose: PRISM gives up after 3 s, so a store that does not answer
+//! within about a second is reported as unavailable (503 with `Retry-After`) rather than waited on.
+
+use crate::config::{Config, LoginConfig, SecretsConfig, StoreConfig};
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use onair_api::oauth::client_cache::ClientCache;
+use onair_api::{AdminAuth, AppState, LoginMode, OAuthSettings, Settings};
+use onair_domain::{Clock, Generator};
+use onair_store::dynamo::{DynamoStores, RoundTrips, schema};
+use onair_store::embedded::EmbeddedStore;
+use onair_store::secrets::manager::SecretsManagerStore;
+use onair_store::secrets::memory::MemorySecretStore;
+use onair_store::{ClientStore, SecretStore};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The assembled state plus the counters benchmarks and tests read.
+#[derive(Clone)]
+pub struct Wiring {
+    /// What the handlers receive.
+    pub state: AppState,
+    /// DynamoDB requests sent (absent on the embedded store).
+    pub dynamodb_round_trips: Option<RoundTrips>,
+    /// Secrets Manager requests sent (absent on static secrets).
+    pub secrets_round_trips: Option<RoundTrips>,
+}
+
+/// Start-up failed.
+#[derive(Debug, thiserror::Error)]
+#[error("start-up failed: {0}")]
+pub struct WiringError(String);
+
+async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_millis(500))
+                .operation_attempt_timeout(Duration::from_millis(1000))
+                .operation_timeout(Duration::from_millis(2000))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .load()
+        .await
+}
+
+/// Builds every port from `config`, with the given clock, generator and admin authorisation.
+pub async fn build(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    generator: Arc<dyn Generator>,
+    admin_auth: AdminAuth,
+) -> Result<Wiring, WiringError> {
+    let needs_aws = matches!(config.store, StoreConfig::DynamoDb { .. })
+        || matches!(config.secrets, SecretsConfig::Manager { .. });
+    let sdk = if needs_aws { Some(sdk_config().await) } else { None };
+
+    let login = match &config.oauth.login {
+        LoginConfig::Builtin => LoginMode::Builtin,
+        LoginConfig::Oidc {
+            issuer,
+            client_id,
+            client_secret_name,
+        } => LoginMode::Federated(Arc::new(
+            onair_api::oauth::federation::Federation::new(
+                issuer.clone(),
+                client_id.clone(),
+                client_secret_name.clone(),
+            )
+            .map_err(|e| WiringError(format!("federation: {e}")))?,
+        )),
+    };
+    let oauth = OAuthSettings {
+        access_ttl: config.oauth.access_ttl,
+        refresh_ttl: config.oauth.refresh_ttl,
+        grace: config.oauth.grace,
+        signing_key_secret: config.oauth.signing_key_secret.clone(),
+        issuer: config.oauth.issuer.clone(),
+        login,
+        client_cache_ttl: config.oauth.client_cache_ttl,
+        ..OAuthSettings::default()
+    };
+    let settings = Arc::new(Settings {
+        admin_auth,
+        secret_overlap: config.secret_overlap,
+        oauth,
+    });
+    let (secrets, secrets_round_trips): (Arc<dyn SecretStore>, _) = match (&config.secrets, &sdk) {
+        (SecretsConfig::Manager { prefix, cache_ttl }, Some(sdk)) => {
+            let store = SecretsManagerStore::new(
+                aws_sdk_secretsmanager::Client::new(sdk),
+                prefix.clone(),
+                *cache_ttl,
+                clock.clone(),
+            );
+            let counter = store.round_trips();
+            (Arc::new(store), Some(counter))
+        }
+        _ => (Arc::new(MemorySecretStore::new(clock.clone())), None),
+    };
+
+    let wiring = match (&config.store, &sdk) {
+        (
+            StoreConfig::DynamoDb {
+                registrations_table,
+                tokens_table,
+                create_tables,
+            },
+            Some(sdk),
+        ) => {
+            let client = aws_sdk_dynamodb::Client::new(sdk);
+            if *create_tables {
+                for (spec, name) in [
+                    (&schema::REGISTRATIONS, registrations_table),
+                    (&schema::TOKENS, tokens_table),
+                ] {
+                    schema::create_table(&client, spec, name)
+                        .await
+                        .map_err(|e| WiringError(format!("creating table {name}: {e}")))?;
+                }
+            }
+            let stores = DynamoStores::new(client, registrations_table.clone(), tokens_table.clone());
+            Wiring {
+                state: dynamo_state(&stores, secrets, clock, generator, settings),
+                dynamodb_round_trips: Some(stores.round_trips()),
+                secrets_round_trips,
+            }
+        }
+        _ => {
+            let store = EmbeddedStore::new();
+            Wiring {
+                state: embedded_state(&store, secrets, clock, generator, settings),
+                dynamodb_round_trips: None,
+                secrets_round_trips,
+            }
+        }
+    };
+    Ok(wiring)
+}
+
+/// The state over DynamoDB stores.
+pub fn dynamo_state(
+    stores: &DynamoStores,
+    secrets: Arc<dyn SecretStore>,
+    clock: Arc<dyn Clock>,
+    generator: Arc<dyn Generator>,
+    settings: Arc<Settings>,
+) -> AppState {
+    let clients: Arc<dyn ClientStore> = Arc::new(stores.clients());
+    AppState {
+        client_cache: Arc::new(ClientCache::new(
+            clients.clone(),
+            clock.clone(),
+            settings.oauth.client_cache_ttl,
+        )),
+        clients,
+        users: Arc::new(stores.users()),
+        channels: Arc::new(stores.channels()),
+        grants: Arc::new(stores.grants()),
+        lockouts: Arc::new(stores.lockouts()),
+        audit: Arc::new(stores.audit()),
+        secrets,
+        clock,
+        generator,
+        settings,
+    }
+}
+
+/// The state over the embedded store.
+pub fn embedded_state(
+    store: &EmbeddedStore,
+    secrets: Arc<dyn SecretStore>,
+    clock: Arc<dyn Clock>,
+    generator: Arc<dyn Generator>,
+    settings: Arc<Settings>,
+) -> AppState {
+    let clients: Arc<dyn ClientStore> = Arc::new(store.clone());
+    AppState {
+        client_cache: Arc::new(ClientCache::new(
+            clients.clone(),
+            clock.clone(),
+            settings.oauth.client_cache_ttl,
+        )),
+        clients,
+        users: Arc::new(store.clone()),
+        channels: Arc::new(store.clone()),
+        grants: Arc::new(store.clone()),
+        lockouts: Arc::new(store.clone()),
+        audit: Arc::new(store.clone()),
+        secrets,
+        clock,
+        generator,
+        settings,
+    }
+}

@@ -1,0 +1,231 @@
+//! DynamoDB [`ChannelStore`]: channels live in their owner's partition, so a channel with its owner is
+//! one `BatchGetItem` and an owner's whole list one `Query`; the profile's `channelCount` enforces the
+//! per-user maximum inside the creating transaction.
+
+use super::Context;
+use super::attrs::{Item, Reader, n};
+use super::errors::{build_failed, cancelled, unavailable, version_failure, write_failure};
+use super::items::{attr, channel_from, channel_item, user_from};
+use super::keys::{self, PK, SK};
+use super::users::{is_profile, read_partition};
+use crate::error::StoreError;
+use crate::page_token::{nanos, paginate_desc};
+use crate::{ChannelStore, OwnedChannel, OwnedChannels};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{
+    KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use onair_domain::channel::{Channel, MAX_CHANNELS_PER_USER};
+use onair_domain::{ChannelId, PageRequest, UserId};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Channels in DynamoDB.
+#[derive(Debug, Clone)]
+pub struct DynamoChannelStore {
+    context: Arc<Context>,
+}
+
+impl DynamoChannelStore {
+    pub(super) fn new(context: Arc<Context>) -> Self {
+        Self { context }
+    }
+}
+
+/// How many times `BatchGetItem` is re-sent for keys DynamoDB left unprocessed (throttling), with
+/// doubling pauses from [`FIRST_RETRY_PAUSE`]; beyond that the table is treated as unavailable.
+const UNPROCESSED_RETRIES: u32 = 4;
+const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(25);
+
+/// The descending list key: modified, then created, then id. The same key as the embedded store, so
+/// both order and page identically.
+fn list_key(c: &Channel) -> (i128, i128, String) {
+    (nanos(c.modified_at), nanos(c.created_at), c.id.to_string())
+}
+
+fn sk_is(item: &Item, sk: &str) -> bool {
+    Reader::new(item).s(SK).is_ok_and(|s| s == sk)
+}
+
+#[async_trait]
+impl ChannelStore for DynamoChannelStore {
+    async fn create(&self, channel: &Channel) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let put = Put::builder()
+            .table_name(&ctx.table)
+            .set_item(Some(channel_item(channel)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(build_failed)?;
+        let count = Update::builder()
+            .table_name(&ctx.table)
+            .set_key(Some(keys::profile_key(&channel.owner)))
+            .update_expression("SET #count = #count + :one")
+            .condition_expression("attribute_exists(#pk) AND #count < :max")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#count", attr::CHANNEL_COUNT)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(MAX_CHANNELS_PER_USER as u64))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_failed)?;
+        let request = ctx
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(TransactWriteItem::builder().update(count).build());
+        let Err(err) = ctx.send(request.send()).await else {
+            return Ok(());
+        };
+        let cancelled = cancelled("TransactWriteItems", err)?;
+        if cancelled.condition_failed(1) {
+            // The owner is missing or full: `ALL_OLD` returns the profile only if it exists.
+            if cancelled.old_item(1).is_none() {
+                return Err(StoreError::NotFound);
+            }
+            if !cancelled.condition_failed(0) {
+                return Err(StoreError::Conflict(format!(
+                    "owner already has the maximum of {MAX_CHANNELS_PER_USER} channels"
+                )));
+            }
+        }
+        Err(if cancelled.condition_failed(0) {
+            StoreError::Conflict("channel id already exists".into())
+        } else {
+            cancelled.otherwise()
+        })
+    }
+
+    async fn get(&self, owner: &UserId, id: &ChannelId) -> Result<OwnedChannel, StoreError> {
+        let ctx = &self.context;
+        let mut keys = vec![keys::profile_key(owner), keys::channel_key(owner, id)];
+        let mut found: Vec<Item> = Vec::new();
+        let mut pause = FIRST_RETRY_PAUSE;
+        for attempt in 0..=UNPROCESSED_RETRIES {
+            if attempt > 0 {
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            let wanted = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut keys)))
+                .consistent_read(true)
+                .build()
+                .map_err(build_failed)?;
+            let request = ctx.client.batch_get_item().request_items(&ctx.table, wanted);
+            let mut output = ctx
+                .send(request.send())
+                .await
+                .map_err(|e| unavailable("BatchGetItem", &e))?;
+            if let Some(items) = output.responses.as_mut().and_then(|r| r.remove(&ctx.table)) {
+                found.extend(items);
+            }
+            keys = output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&ctx.table))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+            if keys.is_empty() {
+                let profile = found
+                    .iter()
+                    .find(|item| is_profile(item))
+                    .ok_or(StoreError::NotFound)?;
+                let channel = found
+                    .iter()
+                    .find(|item| sk_is(item, &keys::channel_sk(id)))
+                    .ok_or(StoreError::NotFound)?;
+                return Ok(OwnedChannel {
+                    owner: user_from(profile)?,
+                    channel: channel_from(channel)?,
+                });
+            }
+        }
+        Err(StoreError::Unavailable(
+            "dynamodb BatchGetItem: keys still unprocessed after retries".into(),
+        ))
+    }
+
+    async fn list(&self, owner: &UserId, page: &PageRequest) -> Result<OwnedChannels, StoreError> {
+        let items = read_partition(&self.context, owner).await?;
+        let profile = items
+            .iter()
+            .find(|item| is_profile(item))
+            .ok_or(StoreError::NotFound)?;
+        let channels = items
+            .iter()
+            .filter(|item| Reader::new(item).s(SK).is_ok_and(keys::is_channel_sk))
+            .map(channel_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(OwnedChannels {
+            owner: user_from(profile)?,
+            page: paginate_desc(channels, list_key, page)?,
+        })
+    }
+
+    async fn update(&self, channel: &Channel, expected_version: u64) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let request = ctx
+            .client
+            .put_item()
+            .table_name(&ctx.table)
+            .set_item(Some(channel_item(channel)?))
+            .condition_expression("attribute_exists(#pk) AND #version = :expected")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_values(":expected", n(expected_version))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        match ctx.send(request.send()).await {
+            Ok(_) => Ok(()),
+            Err(err) => Err(version_failure(write_failure("PutItem", err), expected_version)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onair_domain::channel::list_order;
+    use time::OffsetDateTime;
+
+    fn channel(id: &str, created: i128, modified: i128) -> Channel {
+        let t = |n| OffsetDateTime::from_unix_timestamp_nanos(n).unwrap();
+        Channel {
+            id: ChannelId::parse(id).unwrap(),
+            owner: UserId::parse("u").unwrap(),
+            name: id.into(),
+            enabled: true,
+            link: "https://x.example".into(),
+            description: None,
+            tags: None,
+            thumbnail_url: None,
+            follower_count: 0,
+            created_at: t(created),
+            modified_at: t(modified),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn pages_follow_the_domain_list_order_without_gaps() {
+        let all = vec![
+            channel("a", 1, 5),
+            channel("b", 2, 5),
+            channel("c", 2, 5),
+            channel("d", 9, 3),
+            channel("e", 0, 7),
+        ];
+        let mut expected = all.clone();
+        expected.sort_by(list_order);
+        let mut seen = Vec::new();
+        let mut request = PageRequest::first(2);
+        loop {
+            let page = paginate_desc(all.clone(), list_key, &request).unwrap();
+            seen.extend(page.items);
+            match page.next {
+                Some(token) => request.token = Some(token),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected);
+    }
+}

@@ -1,0 +1,246 @@
+//! DynamoDB [`ClientStore`]: one item per client, listed newest first through `gsi1`.
+
+use super::Context;
+use super::attrs::{Item, Reader, n, s};
+use super::errors::{WriteFailure, unavailable, version_failure, write_failure};
+use super::items::{attr, client_from, client_item};
+use super::keys::{self, CLIENT_SK, CLIENTS_PARTITION, GSI1, GSI1PK, GSI1SK, PK, SK};
+use crate::error::StoreError;
+use crate::{ClientStore, page_token};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use onair_domain::client::Client;
+use onair_domain::{ClientId, Page, PageRequest};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// OAuth client registrations in DynamoDB.
+#[derive(Debug, Clone)]
+pub struct DynamoClientStore {
+    context: Arc<Context>,
+}
+
+impl DynamoClientStore {
+    pub(super) fn new(context: Arc<Context>) -> Self {
+        Self { context }
+    }
+}
+
+/// Where the next page of clients starts: the index key of the last client returned, exactly what
+/// DynamoDB wants as `ExclusiveStartKey`.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientCursor {
+    pk: String,
+    sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
+}
+
+impl ClientCursor {
+    fn after(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader::new(item);
+        Ok(Self {
+            pk: r.s(PK)?.to_owned(),
+            sk: r.s(SK)?.to_owned(),
+            gsi1pk: r.s(GSI1PK)?.to_owned(),
+            gsi1sk: r.s(GSI1SK)?.to_owned(),
+        })
+    }
+
+    /// The start key, if the cursor is one this store could have issued; a forged key could otherwise
+    /// make DynamoDB fail with a validation error or start in another partition.
+    fn into_start_key(self) -> Result<Item, StoreError> {
+        let id = keys::client_id_of_pk(&self.pk).ok_or(StoreError::InvalidPageToken)?;
+        let valid = self.sk == CLIENT_SK
+            && self.gsi1pk == CLIENTS_PARTITION
+            && keys::is_client_gsi1sk(&self.gsi1sk, &id);
+        if !valid {
+            return Err(StoreError::InvalidPageToken);
+        }
+        Ok(Item::from([
+            (PK.to_owned(), s(self.pk)),
+            (SK.to_owned(), s(self.sk)),
+            (GSI1PK.to_owned(), s(self.gsi1pk)),
+            (GSI1SK.to_owned(), s(self.gsi1sk)),
+        ]))
+    }
+}
+
+/// DynamoDB's `Limit` is an `i32`; larger asks are capped (a page never comes near either bound).
+fn request_limit(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+#[async_trait]
+impl ClientStore for DynamoClientStore {
+    async fn create(&self, client: &Client) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let request = ctx
+            .client
+            .put_item()
+            .table_name(&ctx.table)
+            .set_item(Some(client_item(client)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK);
+        match ctx.send(request.send()).await {
+            Ok(_) => Ok(()),
+            Err(err) => match write_failure("PutItem", err) {
+                WriteFailure::ConditionFailed(_) => {
+                    Err(StoreError::Conflict("client id already exists".into()))
+                }
+                WriteFailure::Other(err) => Err(err),
+            },
+        }
+    }
+
+    async fn get(&self, id: &ClientId) -> Result<Client, StoreError> {
+        let ctx = &self.context;
+        let request = ctx
+            .client
+            .get_item()
+            .table_name(&ctx.table)
+            .set_key(Some(keys::client_key(id)))
+            .consistent_read(true);
+        let output = ctx
+            .send(request.send())
+            .await
+            .map_err(|e| unavailable("GetItem", &e))?;
+        output
+            .item()
+            .map(client_from)
+            .unwrap_or(Err(StoreError::NotFound))
+    }
+
+    async fn list(&self, page: &PageRequest) -> Result<Page<Client>, StoreError> {
+        let ctx = &self.context;
+        let mut start = match &page.token {
+            Some(token) => Some(page_token::decode::<ClientCursor>(token)?.into_start_key()?),
+            None => None,
+        };
+        // One item more than the page: its presence says whether a next page exists, so the last
+        // page never carries a token that leads to an empty page.
+        let limit = page.limit.max(1);
+        let wanted = limit.saturating_add(1);
+        let mut items = Vec::new();
+        loop {
+            let request = ctx
+                .client
+                .query()
+                .table_name(&ctx.table)
+                .index_name(GSI1)
+                .key_condition_expression("#gpk = :gpk")
+                .expression_attribute_names("#gpk", GSI1PK)
+                .expression_attribute_values(":gpk", s(CLIENTS_PARTITION))
+                .scan_index_forward(false)
+                .limit(request_limit(wanted - items.len()))
+                .set_exclusive_start_key(start.take());
+            let output = ctx
+                .send(request.send())
+                .await
+                .map_err(|e| unavailable("Query", &e))?;
+            start = output.last_evaluated_key().cloned();
+            items.extend(output.items.unwrap_or_default());
+            // A short read with a start key means DynamoDB hit its 1 MB page size: read on.
+            if items.len() >= wanted || start.is_none() {
+                break;
+            }
+        }
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            match items.last() {
+                Some(last) => Some(page_token::encode(&ClientCursor::after(last)?)?),
+                None => None,
+            }
+        } else {
+            None
+        };
+        let items = items.iter().map(client_from).collect::<Result<_, _>>()?;
+        Ok(Page { items, next })
+    }
+
+    async fn update(&self, client: &Client, expected_version: u64) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let request = ctx
+            .client
+            .put_item()
+            .table_name(&ctx.table)
+            .set_item(Some(client_item(client)?))
+            .condition_expression("attribute_exists(#pk) AND #version = :expected")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_values(":expected", n(expected_version))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        match ctx.send(request.send()).await {
+            Ok(_) => Ok(()),
+            Err(err) => Err(version_failure(write_failure("PutItem", err), expected_version)),
+        }
+    }
+
+    async fn delete(&self, id: &ClientId) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let request = ctx
+            .client
+            .delete_item()
+            .table_name(&ctx.table)
+            .set_key(Some(keys::client_key(id)))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK);
+        match ctx.send(request.send()).await {
+            Ok(_) => Ok(()),
+            Err(err) => match write_failure("DeleteItem", err) {
+                WriteFailure::ConditionFailed(_) => Err(StoreError::NotFound),
+                WriteFailure::Other(err) => Err(err),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::OffsetDateTime;
+
+    fn cursor_for(id: &str) -> ClientCursor {
+        let id = ClientId::parse(id).unwrap();
+        ClientCursor {
+            pk: keys::client_pk(&id),
+            sk: CLIENT_SK.into(),
+            gsi1pk: CLIENTS_PARTITION.into(),
+            gsi1sk: keys::client_gsi1sk(OffsetDateTime::UNIX_EPOCH, &id),
+        }
+    }
+
+    #[test]
+    fn issued_cursors_round_trip_through_tokens() {
+        let token = page_token::encode(&cursor_for("c1")).unwrap();
+        let key = page_token::decode::<ClientCursor>(&token)
+            .unwrap()
+            .into_start_key()
+            .unwrap();
+        assert_eq!(ClientCursor::after(&key).unwrap(), cursor_for("c1"));
+    }
+
+    #[test]
+    fn forged_cursors_are_rejected() {
+        let other_id = ClientCursor {
+            gsi1sk: cursor_for("c2").gsi1sk,
+            ..cursor_for("c1")
+        };
+        let other_partition = ClientCursor {
+            gsi1pk: "USERS".into(),
+            ..cursor_for("c1")
+        };
+        let user_key = ClientCursor {
+            pk: "USER#c1".into(),
+            ..cursor_for("c1")
+        };
+        for forged in [other_id, other_partition, user_key] {
+            assert_eq!(forged.into_start_key().unwrap_err(), StoreError::InvalidPageToken);
+        }
+        assert_eq!(
+            page_token::decode::<ClientCursor>(&page_token::encode(&(1, 2)).unwrap()).unwrap_err(),
+            StoreError::InvalidPageToken
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! The embedded store: every port held in process memory behind one lock.
+//!
+//! It is the local server's default, so it keeps the exact contract of the DynamoDB adapter
+//! (conditional creates, version checks, ordering, page tokens) — the same contract suite runs on both.
+//! Each operation takes the lock once and never awaits while holding it, so each is atomic like a
+//! DynamoDB transaction.
+
+mod audit;
+pub mod channels;
+mod clients;
+mod grants;
+mod lockouts;
+mod users;
+
+use onair_domain::audit::AuditEntry;
+use onair_domain::channel::Channel;
+use onair_domain::client::Client;
+use onair_domain::oauth::code::CodeRecord;
+use onair_domain::oauth::refresh::{Family, RefreshRecord};
+use onair_domain::user::User;
+use onair_domain::{ChannelId, ClientId, UserId};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Everything the embedded store holds.
+#[derive(Debug, Default)]
+struct State {
+    clients: HashMap<ClientId, Client>,
+    users: HashMap<UserId, User>,
+    logins: HashMap<String, UserId>,
+    channels: HashMap<UserId, BTreeMap<ChannelId, Channel>>,
+    codes: HashMap<String, CodeRecord>,
+    refresh: HashMap<String, RefreshRecord>,
+    families: HashMap<String, Family>,
+    failures: HashMap<String, (u32, time::OffsetDateTime)>,
+    audit: Vec<AuditEntry>,
+}
+
+/// The in-process store; cheap to clone, clones share state.
+#[derive(Debug, Clone, Default)]
+pub struct EmbeddedStore {
+    state: Arc<Mutex<State>>,
+}
+
+impl EmbeddedStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A poisoned lock means a panic elsewhere mid-operation; every operation validates before it
+        // mutates, so the data is still consistent and serving on is safe.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// `Conflict` unless `stored` is at `expected`.
+fn check_version(stored: u64, expected: u64) -> Result<(), crate::StoreError> {
+    if stored == expected {
+        Ok(())
+    } else {
+        Err(crate::StoreError::Conflict(format!(
+            "version mismatch: expected {expected}, stored {stored}"
+        )))
+    }
+}

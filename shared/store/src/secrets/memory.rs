@@ -1,0 +1,73 @@
+//! The static local secret store: secrets held in process memory, used by the local server and handler
+//! tests. It has no cache to go stale, so `get` and `refresh` are the same read.
+
+use crate::secrets::{ClientSecret, StoredSecret};
+use crate::{SecretStore, StoreError};
+use async_trait::async_trait;
+use onair_domain::{Clock, SecretString};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use time::OffsetDateTime;
+
+/// In-memory secrets; clones share state.
+#[derive(Clone)]
+pub struct MemorySecretStore {
+    secrets: Arc<Mutex<HashMap<String, ClientSecret>>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl MemorySecretStore {
+    /// An empty store reading time from `clock`.
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            secrets: Arc::default(),
+            clock,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, ClientSecret>> {
+        self.secrets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl SecretStore for MemorySecretStore {
+    async fn create(&self, name: &str, value: &SecretString) -> Result<(), StoreError> {
+        let mut secrets = self.lock();
+        if secrets.contains_key(name) {
+            return Err(StoreError::Conflict("secret already exists".into()));
+        }
+        secrets.insert(name.to_owned(), ClientSecret::new(value.clone()));
+        Ok(())
+    }
+
+    async fn get(&self, name: &str) -> Result<StoredSecret, StoreError> {
+        let secret = self.lock().get(name).cloned().ok_or(StoreError::NotFound)?;
+        Ok(StoredSecret {
+            secret,
+            fetched_at: self.clock.now(),
+        })
+    }
+
+    async fn refresh(&self, name: &str) -> Result<StoredSecret, StoreError> {
+        self.get(name).await
+    }
+
+    async fn rotate(
+        &self,
+        name: &str,
+        value: &SecretString,
+        previous_until: OffsetDateTime,
+    ) -> Result<ClientSecret, StoreError> {
+        let mut secrets = self.lock();
+        let stored = secrets.get_mut(name).ok_or(StoreError::NotFound)?;
+        *stored = stored.rotated(value.clone(), previous_until);
+        Ok(stored.clone())
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        self.lock().remove(name).map(drop).ok_or(StoreError::NotFound)
+    }
+}

@@ -1,0 +1,1 @@
+//! The single integration-test binary of onair lives under `integration/`.
