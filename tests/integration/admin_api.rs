@@ -1158,13 +1158,15 @@ async fn redirect_uris_of_wrong_type_are_rejected(backend: Backend) {
             .post("/admin/clients", json!({"name": "n", "redirectUris": uris}))
             .await;
         assert_malformed(&reply, "invalid");
+        // `null` for a field that cannot be cleared is a type error, not "unchanged".
         let reply = api.patch(&seed.client(), json!({"redirectUris": uris})).await;
-        if uris.is_null() {
-            // `null` for a field that cannot be cleared means "not given": nothing left to change.
-            assert_invalid(&reply, "body");
-        } else {
-            assert_malformed(&reply, "invalid");
-        }
+        assert_malformed(&reply, "invalid");
+    }
+    for body in [
+        json!({"name": null, "redirectUris": ["https://a.example/cb"]}),
+        json!({"expectedVersion": null, "name": "n"}),
+    ] {
+        assert_malformed(&api.patch(&seed.client(), body).await, "invalid");
     }
     let reply = api.post("/admin/clients", json!({"name": "n"})).await;
     assert_malformed(&reply, "redirectUris");

@@ -44,6 +44,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
                 AdminError::Malformed(rejection.body_text())
             }
         })?;
+        // Every admin body is an object; `null`, arrays and scalars are refused before serde, which would
+        // otherwise read `null` as "all fields absent" for structs whose fields all have defaults.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(AdminError::Malformed(
+                "invalid JSON body: expected a JSON object".into(),
+            ));
+        }
         serde_json::from_slice(&bytes)
             .map(AdminJson)
             .map_err(|e| AdminError::Malformed(format!("invalid JSON body: {e}")))
@@ -114,6 +121,16 @@ pub fn page_request(limit: Option<String>, token: Option<String>) -> Result<Page
         limit,
         token: token.filter(|t| !t.is_empty()),
     })
+}
+
+/// Deserialises an optional PATCH field that cannot be cleared: absent means "unchanged", but an
+/// explicit `null` is a type error rather than being silently ignored.
+pub fn not_null<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(de).map(Some)
 }
 
 /// Deserialises a field that distinguishes "absent" (`None`) from "null" (`Some(None)`), for PATCH

@@ -4,7 +4,7 @@
 use super::views::{ChannelView, PageView};
 use super::{check_expected, path_id};
 use crate::error::AdminError;
-use crate::extract::{AdminJson, AdminPage, AdminPath, nullable};
+use crate::extract::{AdminJson, AdminPage, AdminPath, not_null, nullable};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -130,8 +130,11 @@ pub async fn get(
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateChannel {
+    #[serde(default, deserialize_with = "not_null")]
     channel_name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     channel_link: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     channel_enabled: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
     channel_description: Option<Option<String>>,
@@ -139,7 +142,9 @@ pub struct UpdateChannel {
     channel_tags: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     channel_thumbnail_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
     channel_follower_count: Option<u64>,
+    #[serde(default, deserialize_with = "not_null")]
     expected_version: Option<u64>,
 }
 

@@ -7,7 +7,7 @@
 use super::views::{ClientView, PageView};
 use super::{check_expected, path_id};
 use crate::error::AdminError;
-use crate::extract::{AdminJson, AdminJsonOrEmpty, AdminPage, AdminPath};
+use crate::extract::{AdminJson, AdminJsonOrEmpty, AdminPage, AdminPath, not_null};
 use crate::state::{AppState, client_secret_name};
 use axum::Json;
 use axum::extract::State;
@@ -112,8 +112,11 @@ pub async fn get(
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateClient {
+    #[serde(default, deserialize_with = "not_null")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     redirect_uris: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "not_null")]
     expected_version: Option<u64>,
 }
 

@@ -4,7 +4,7 @@
 use super::views::UserView;
 use super::{check_expected, path_id};
 use crate::error::AdminError;
-use crate::extract::{AdminJson, AdminPath, nullable};
+use crate::extract::{AdminJson, AdminPath, not_null, nullable};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -81,11 +81,15 @@ pub async fn get(
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateUser {
+    #[serde(default, deserialize_with = "not_null")]
     user_name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     profile_thumbnail: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
     disabled: Option<bool>,
+    #[serde(default, deserialize_with = "not_null")]
     password: Option<SecretString>,
+    #[serde(default, deserialize_with = "not_null")]
     expected_version: Option<u64>,
 }
 
