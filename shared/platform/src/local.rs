@@ -208,6 +208,25 @@ fn announce(server: &LocalServer) {
                 "  curl -s -H 'Authorization: Bearer {}' {base}/admin/clients",
                 demo.admin_token
             );
+            println!(
+                "\nLog in the way PRISM does — open this in a browser and sign in as {}:",
+                demo.username
+            );
+            println!(
+                "  {base}/oauth/authorize?response_type=code&client_id={}&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback&state=demo",
+                demo.client_id
+            );
+            println!(
+                "The browser then goes to http://127.0.0.1/callback?code=CODE&state=demo; exchange CODE:"
+            );
+            println!(
+                "  curl -s -H 'x-prism-client-id: {}' -H 'x-prism-client-secret: {}' \\\n    \"{base}/prism/v1/service/oauth2/token?grant_type=authorization_code&code=CODE&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback\"",
+                demo.client_id, demo.client_secret
+            );
+            println!("and call the Service API with the access token:");
+            println!(
+                "  curl -s -H 'x-prism-access-token: ACCESS_TOKEN' {base}/prism/v1/service/channel/list"
+            );
         }
         None => println!("The store already holds registrations; no demo was seeded."),
     }

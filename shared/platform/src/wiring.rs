@@ -143,6 +143,39 @@ pub async fn build(
     Ok(wiring)
 }
 
+/// The ports a state is assembled from.
+struct Ports {
+    clients: Arc<dyn ClientStore>,
+    users: Arc<dyn onair_store::UserStore>,
+    channels: Arc<dyn onair_store::ChannelStore>,
+    grants: Arc<dyn onair_store::GrantStore>,
+    lockouts: Arc<dyn onair_store::LockoutStore>,
+    audit: Arc<dyn onair_store::AuditStore>,
+}
+
+fn assemble(
+    ports: Ports,
+    secrets: Arc<dyn SecretStore>,
+    clock: Arc<dyn Clock>,
+    generator: Arc<dyn Generator>,
+    settings: Arc<Settings>,
+) -> AppState {
+    let ttl = settings.oauth.client_cache_ttl;
+    AppState {
+        client_cache: Arc::new(ClientCache::new(ports.clients.clone(), clock.clone(), ttl)),
+        clients: ports.clients,
+        users: ports.users,
+        channels: ports.channels,
+        grants: ports.grants,
+        lockouts: ports.lockouts,
+        audit: ports.audit,
+        secrets,
+        clock,
+        generator,
+        settings,
+    }
+}
+
 /// The state over DynamoDB stores.
 pub fn dynamo_state(
     stores: &DynamoStores,
@@ -151,27 +184,18 @@ pub fn dynamo_state(
     generator: Arc<dyn Generator>,
     settings: Arc<Settings>,
 ) -> AppState {
-    let clients: Arc<dyn ClientStore> = Arc::new(stores.clients());
-    AppState {
-        client_cache: Arc::new(ClientCache::new(
-            clients.clone(),
-            clock.clone(),
-            settings.oauth.client_cache_ttl,
-        )),
-        clients,
+    let ports = Ports {
+        clients: Arc::new(stores.clients()),
         users: Arc::new(stores.users()),
         channels: Arc::new(stores.channels()),
         grants: Arc::new(stores.grants()),
         lockouts: Arc::new(stores.lockouts()),
         audit: Arc::new(stores.audit()),
-        secrets,
-        clock,
-        generator,
-        settings,
-    }
+    };
+    assemble(ports, secrets, clock, generator, settings)
 }
 
-/// The state over the embedded store.
+/// The state over the embedded store (one value serves every port).
 pub fn embedded_state(
     store: &EmbeddedStore,
     secrets: Arc<dyn SecretStore>,
@@ -179,22 +203,13 @@ pub fn embedded_state(
     generator: Arc<dyn Generator>,
     settings: Arc<Settings>,
 ) -> AppState {
-    let clients: Arc<dyn ClientStore> = Arc::new(store.clone());
-    AppState {
-        client_cache: Arc::new(ClientCache::new(
-            clients.clone(),
-            clock.clone(),
-            settings.oauth.client_cache_ttl,
-        )),
-        clients,
+    let ports = Ports {
+        clients: Arc::new(store.clone()),
         users: Arc::new(store.clone()),
         channels: Arc::new(store.clone()),
         grants: Arc::new(store.clone()),
         lockouts: Arc::new(store.clone()),
         audit: Arc::new(store.clone()),
-        secrets,
-        clock,
-        generator,
-        settings,
-    }
+    };
+    assemble(ports, secrets, clock, generator, settings)
 }

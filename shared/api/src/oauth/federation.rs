@@ -34,6 +34,7 @@ use self::account::{ProvisionError, Provisioned};
 use self::claims::IdTokenClaims;
 use self::pending::{Pending, Sealer};
 use self::upstream::{AuthorizationRequest, Endpoints, Exchange, UpstreamError};
+use super::audit::Who;
 use super::authorize::lang_of;
 use super::i18n::{Lang, texts};
 use super::keys::key_set;
@@ -45,7 +46,7 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use onair_domain::audit::{AuditEntry, AuditEvent};
+use onair_domain::audit::AuditEvent;
 use onair_domain::client::Client;
 use onair_domain::oauth::authorize::{self, AuthorizeError, AuthorizeRequest};
 use onair_domain::oauth::{OAuthError, OAuthErrorCode};
@@ -508,16 +509,13 @@ impl Audit<'_> {
         login: Option<&str>,
         detail: &str,
     ) -> Result<(), PageError> {
-        let entry = AuditEntry {
-            id: self.state.generator.id(),
-            at: self.state.clock.now(),
-            event,
-            user_id: user.cloned(),
-            login: login.map(str::to_owned),
-            client_id: Some(self.client.id.clone()),
-            ip: self.ip.clone(),
-            detail: Some(detail.to_owned()),
+        let who = Who {
+            client: Some(&self.client.id),
+            user,
+            login,
+            ip: self.ip.as_deref(),
         };
+        let entry = super::audit::entry(self.state, event, who, Some(detail));
         self.state.audit.append(&entry).await.map_err(|e| match e {
             StoreError::Unavailable(cause) => PageError::Unavailable(self.lang, cause),
             other => PageError::Internal(self.lang, other.to_string()),

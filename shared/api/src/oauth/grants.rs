@@ -4,6 +4,7 @@
 //! Round trips on a warm function (client and secret cached): code exchange = redeem (1) + start
 //! family (1); refresh = rotate (2), or a grace retry = failed rotate (1) + family read (1).
 
+use super::audit::Who;
 use super::issue::{Grant, IssuedTokens, access_token};
 use super::keys::token_keys;
 use crate::error::TokenError;
@@ -36,16 +37,47 @@ fn audit(
     caller: &Caller,
     detail: Option<&str>,
 ) -> AuditEntry {
-    AuditEntry {
-        id: state.generator.id(),
-        at: state.clock.now(),
-        event,
-        user_id: user.cloned(),
+    let who = Who {
+        client: Some(&client.id),
+        user,
         login: None,
-        client_id: Some(client.id.clone()),
-        ip: caller.ip.clone(),
-        detail: detail.map(str::to_owned),
-    }
+        ip: caller.ip.as_deref(),
+    };
+    super::audit::entry(state, event, who, detail)
+}
+
+/// The family a misused code or refresh token belongs to.
+struct Misuse<'a> {
+    family: &'a str,
+    owner: &'a onair_domain::ClientId,
+    user: &'a onair_domain::UserId,
+}
+
+/// Revokes the family of a replayed code or a reused refresh token — the token was stolen or leaked,
+/// so everything descended from the same login dies — and records why.
+async fn revoke_after_misuse(
+    state: &AppState,
+    client: &Client,
+    caller: &Caller,
+    misuse: &Misuse<'_>,
+    event: AuditEvent,
+    now: time::OffsetDateTime,
+) -> Result<(), TokenError> {
+    let entry = audit(
+        state,
+        event,
+        client,
+        Some(misuse.user),
+        caller,
+        Some("family revoked"),
+    );
+    state
+        .grants
+        .revoke_family(misuse.family, misuse.owner, misuse.user, now, &entry)
+        .await
+        .map_err(TokenError::store)?;
+    tracing::warn!(client_id = %client.id, user_id = %misuse.user, event = event.as_str(), "token misuse; family revoked");
+    Ok(())
 }
 
 /// `grant_type=authorization_code`.
@@ -77,20 +109,12 @@ pub async fn authorization_code(
         Ok(record) => record,
         Err(RedeemError::Refused(RedeemRefusal::Replayed, Some(record))) => {
             // RFC 6749 §4.1.2: a reused code revokes every token issued from it.
-            let entry = audit(
-                state,
-                AuditEvent::CodeReplayed,
-                client,
-                Some(&record.user_id),
-                caller,
-                Some("family revoked"),
-            );
-            state
-                .grants
-                .revoke_family(&record.family_id, &record.client_id, &record.user_id, now, &entry)
-                .await
-                .map_err(TokenError::store)?;
-            tracing::warn!(client_id = %client.id, user_id = %record.user_id, "authorization code replayed; tokens revoked");
+            let misuse = Misuse {
+                family: &record.family_id,
+                owner: &record.client_id,
+                user: &record.user_id,
+            };
+            revoke_after_misuse(state, client, caller, &misuse, AuditEvent::CodeReplayed, now).await?;
             return Err(OAuthError::invalid_grant("authorization code has already been used").into());
         }
         Err(RedeemError::Refused(refusal, _)) => {
@@ -234,20 +258,20 @@ pub async fn refresh_token(
                 (successor, again)
             }
             RefreshDecision::Reuse => {
-                let entry = audit(
+                let misuse = Misuse {
+                    family: &old.family_id,
+                    owner: &old.client_id,
+                    user: &old.user_id,
+                };
+                revoke_after_misuse(
                     state,
-                    AuditEvent::RefreshReuseDetected,
                     client,
-                    Some(&old.user_id),
                     caller,
-                    Some("family revoked"),
-                );
-                state
-                    .grants
-                    .revoke_family(&old.family_id, &old.client_id, &old.user_id, now, &entry)
-                    .await
-                    .map_err(TokenError::store)?;
-                tracing::warn!(client_id = %client.id, user_id = %old.user_id, "refresh token reuse detected; family revoked");
+                    &misuse,
+                    AuditEvent::RefreshReuseDetected,
+                    now,
+                )
+                .await?;
                 return Err(OAuthError::invalid_grant("refresh token has already been used").into());
             }
             RefreshDecision::Refuse(why) => return Err(OAuthError::invalid_grant(why).into()),

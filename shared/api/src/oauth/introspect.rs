@@ -5,10 +5,9 @@
 //! token reads `active: false` here at once even though resource calls accept it until it expires. A
 //! client may introspect only tokens issued to itself; anything else is simply inactive.
 
-use super::client_auth::authenticate;
 use super::keys::token_keys;
-use super::request::{caller, form_pairs};
-use super::token::standard_client;
+use super::request::caller;
+use super::token::authenticated_form;
 use crate::error::TokenError;
 use crate::state::AppState;
 use axum::Json;
@@ -18,7 +17,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use onair_domain::oauth::jwt::verify;
-use onair_domain::oauth::params::Params;
 use onair_domain::oauth::token::token_hash;
 use onair_domain::{ClientId, UserId};
 use onair_store::StoreError;
@@ -30,8 +28,7 @@ pub async fn introspect(
     parts: Parts,
     body: Bytes,
 ) -> Result<Response, TokenError> {
-    let params = Params::new(form_pairs(&parts, &body)?)?;
-    let client = authenticate(&state, &standard_client(&parts, &params)?).await?;
+    let (params, client) = authenticated_form(&state, &parts, &body).await?;
     let token = params.require("token")?;
     let issuer = caller(&state, &parts).issuer;
     let now = state.clock.now();

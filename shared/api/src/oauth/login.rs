@@ -1,5 +1,6 @@
 //! Password login on the authorization page, its throttling, and issuing the authorization code.
 
+use super::audit::Who;
 use super::authorize::{CSRF_COOKIE, form_response, lang_of};
 use super::i18n::texts;
 use crate::error::PageError;
@@ -54,16 +55,13 @@ fn audit_entry(
     ip: &Option<String>,
     detail: Option<&str>,
 ) -> AuditEntry {
-    AuditEntry {
-        id: state.generator.id(),
-        at: state.clock.now(),
-        event,
-        user_id: user.cloned(),
-        login: login.map(str::to_owned),
-        client_id: Some(client.id.clone()),
-        ip: ip.clone(),
-        detail: detail.map(str::to_owned),
-    }
+    let who = Who {
+        client: Some(&client.id),
+        user,
+        login,
+        ip: ip.as_deref(),
+    };
+    super::audit::entry(state, event, who, detail)
 }
 
 /// Checks the password and, if it is right and no lockout applies, issues a code.

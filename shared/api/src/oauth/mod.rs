@@ -1,6 +1,7 @@
 //! The OAuth 2.0 authorization server: the login page and authorization endpoint, the token endpoints
 //! (PRISM's and the standard one), revocation, introspection and metadata.
 
+pub mod audit;
 pub mod authorize;
 pub mod client_auth;
 pub mod client_cache;

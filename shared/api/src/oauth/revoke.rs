@@ -5,10 +5,10 @@
 //! within their lifetime. Per RFC 7009 §2.2 an unknown or already-invalid token still gets 200, and a
 //! token of another client is left alone (also with 200, revealing nothing).
 
-use super::client_auth::authenticate;
+use super::audit::Who;
 use super::keys::token_keys;
-use super::request::{caller, form_pairs};
-use super::token::standard_client;
+use super::request::caller;
+use super::token::authenticated_form;
 use crate::error::TokenError;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -16,9 +16,8 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use onair_domain::audit::{AuditEntry, AuditEvent};
+use onair_domain::audit::AuditEvent;
 use onair_domain::oauth::jwt::verify;
-use onair_domain::oauth::params::Params;
 use onair_domain::oauth::token::token_hash;
 use onair_domain::{ClientId, UserId};
 use onair_store::StoreError;
@@ -29,8 +28,7 @@ pub async fn revoke(
     parts: Parts,
     body: Bytes,
 ) -> Result<Response, TokenError> {
-    let params = Params::new(form_pairs(&parts, &body)?)?;
-    let client = authenticate(&state, &standard_client(&parts, &params)?).await?;
+    let (params, client) = authenticated_form(&state, &parts, &body).await?;
     let token = params.require("token")?;
     let caller = caller(&state, &parts);
     let now = state.clock.now();
@@ -53,16 +51,13 @@ pub async fn revoke(
     if let Some((family_id, owner, user)) = family
         && owner == client.id
     {
-        let entry = AuditEntry {
-            id: state.generator.id(),
-            at: now,
-            event: AuditEvent::TokenRevoked,
-            user_id: Some(user.clone()),
+        let who = Who {
+            client: Some(&client.id),
+            user: Some(&user),
             login: None,
-            client_id: Some(client.id.clone()),
-            ip: caller.ip.clone(),
-            detail: Some("family revoked".into()),
+            ip: caller.ip.as_deref(),
         };
+        let entry = super::audit::entry(&state, AuditEvent::TokenRevoked, who, Some("family revoked"));
         state
             .grants
             .revoke_family(&family_id, &owner, &user, now, &entry)

@@ -71,10 +71,20 @@ pub async fn standard(
     parts: Parts,
     body: Bytes,
 ) -> Result<IssuedTokens, TokenError> {
-    let params = Params::new(form_pairs(&parts, &body)?)?;
-    let presented = standard_client(&parts, &params)?;
-    let client = authenticate(&state, &presented).await?;
+    let (params, client) = authenticated_form(&state, &parts, &body).await?;
     dispatch(&state, &client, &params, &caller(&state, &parts)).await
+}
+
+/// A standard endpoint's form parameters and the client they authenticate (token, revocation,
+/// introspection all start this way).
+pub async fn authenticated_form(
+    state: &AppState,
+    parts: &Parts,
+    body: &[u8],
+) -> Result<(Params, Client), TokenError> {
+    let params = Params::new(form_pairs(parts, body)?)?;
+    let client = authenticate(state, &standard_client(parts, &params)?).await?;
+    Ok((params, client))
 }
 
 /// Client credentials of a standard request: exactly one of HTTP Basic, form `client_secret`, or a
