@@ -368,6 +368,21 @@ async fn start_family_stores_the_family_and_its_first_token(s: &Stores) {
     );
 }
 
+async fn a_token_and_its_family_are_read_together_or_not_at_all(s: &Stores) {
+    with_user(s).await;
+    let token = started(s, "fam", "rt1").await;
+    assert_eq!(
+        s.grants.get_refresh_and_family("rt1", "fam").await.unwrap(),
+        (token, family("fam"))
+    );
+    for (hash, fam) in [("unknown", "fam"), ("rt1", "unknown"), ("unknown", "unknown")] {
+        assert_eq!(
+            s.grants.get_refresh_and_family(hash, fam).await.unwrap_err(),
+            StoreError::NotFound
+        );
+    }
+}
+
 async fn start_family_for_a_disabled_or_missing_user_is_conflict_and_stores_nothing(s: &Stores) {
     s.users.create(&user("u1", true)).await.unwrap();
     let audit = entry(AuditEvent::CodeRedeemed, secs(1));
@@ -839,6 +854,7 @@ macro_rules! contract {
                 codes_without_a_challenge_refuse_an_unexpected_verifier,
                 concurrent_redemptions_of_one_code_have_exactly_one_winner,
                 start_family_stores_the_family_and_its_first_token,
+                a_token_and_its_family_are_read_together_or_not_at_all,
                 start_family_for_a_disabled_or_missing_user_is_conflict_and_stores_nothing,
                 start_family_after_its_revocation_succeeds_but_the_family_stays_revoked,
                 revoke_family_is_idempotent_and_creates_a_revoked_marker,
@@ -955,6 +971,13 @@ contract!(dynamodb, dynamo_stores(), {
         );
         assert_eq!(
             counted(&dynamo, async { g.get_family("fam").await.unwrap() }).await,
+            1
+        );
+        assert_eq!(
+            counted(&dynamo, async {
+                g.get_refresh_and_family("rt2", "fam").await.unwrap()
+            })
+            .await,
             1
         );
         let revoked = entry(AuditEvent::TokenRevoked, secs(5));

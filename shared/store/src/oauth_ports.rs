@@ -98,6 +98,13 @@ pub trait GrantStore: Send + Sync {
     /// One family.
     async fn get_family(&self, id: &str) -> Result<Family, StoreError>;
 
+    /// A refresh token and a family together, in one round trip; `NotFound` if either is missing.
+    async fn get_refresh_and_family(
+        &self,
+        hash: &str,
+        family: &str,
+    ) -> Result<(RefreshRecord, Family), StoreError>;
+
     /// Revokes a family (idempotent). A family that does not exist yet is created revoked, so a
     /// redemption racing with a replay cannot start it live. The audit entry is appended after the
     /// revocation (a single-item write, so concurrent replays never contend on a transaction).

@@ -240,21 +240,25 @@ pub async fn refresh_token(
         Err(RotateError::NotActive(old)) => match decide(&old, &client.id, now, state.settings.oauth.grace) {
             RefreshDecision::Grace { successor_hash } => {
                 let again = successor_for(&keys, presented, Some(&successor_hash));
-                let family = state
+                if token_hash(again.expose()) != successor_hash {
+                    return Err(OAuthError::invalid_grant("refresh token is no longer valid").into());
+                }
+                // The successor must really exist (its write may have failed) and its family be live.
+                let (successor, family) = match state
                     .grants
-                    .get_family(&old.family_id)
+                    .get_refresh_and_family(&successor_hash, &old.family_id)
                     .await
-                    .map_err(TokenError::store)?;
-                if token_hash(again.expose()) != successor_hash || family.revoked_at.is_some() {
+                {
+                    Ok(found) => found,
+                    Err(StoreError::NotFound) => {
+                        return Err(OAuthError::invalid_grant("refresh token is no longer valid").into());
+                    }
+                    Err(other) => return Err(TokenError::store(other)),
+                };
+                if family.revoked_at.is_some() || successor.rotated.is_some() {
                     return Err(OAuthError::invalid_grant("refresh token is no longer valid").into());
                 }
                 tracing::info!(client_id = %client.id, user_id = %old.user_id, "refresh retried within the grace window");
-                let successor = RefreshRecord {
-                    hash: successor_hash,
-                    issued_at: now,
-                    rotated: None,
-                    ..*old
-                };
                 (successor, again)
             }
             RefreshDecision::Reuse => {

@@ -4,7 +4,7 @@
 
 use super::Context;
 use super::attrs::{Item, Reader, n};
-use super::errors::{build_failed, cancelled, unavailable, version_failure, write_failure};
+use super::errors::{build_failed, cancelled, version_failure, write_failure};
 use super::items::{attr, channel_from, channel_item, user_from};
 use super::keys::{self, PK, SK};
 use super::users::{is_profile, read_partition};
@@ -12,13 +12,10 @@ use crate::error::StoreError;
 use crate::page_token::{nanos, paginate_desc};
 use crate::{ChannelStore, OwnedChannel, OwnedChannels};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{
-    KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use onair_domain::channel::{Channel, MAX_CHANNELS_PER_USER};
 use onair_domain::{ChannelId, PageRequest, UserId};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Channels in DynamoDB.
 #[derive(Debug, Clone)]
@@ -31,11 +28,6 @@ impl DynamoChannelStore {
         Self { context }
     }
 }
-
-/// How many times `BatchGetItem` is re-sent for keys DynamoDB left unprocessed (throttling), with
-/// doubling pauses from [`FIRST_RETRY_PAUSE`]; beyond that the table is treated as unavailable.
-const UNPROCESSED_RETRIES: u32 = 4;
-const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(25);
 
 /// The descending list key: modified, then created, then id. The same key as the embedded store, so
 /// both order and page identically.
@@ -99,50 +91,20 @@ impl ChannelStore for DynamoChannelStore {
 
     async fn get(&self, owner: &UserId, id: &ChannelId) -> Result<OwnedChannel, StoreError> {
         let ctx = &self.context;
-        let mut keys = vec![keys::profile_key(owner), keys::channel_key(owner, id)];
-        let mut found: Vec<Item> = Vec::new();
-        let mut pause = FIRST_RETRY_PAUSE;
-        for attempt in 0..=UNPROCESSED_RETRIES {
-            if attempt > 0 {
-                tokio::time::sleep(pause).await;
-                pause *= 2;
-            }
-            let wanted = KeysAndAttributes::builder()
-                .set_keys(Some(std::mem::take(&mut keys)))
-                .consistent_read(true)
-                .build()
-                .map_err(build_failed)?;
-            let request = ctx.client.batch_get_item().request_items(&ctx.table, wanted);
-            let mut output = ctx
-                .send(request.send())
-                .await
-                .map_err(|e| unavailable("BatchGetItem", &e))?;
-            if let Some(items) = output.responses.as_mut().and_then(|r| r.remove(&ctx.table)) {
-                found.extend(items);
-            }
-            keys = output
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&ctx.table))
-                .map(|k| k.keys)
-                .unwrap_or_default();
-            if keys.is_empty() {
-                let profile = found
-                    .iter()
-                    .find(|item| is_profile(item))
-                    .ok_or(StoreError::NotFound)?;
-                let channel = found
-                    .iter()
-                    .find(|item| sk_is(item, &keys::channel_sk(id)))
-                    .ok_or(StoreError::NotFound)?;
-                return Ok(OwnedChannel {
-                    owner: user_from(profile)?,
-                    channel: channel_from(channel)?,
-                });
-            }
-        }
-        Err(StoreError::Unavailable(
-            "dynamodb BatchGetItem: keys still unprocessed after retries".into(),
-        ))
+        let wanted = vec![keys::profile_key(owner), keys::channel_key(owner, id)];
+        let found = super::batch::batch_get(ctx, &ctx.table, wanted, None).await?;
+        let profile = found
+            .iter()
+            .find(|item| is_profile(item))
+            .ok_or(StoreError::NotFound)?;
+        let channel = found
+            .iter()
+            .find(|item| sk_is(item, &keys::channel_sk(id)))
+            .ok_or(StoreError::NotFound)?;
+        Ok(OwnedChannel {
+            owner: user_from(profile)?,
+            channel: channel_from(channel)?,
+        })
     }
 
     async fn list(&self, owner: &UserId, page: &PageRequest) -> Result<OwnedChannels, StoreError> {

@@ -43,6 +43,26 @@ pub struct DynamoGrantStore {
 }
 
 impl DynamoGrantStore {
+    /// Undoes step one of a rotation whose second step failed: clears the retirement, but only if it is
+    /// still ours (the successor hash matches). Best effort: if this fails too, the client's retry gets
+    /// `invalid_grant` and the streamer logs in again — never a token that does not work.
+    async fn reinstate(&self, old_hash: &str, successor_hash: &str) {
+        let ctx = &self.context;
+        let undo = ctx
+            .client
+            .update_item()
+            .table_name(&*self.tokens_table)
+            .set_key(Some(keys::refresh_key(old_hash)))
+            .update_expression("REMOVE #rotatedAt, #successorHash")
+            .condition_expression("#successorHash = :successor")
+            .expression_attribute_names("#rotatedAt", attr::ROTATED_AT)
+            .expression_attribute_names("#successorHash", attr::SUCCESSOR_HASH)
+            .expression_attribute_values(":successor", s(successor_hash));
+        if let Err(err) = ctx.send(undo.send()).await {
+            tracing::warn!(error = %super::errors::error_chain(&err), "could not reinstate a refresh token after a failed rotation");
+        }
+    }
+
     pub(super) fn new(context: Arc<Context>, tokens_table: Arc<str>) -> Self {
         Self {
             context,
@@ -320,7 +340,16 @@ impl GrantStore for DynamoGrantStore {
         let Err(err) = ctx.send(request.send()).await else {
             return Ok(successor);
         };
-        let cancelled = cancelled("TransactWriteItems", err)?;
+        let cancelled = match cancelled("TransactWriteItems", err) {
+            Ok(cancelled) => cancelled,
+            Err(failure) => {
+                // The successor was not stored (DynamoDB failed or timed out). Put the old token back in
+                // service, so the client's retry rotates it normally instead of getting a grace reply
+                // that names a successor which does not exist.
+                self.reinstate(old_hash, successor_hash).await;
+                return Err(failure.into());
+            }
+        };
         Err(if cancelled.condition_failed(2) {
             RotateError::GrantInvalid("token family revoked")
         } else if cancelled.condition_failed(3) {
@@ -348,6 +377,25 @@ impl GrantStore for DynamoGrantStore {
             .as_ref()
             .map(family_from)
             .unwrap_or(Err(StoreError::NotFound))
+    }
+
+    /// One consistent `BatchGetItem` for both items.
+    async fn get_refresh_and_family(
+        &self,
+        hash: &str,
+        family: &str,
+    ) -> Result<(RefreshRecord, Family), StoreError> {
+        let wanted = vec![keys::refresh_key(hash), keys::family_key(family)];
+        let found = super::batch::batch_get(&self.context, &self.tokens_table, wanted, None).await?;
+        let find = |key: Item| {
+            found
+                .iter()
+                .find(|item| item.get(PK) == key.get(PK))
+                .ok_or(StoreError::NotFound)
+        };
+        let token = refresh_from(find(keys::refresh_key(hash))?)?;
+        let family = family_from(find(keys::family_key(family))?)?;
+        Ok((token, family))
     }
 
     /// An unconditional `UpdateItem` (every attribute `if_not_exists`, so the first revocation's time

@@ -5,16 +5,15 @@
 
 use super::Context;
 use super::attrs::{Item, Reader, epoch_seconds, n};
-use super::errors::{build_failed, unavailable};
+use super::errors::unavailable;
 use super::items::{attr, failures_from};
 use super::keys::{self, PK};
 use crate::LockoutStore;
 use crate::error::StoreError;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue};
+use aws_sdk_dynamodb::types::ReturnValue;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Failed-login counters in DynamoDB.
@@ -32,55 +31,20 @@ impl DynamoLockoutStore {
         }
     }
 
-    /// Every item under `keys` (distinct, at most [`BATCH_GET_LIMIT`]) that exists, read consistently
-    /// with one `BatchGetItem`, re-sending only keys DynamoDB left unprocessed (throttling).
-    async fn batch_get(&self, mut keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
-        let ctx = &self.context;
-        let table = &*self.tokens_table;
-        let mut found = Vec::new();
-        let mut pause = FIRST_RETRY_PAUSE;
-        for attempt in 0..=UNPROCESSED_RETRIES {
-            if attempt > 0 {
-                tokio::time::sleep(pause).await;
-                pause *= 2;
-            }
-            let wanted = KeysAndAttributes::builder()
-                .set_keys(Some(std::mem::take(&mut keys)))
-                .projection_expression("#pk, #failures")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#failures", attr::FAILURES)
-                .consistent_read(true)
-                .build()
-                .map_err(build_failed)?;
-            let request = ctx.client.batch_get_item().request_items(table, wanted);
-            let mut output = ctx
-                .send(request.send())
-                .await
-                .map_err(|e| unavailable("BatchGetItem", &e))?;
-            if let Some(items) = output.responses.as_mut().and_then(|r| r.remove(table)) {
-                found.extend(items);
-            }
-            keys = output
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(table))
-                .map(|k| k.keys)
-                .unwrap_or_default();
-            if keys.is_empty() {
-                return Ok(found);
-            }
-        }
-        Err(StoreError::Unavailable(
-            "dynamodb BatchGetItem: keys still unprocessed after retries".into(),
-        ))
+    /// Every counter under `keys` (distinct, at most [`BATCH_GET_LIMIT`]) that exists.
+    async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        super::batch::batch_get(
+            &self.context,
+            &self.tokens_table,
+            keys,
+            Some(&[PK, attr::FAILURES]),
+        )
+        .await
     }
 }
 
 /// Most keys one `BatchGetItem` may ask for.
 const BATCH_GET_LIMIT: usize = 100;
-/// How many times `BatchGetItem` is re-sent for keys DynamoDB left unprocessed (throttling), with
-/// doubling pauses from [`FIRST_RETRY_PAUSE`]; beyond that the table is treated as unavailable.
-const UNPROCESSED_RETRIES: u32 = 4;
-const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(25);
 
 #[async_trait]
 impl LockoutStore for DynamoLockoutStore {

@@ -11,6 +11,7 @@
 
 mod attrs;
 mod audit;
+mod batch;
 mod channels;
 mod clients;
 mod errors;

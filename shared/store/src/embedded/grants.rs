@@ -130,6 +130,17 @@ impl GrantStore for EmbeddedStore {
         self.lock().families.get(id).cloned().ok_or(StoreError::NotFound)
     }
 
+    async fn get_refresh_and_family(
+        &self,
+        hash: &str,
+        family: &str,
+    ) -> Result<(RefreshRecord, Family), StoreError> {
+        let state = self.lock();
+        let token = state.refresh.get(hash).cloned().ok_or(StoreError::NotFound)?;
+        let family = state.families.get(family).cloned().ok_or(StoreError::NotFound)?;
+        Ok((token, family))
+    }
+
     async fn revoke_family(
         &self,
         id: &str,
