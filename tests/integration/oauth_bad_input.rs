@@ -73,6 +73,7 @@ on_both_backends!(
     code_of_another_client_is_invalid_grant_and_spends_nothing,
     // token endpoints: client authentication
     wrong_client_secret_is_401_invalid_client,
+    rotated_out_secret_works_during_the_overlap_and_is_refused_after_it,
     prism_client_credentials_in_the_query_are_invalid_request,
     standard_client_secret_in_the_url_is_invalid_request,
     basic_and_body_secret_together_are_invalid_request,
@@ -813,6 +814,48 @@ async fn code_of_another_client_is_invalid_grant_and_spends_nothing(backend: Bac
 
 // ---------------------------------------------------------------------------------------------------
 // Token endpoints: client authentication
+
+async fn rotated_out_secret_works_during_the_overlap_and_is_refused_after_it(backend: Backend) {
+    let fx = Fx::new(backend).await;
+    let old = fx.client.clone();
+    let path = format!("/admin/clients/{}/rotate-secret", old.id);
+    let rotated = admin(
+        &fx.router,
+        Method::POST,
+        &path,
+        Some(r#"{"overlapSeconds": 600}"#),
+    )
+    .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.text);
+    let new = TestClient {
+        id: old.id.clone(),
+        secret: rotated.body["clientSecret"].as_str().map(str::to_owned),
+    };
+    assert_ne!(new.secret, old.secret);
+    // Inside the overlap both secrets authenticate.
+    for client in [&old, &new] {
+        let code = fx.code().await;
+        tokens(&prism_exchange(&fx.router, client, &code, &[]).await);
+    }
+    // After it only the new one does, on both token endpoints.
+    fx.app.clock.advance(Duration::seconds(601));
+    let code = fx.code().await;
+    let before = fx.audit().await;
+    assert_oauth_error(
+        &prism_exchange(&fx.router, &old, &code, &[]).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+    );
+    let pairs = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+    ];
+    let reply = standard_token(&fx.router, &[("authorization", &old.basic())], &pairs).await;
+    assert_oauth_error(&reply, StatusCode::UNAUTHORIZED, "invalid_client");
+    assert_eq!(fx.audit().await, before, "a refused client writes nothing");
+    tokens(&prism_exchange(&fx.router, &new, &code, &[]).await);
+}
 
 async fn wrong_client_secret_is_401_invalid_client(backend: Backend) {
     let fx = Fx::new(backend).await;
