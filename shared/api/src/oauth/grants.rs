@@ -2,7 +2,7 @@
 //! (RFC 6749 §4.1.3, RFC 7636 §4.6) and refresh token with rotation (RFC 6749 §6, RFC 9700 §4.14).
 //!
 //! Round trips on a warm function (client and secret cached): code exchange = redeem (1) + start
-//! family (1); refresh = rotate (2), or a grace retry = failed rotate (1) + family read (1).
+//! family (1); refresh = rotate (2), or a grace retry = failed rotate (1) + successor-and-family read (1).
 
 use super::audit::Who;
 use super::issue::{Grant, IssuedTokens, access_token};
