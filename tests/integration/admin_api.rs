@@ -20,29 +20,7 @@ use time::Duration;
 use time::format_description::well_known::Rfc3339;
 use tower::ServiceExt;
 
-/// Generates `mod embedded` and `mod dynamodb`, each with one test per named function of this module.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Embedded).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Aws).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+crate::support::on_both_backends!(
     // happy paths: clients
     client_secret_is_returned_only_by_create,
     public_client_has_no_secret_to_rotate,

@@ -22,29 +22,7 @@ use onair_domain::lockout::LockSubject;
 use serde_json::json;
 use time::Duration;
 
-/// Generates `mod embedded` and `mod dynamodb`, each with one test per named function of this module.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Embedded).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Aws).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+crate::support::on_both_backends!(
     // authorization endpoint: before the client and redirect URI are established (error page)
     unknown_client_gets_an_error_page_and_no_redirect,
     unregistered_redirect_uri_gets_an_error_page_and_no_redirect,

@@ -76,6 +76,31 @@ pub async fn fresh_secrets_manager(clock: Arc<dyn Clock>, ttl: Duration) -> Secr
     SecretsManagerStore::new(client, format!("{}/", unique("onair-test")), ttl, clock)
 }
 
+/// Runs each listed `async fn name(backend: Backend)` of the calling module once per backend, as
+/// `embedded::name` and `dynamodb::name` (the summary of the test command counts tests by those module
+/// names). The one per-backend harness of the suite: every area uses it.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Embedded).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Aws).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
 /// Which store an in-process state runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -8,6 +8,7 @@
 
 use crate::config::{Config, Host};
 use crate::{logging, wiring};
+use axum::Router;
 use axum::extract::Request;
 use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +16,7 @@ use lambda_http::RequestExt;
 use lambda_http::request::RequestContext;
 use onair_api::error::AdminError;
 use onair_api::host::{ClientIp, Issuer, RequestId, function_router};
-use onair_api::{AdminAuth, Surface, catalog};
+use onair_api::{AdminAuth, AppState, Function, Surface, catalog};
 use onair_domain::{RandomGenerator, SystemClock};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -60,18 +61,24 @@ async fn serve(name: &'static str) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut router = function_router(function, wiring.state);
-    if function.surface == Surface::Admin {
-        router = router.layer(from_fn(require_iam));
-    }
-    let router = router.layer(from_fn(adopt_gateway_context));
-    match lambda_http::run(router).await {
+    match lambda_http::run(gateway_router(function, wiring.state)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "lambda runtime stopped");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The router one function serves on Lambda: its route with the shared layers, the IAM requirement on
+/// admin routes, and the adoption of API Gateway's request context. This is exactly what
+/// `lambda_http::run` receives, so tests drive it with API Gateway v2 events.
+pub fn gateway_router(function: &Function, state: AppState) -> Router {
+    let mut router = function_router(function, state);
+    if function.surface == Surface::Admin {
+        router = router.layer(from_fn(require_iam));
+    }
+    router.layer(from_fn(adopt_gateway_context))
 }
 
 /// Adopts what API Gateway knows about the request: its request id (so log lines match API
