@@ -15,7 +15,7 @@ use onair_store::dynamo::{DynamoStores, RoundTrips, schema};
 use onair_store::embedded::EmbeddedStore;
 use onair_store::secrets::manager::SecretsManagerStore;
 use onair_store::secrets::memory::MemorySecretStore;
-use onair_store::{ClientStore, SecretStore};
+use onair_store::{SecretStore, Stores};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -143,18 +143,9 @@ pub async fn build(
     Ok(wiring)
 }
 
-/// The ports a state is assembled from.
-struct Ports {
-    clients: Arc<dyn ClientStore>,
-    users: Arc<dyn onair_store::UserStore>,
-    channels: Arc<dyn onair_store::ChannelStore>,
-    grants: Arc<dyn onair_store::GrantStore>,
-    lockouts: Arc<dyn onair_store::LockoutStore>,
-    audit: Arc<dyn onair_store::AuditStore>,
-}
-
-fn assemble(
-    ports: Ports,
+/// The application state over `stores`: the one place a state is assembled, whatever the backend.
+pub fn state(
+    stores: Stores,
     secrets: Arc<dyn SecretStore>,
     clock: Arc<dyn Clock>,
     generator: Arc<dyn Generator>,
@@ -162,13 +153,13 @@ fn assemble(
 ) -> AppState {
     let ttl = settings.oauth.client_cache_ttl;
     AppState {
-        client_cache: Arc::new(ClientCache::new(ports.clients.clone(), clock.clone(), ttl)),
-        clients: ports.clients,
-        users: ports.users,
-        channels: ports.channels,
-        grants: ports.grants,
-        lockouts: ports.lockouts,
-        audit: ports.audit,
+        client_cache: Arc::new(ClientCache::new(stores.clients.clone(), clock.clone(), ttl)),
+        clients: stores.clients,
+        users: stores.users,
+        channels: stores.channels,
+        grants: stores.grants,
+        lockouts: stores.lockouts,
+        audit: stores.audit,
         secrets,
         clock,
         generator,
@@ -184,18 +175,10 @@ pub fn dynamo_state(
     generator: Arc<dyn Generator>,
     settings: Arc<Settings>,
 ) -> AppState {
-    let ports = Ports {
-        clients: Arc::new(stores.clients()),
-        users: Arc::new(stores.users()),
-        channels: Arc::new(stores.channels()),
-        grants: Arc::new(stores.grants()),
-        lockouts: Arc::new(stores.lockouts()),
-        audit: Arc::new(stores.audit()),
-    };
-    assemble(ports, secrets, clock, generator, settings)
+    state(Stores::dynamo(stores), secrets, clock, generator, settings)
 }
 
-/// The state over the embedded store (one value serves every port).
+/// The state over the embedded store.
 pub fn embedded_state(
     store: &EmbeddedStore,
     secrets: Arc<dyn SecretStore>,
@@ -203,13 +186,5 @@ pub fn embedded_state(
     generator: Arc<dyn Generator>,
     settings: Arc<Settings>,
 ) -> AppState {
-    let ports = Ports {
-        clients: Arc::new(store.clone()),
-        users: Arc::new(store.clone()),
-        channels: Arc::new(store.clone()),
-        grants: Arc::new(store.clone()),
-        lockouts: Arc::new(store.clone()),
-        audit: Arc::new(store.clone()),
-    };
-    assemble(ports, secrets, clock, generator, settings)
+    state(Stores::embedded(store), secrets, clock, generator, settings)
 }

@@ -12,8 +12,10 @@ pub mod oauth_ports;
 pub mod page_token;
 pub mod ports;
 pub mod secrets;
+pub mod stores;
 
 pub use error::StoreError;
 pub use oauth_ports::{AuditStore, GrantStore, LockoutStore, RedeemError, RotateError};
 pub use ports::{ChannelStore, ClientStore, OwnedChannel, OwnedChannels, SecretStore, UserStore};
 pub use secrets::{ClientSecret, StoredSecret};
+pub use stores::Stores;

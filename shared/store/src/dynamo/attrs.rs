@@ -178,3 +178,104 @@ mod tests {
         assert_eq!(r.opt_s("missing").unwrap(), None);
     }
 }
+
+/// Attribute names of every item in the registrations table.
+pub mod attr {
+    /// Own id of a client, user or channel.
+    pub const ID: &str = "id";
+    /// Client or channel display name.
+    pub const NAME: &str = "name";
+    /// Client kind (`confidential` / `public`).
+    pub const KIND: &str = "kind";
+    /// A client's exact redirect URIs, in registration order.
+    pub const REDIRECT_URIS: &str = "redirectUris";
+    /// Name of a client's secret.
+    pub const SECRET_NAME: &str = "secretName";
+    /// Creation time.
+    pub const CREATED_AT: &str = "createdAt";
+    /// Time of the last change.
+    pub const MODIFIED_AT: &str = "modifiedAt";
+    /// Optimistic-concurrency version.
+    pub const VERSION: &str = "version";
+    /// A user's login name.
+    pub const LOGIN: &str = "login";
+    /// A user's display name.
+    pub const USER_NAME: &str = "userName";
+    /// A user's profile image.
+    pub const PROFILE_THUMBNAIL: &str = "profileThumbnail";
+    /// A user's argon2id PHC string.
+    pub const PASSWORD_HASH: &str = "passwordHash";
+    /// Whether a user is disabled.
+    pub const DISABLED: &str = "disabled";
+    /// How many channels a user owns; guarded by channel creation and user deletion.
+    pub const CHANNEL_COUNT: &str = "channelCount";
+    /// The user a login reservation points at.
+    pub const USER_ID: &str = "userId";
+    /// A channel's owner.
+    pub const OWNER: &str = "owner";
+    /// A channel's own switch.
+    pub const ENABLED: &str = "enabled";
+    /// A channel's home page.
+    pub const LINK: &str = "link";
+    /// A channel's description.
+    pub const DESCRIPTION: &str = "description";
+    /// A channel's `;`-joined tags.
+    pub const TAGS: &str = "tags";
+    /// A channel's thumbnail.
+    pub const THUMBNAIL_URL: &str = "thumbnailUrl";
+    /// A channel's follower count.
+    pub const FOLLOWER_COUNT: &str = "followerCount";
+
+    // Tokens table and audit entries.
+
+    /// Hash of a code or refresh token.
+    pub const HASH: &str = "hash";
+    /// The OAuth client of a code, token, family or audit entry.
+    pub const CLIENT_ID: &str = "clientId";
+    /// A code's exact redirect URI.
+    pub const REDIRECT_URI: &str = "redirectUri";
+    /// A code's S256 PKCE challenge.
+    pub const CODE_CHALLENGE: &str = "codeChallenge";
+    /// Granted scope of a code or token.
+    pub const SCOPE: &str = "scope";
+    /// The family a code starts or a token belongs to.
+    pub const FAMILY_ID: &str = "familyId";
+    /// When a code or token was issued.
+    pub const ISSUED_AT: &str = "issuedAt";
+    /// When a code or token stops working, RFC 3339 (the domain value, read back).
+    pub const VALID_UNTIL: &str = "validUntil";
+    /// The same instant as [`VALID_UNTIL`] in unix nanoseconds, compared in conditions.
+    pub const EXPIRES_AT_NANOS: &str = "expiresAtNanos";
+    /// DynamoDB TTL, epoch seconds: when the item may be garbage-collected. Never read for decisions:
+    /// TTL deletes up to days late, and it lies after the real expiry by a margin.
+    pub const TTL: &str = "expiresAt";
+    /// When a code was redeemed.
+    pub const REDEEMED_AT: &str = "redeemedAt";
+    /// When a refresh token was rotated.
+    pub const ROTATED_AT: &str = "rotatedAt";
+    /// Hash of a rotated token's successor.
+    pub const SUCCESSOR_HASH: &str = "successorHash";
+    /// When a family was revoked.
+    pub const REVOKED_AT: &str = "revokedAt";
+    /// Failed logins counted under a lockout key.
+    pub const FAILURES: &str = "failures";
+    /// An audit entry's event (wire name).
+    pub const EVENT: &str = "event";
+    /// The caller's IP address of an audit entry.
+    pub const IP: &str = "ip";
+    /// An audit entry's secret-free detail.
+    pub const DETAIL: &str = "detail";
+    /// When an audited event happened.
+    pub const AT: &str = "at";
+}
+
+pub fn put_opt(item: &mut Item, name: &str, value: Option<&str>) {
+    if let Some(v) = value {
+        item.insert(name.to_owned(), s(v));
+    }
+}
+
+/// The version stored in an item, if readable (used to word version conflicts).
+pub fn version_of(item: &Item) -> Option<u64> {
+    Reader::new(item).u64(attr::VERSION).ok()
+}

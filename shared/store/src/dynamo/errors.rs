@@ -92,7 +92,7 @@ pub fn version_failure(failure: WriteFailure, expected: u64) -> StoreError {
     match failure {
         WriteFailure::ConditionFailed(None) => StoreError::NotFound,
         WriteFailure::ConditionFailed(Some(old)) => {
-            StoreError::Conflict(match super::items::version_of(&old) {
+            StoreError::Conflict(match super::attrs::version_of(&old) {
                 Some(stored) => format!("version mismatch: expected {expected}, stored {stored}"),
                 None => format!("version mismatch: expected {expected}"),
             })

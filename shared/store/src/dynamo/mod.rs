@@ -8,6 +8,11 @@
 //!
 //! The OAuth state (codes, refresh tokens, families, lockout counters) lives in a second, TTL-enabled
 //! tokens table; its audit entries and the user checks of its transactions use the registrations table.
+//!
+//! Each entity is a module: the adapter in its `mod.rs`, its keys and item mapping in its `item.rs`.
+//! What they share is here once: attribute names and typed values (`attrs`, with the glossary), the key
+//! primitives ([`keys`]), the one paged query (`query`), the one versioned write (`versioned`) and the
+//! SDK-error translation (`errors`).
 
 mod attrs;
 mod audit;
@@ -16,12 +21,13 @@ mod channels;
 mod clients;
 mod errors;
 mod grants;
-mod items;
 pub mod keys;
 mod lockouts;
+mod query;
 mod round_trips;
 pub mod schema;
 mod users;
+mod versioned;
 
 pub use audit::DynamoAuditStore;
 pub use channels::DynamoChannelStore;

@@ -6,12 +6,15 @@
 use super::Context;
 use super::attrs::{Item, Reader, epoch_seconds, n};
 use super::errors::unavailable;
-use super::items::{attr, failures_from};
-use super::keys::{self, PK};
+pub(crate) mod item;
+
+use super::attrs::attr;
+use super::keys::PK;
 use crate::LockoutStore;
 use crate::error::StoreError;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
+use item::{failures_from, lock_key, lock_pk};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -56,7 +59,7 @@ impl LockoutStore for DynamoLockoutStore {
         let mut counts: HashMap<String, u32> = HashMap::new();
         for chunk in distinct.chunks(BATCH_GET_LIMIT) {
             let items = self
-                .batch_get(chunk.iter().map(|k| keys::lock_key(k)).collect())
+                .batch_get(chunk.iter().map(|k| lock_key(k)).collect())
                 .await?;
             for item in &items {
                 counts.insert(Reader::new(item).s(PK)?.to_owned(), failures_from(item)?);
@@ -64,7 +67,7 @@ impl LockoutStore for DynamoLockoutStore {
         }
         Ok(keys
             .iter()
-            .map(|k| counts.get(&keys::lock_pk(k)).copied().unwrap_or(0))
+            .map(|k| counts.get(&lock_pk(k)).copied().unwrap_or(0))
             .collect())
     }
 
@@ -74,7 +77,7 @@ impl LockoutStore for DynamoLockoutStore {
             .client
             .update_item()
             .table_name(&*self.tokens_table)
-            .set_key(Some(keys::lock_key(key)))
+            .set_key(Some(lock_key(key)))
             .update_expression("ADD #failures :one SET #ttl = :ttl")
             .expression_attribute_names("#failures", attr::FAILURES)
             .expression_attribute_names("#ttl", attr::TTL)
@@ -95,7 +98,7 @@ impl LockoutStore for DynamoLockoutStore {
             .client
             .delete_item()
             .table_name(&*self.tokens_table)
-            .set_key(Some(keys::lock_key(key)));
+            .set_key(Some(lock_key(key)));
         ctx.send(request.send())
             .await
             .map_err(|e| unavailable("DeleteItem", &e))?;

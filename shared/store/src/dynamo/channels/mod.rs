@@ -4,15 +4,20 @@
 
 use super::Context;
 use super::attrs::{Item, Reader, n};
-use super::errors::{build_failed, cancelled, version_failure, write_failure};
-use super::items::{attr, channel_from, channel_item, user_from};
-use super::keys::{self, PK, SK};
+use super::errors::{build_failed, cancelled};
+use super::versioned::put_versioned;
+pub(crate) mod item;
+
+use super::attrs::attr;
+use super::keys::{PK, SK};
+use super::users::item::{profile_key, user_from};
 use super::users::{is_profile, read_partition};
 use crate::error::StoreError;
 use crate::page_token::{nanos, paginate_desc};
 use crate::{ChannelStore, OwnedChannel, OwnedChannels};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use item::{channel_from, channel_item, channel_key, channel_sk, is_channel_sk};
 use onair_domain::channel::{Channel, MAX_CHANNELS_PER_USER};
 use onair_domain::{ChannelId, PageRequest, UserId};
 use std::sync::Arc;
@@ -52,7 +57,7 @@ impl ChannelStore for DynamoChannelStore {
             .map_err(build_failed)?;
         let count = Update::builder()
             .table_name(&ctx.table)
-            .set_key(Some(keys::profile_key(&channel.owner)))
+            .set_key(Some(profile_key(&channel.owner)))
             .update_expression("SET #count = #count + :one")
             .condition_expression("attribute_exists(#pk) AND #count < :max")
             .expression_attribute_names("#pk", PK)
@@ -91,7 +96,7 @@ impl ChannelStore for DynamoChannelStore {
 
     async fn get(&self, owner: &UserId, id: &ChannelId) -> Result<OwnedChannel, StoreError> {
         let ctx = &self.context;
-        let wanted = vec![keys::profile_key(owner), keys::channel_key(owner, id)];
+        let wanted = vec![profile_key(owner), channel_key(owner, id)];
         let found = super::batch::batch_get(ctx, &ctx.table, wanted, None).await?;
         let profile = found
             .iter()
@@ -99,7 +104,7 @@ impl ChannelStore for DynamoChannelStore {
             .ok_or(StoreError::NotFound)?;
         let channel = found
             .iter()
-            .find(|item| sk_is(item, &keys::channel_sk(id)))
+            .find(|item| sk_is(item, &channel_sk(id)))
             .ok_or(StoreError::NotFound)?;
         Ok(OwnedChannel {
             owner: user_from(profile)?,
@@ -115,7 +120,7 @@ impl ChannelStore for DynamoChannelStore {
             .ok_or(StoreError::NotFound)?;
         let channels = items
             .iter()
-            .filter(|item| Reader::new(item).s(SK).is_ok_and(keys::is_channel_sk))
+            .filter(|item| Reader::new(item).s(SK).is_ok_and(is_channel_sk))
             .map(channel_from)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(OwnedChannels {
@@ -125,21 +130,7 @@ impl ChannelStore for DynamoChannelStore {
     }
 
     async fn update(&self, channel: &Channel, expected_version: u64) -> Result<(), StoreError> {
-        let ctx = &self.context;
-        let request = ctx
-            .client
-            .put_item()
-            .table_name(&ctx.table)
-            .set_item(Some(channel_item(channel)?))
-            .condition_expression("attribute_exists(#pk) AND #version = :expected")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#version", attr::VERSION)
-            .expression_attribute_values(":expected", n(expected_version))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        match ctx.send(request.send()).await {
-            Ok(_) => Ok(()),
-            Err(err) => Err(version_failure(write_failure("PutItem", err), expected_version)),
-        }
+        put_versioned(&self.context, channel_item(channel)?, expected_version).await
     }
 }
 

@@ -1,14 +1,19 @@
 //! DynamoDB [`ClientStore`]: one item per client, listed newest first through `gsi1`.
 
 use super::Context;
-use super::attrs::{Item, Reader, n, s};
-use super::errors::{WriteFailure, unavailable, version_failure, write_failure};
-use super::items::{attr, client_from, client_item};
-use super::keys::{self, CLIENT_SK, CLIENTS_PARTITION, GSI1, GSI1PK, GSI1SK, PK, SK};
+use super::attrs::{Item, Reader, s};
+use super::errors::{WriteFailure, unavailable, write_failure};
+use super::query::read_page;
+use super::versioned::put_versioned;
+pub(crate) mod item;
+
+use super::keys::{GSI1, GSI1PK, GSI1SK, PK, SK};
 use crate::error::StoreError;
 use crate::{ClientStore, page_token};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use item::{
+    CLIENT_SK, CLIENTS_PARTITION, client_from, client_id_of_pk, client_item, client_key, is_client_gsi1sk,
+};
 use onair_domain::client::Client;
 use onair_domain::{ClientId, Page, PageRequest};
 use serde::{Deserialize, Serialize};
@@ -51,10 +56,9 @@ impl ClientCursor {
     /// The start key, if the cursor is one this store could have issued; a forged key could otherwise
     /// make DynamoDB fail with a validation error or start in another partition.
     fn into_start_key(self) -> Result<Item, StoreError> {
-        let id = keys::client_id_of_pk(&self.pk).ok_or(StoreError::InvalidPageToken)?;
-        let valid = self.sk == CLIENT_SK
-            && self.gsi1pk == CLIENTS_PARTITION
-            && keys::is_client_gsi1sk(&self.gsi1sk, &id);
+        let id = client_id_of_pk(&self.pk).ok_or(StoreError::InvalidPageToken)?;
+        let valid =
+            self.sk == CLIENT_SK && self.gsi1pk == CLIENTS_PARTITION && is_client_gsi1sk(&self.gsi1sk, &id);
         if !valid {
             return Err(StoreError::InvalidPageToken);
         }
@@ -65,11 +69,6 @@ impl ClientCursor {
             (GSI1SK.to_owned(), s(self.gsi1sk)),
         ]))
     }
-}
-
-/// DynamoDB's `Limit` is an `i32`; larger asks are capped (a page never comes near either bound).
-fn request_limit(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 #[async_trait]
@@ -100,7 +99,7 @@ impl ClientStore for DynamoClientStore {
             .client
             .get_item()
             .table_name(&ctx.table)
-            .set_key(Some(keys::client_key(id)))
+            .set_key(Some(client_key(id)))
             .consistent_read(true);
         let output = ctx
             .send(request.send())
@@ -113,19 +112,13 @@ impl ClientStore for DynamoClientStore {
     }
 
     async fn list(&self, page: &PageRequest) -> Result<Page<Client>, StoreError> {
-        let ctx = &self.context;
-        let mut start = match &page.token {
+        let start = match &page.token {
             Some(token) => Some(page_token::decode::<ClientCursor>(token)?.into_start_key()?),
             None => None,
         };
-        // One item more than the page: its presence says whether a next page exists, so the last
-        // page never carries a token that leads to an empty page.
-        let limit = page.limit.max(1);
-        let wanted = limit.saturating_add(1);
-        let mut items = Vec::new();
-        loop {
-            let request = ctx
-                .client
+        let ctx = &self.context;
+        let (items, more) = read_page(ctx, page.limit, start, |start, limit| {
+            ctx.client
                 .query()
                 .table_name(&ctx.table)
                 .index_name(GSI1)
@@ -133,48 +126,20 @@ impl ClientStore for DynamoClientStore {
                 .expression_attribute_names("#gpk", GSI1PK)
                 .expression_attribute_values(":gpk", s(CLIENTS_PARTITION))
                 .scan_index_forward(false)
-                .limit(request_limit(wanted - items.len()))
-                .set_exclusive_start_key(start.take());
-            let output = ctx
-                .send(request.send())
-                .await
-                .map_err(|e| unavailable("Query", &e))?;
-            start = output.last_evaluated_key().cloned();
-            items.extend(output.items.unwrap_or_default());
-            // A short read with a start key means DynamoDB hit its 1 MB page size: read on.
-            if items.len() >= wanted || start.is_none() {
-                break;
-            }
-        }
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            match items.last() {
-                Some(last) => Some(page_token::encode(&ClientCursor::after(last)?)?),
-                None => None,
-            }
-        } else {
-            None
+                .limit(limit)
+                .set_exclusive_start_key(start)
+        })
+        .await?;
+        let next = match items.last() {
+            Some(last) if more => Some(page_token::encode(&ClientCursor::after(last)?)?),
+            _ => None,
         };
         let items = items.iter().map(client_from).collect::<Result<_, _>>()?;
         Ok(Page { items, next })
     }
 
     async fn update(&self, client: &Client, expected_version: u64) -> Result<(), StoreError> {
-        let ctx = &self.context;
-        let request = ctx
-            .client
-            .put_item()
-            .table_name(&ctx.table)
-            .set_item(Some(client_item(client)?))
-            .condition_expression("attribute_exists(#pk) AND #version = :expected")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#version", attr::VERSION)
-            .expression_attribute_values(":expected", n(expected_version))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        match ctx.send(request.send()).await {
-            Ok(_) => Ok(()),
-            Err(err) => Err(version_failure(write_failure("PutItem", err), expected_version)),
-        }
+        put_versioned(&self.context, client_item(client)?, expected_version).await
     }
 
     async fn delete(&self, id: &ClientId) -> Result<(), StoreError> {
@@ -183,7 +148,7 @@ impl ClientStore for DynamoClientStore {
             .client
             .delete_item()
             .table_name(&ctx.table)
-            .set_key(Some(keys::client_key(id)))
+            .set_key(Some(client_key(id)))
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PK);
         match ctx.send(request.send()).await {
@@ -199,15 +164,16 @@ impl ClientStore for DynamoClientStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use item::{client_gsi1sk, client_pk};
     use time::OffsetDateTime;
 
     fn cursor_for(id: &str) -> ClientCursor {
         let id = ClientId::parse(id).unwrap();
         ClientCursor {
-            pk: keys::client_pk(&id),
+            pk: client_pk(&id),
             sk: CLIENT_SK.into(),
             gsi1pk: CLIENTS_PARTITION.into(),
-            gsi1sk: keys::client_gsi1sk(OffsetDateTime::UNIX_EPOCH, &id),
+            gsi1sk: client_gsi1sk(OffsetDateTime::UNIX_EPOCH, &id),
         }
     }
 

@@ -1,18 +1,21 @@
 //! DynamoDB [`AuditStore`]: one item per entry in the registrations table, partitioned by UTC day and
-//! sorted by time then id (layout and the reasons for the day partition in [`super::keys`]).
+//! sorted by time then id (layout and the reasons for the day partition in [`item`]).
 //!
 //! The grant store writes its entries inside its own transactions through [`audit_put`]; this store
 //! appends the rest and lists a day newest first.
 
 use super::Context;
 use super::attrs::{Item, Reader, s};
-use super::errors::{WriteFailure, build_failed, unavailable, write_failure};
-use super::items::{audit_from, audit_item};
-use super::keys::{self, PK, SK};
+use super::errors::{WriteFailure, build_failed, write_failure};
+use super::query::read_page;
+pub(crate) mod item;
+
+use super::keys::{PK, SK};
 use crate::error::StoreError;
 use crate::{AuditStore, page_token};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use item::{audit_from, audit_item, audit_pk, is_audit_sk_of};
 use onair_domain::audit::AuditEntry;
 use onair_domain::{Page, PageRequest};
 use std::sync::Arc;
@@ -69,20 +72,15 @@ pub(super) async fn append_entry(ctx: &Context, entry: &AuditEntry) -> Result<bo
     }
 }
 
-/// DynamoDB's `Limit` is an `i32`; larger asks are capped (a page never comes near either bound).
-fn request_limit(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
 /// The start key of the page after `token`, if the token is one this store could have issued for
 /// `day`; a forged key could otherwise fail with a validation error or start in another partition.
 fn start_key(token: &str, day: Date) -> Result<Item, StoreError> {
     let sk: String = page_token::decode(token)?;
-    if !keys::is_audit_sk_of(&sk, day) {
+    if !is_audit_sk_of(&sk, day) {
         return Err(StoreError::InvalidPageToken);
     }
     Ok(Item::from([
-        (PK.to_owned(), s(keys::audit_pk(day))),
+        (PK.to_owned(), s(audit_pk(day))),
         (SK.to_owned(), s(sk)),
     ]))
 }
@@ -99,48 +97,28 @@ impl AuditStore for DynamoAuditStore {
 
     async fn list(&self, day: Date, page: &PageRequest) -> Result<Page<AuditEntry>, StoreError> {
         let ctx = &self.context;
-        let mut start = page
+        let start = page
             .token
             .as_deref()
             .map(|token| start_key(token, day))
             .transpose()?;
-        // One item more than the page: its presence says whether a next page exists, so the last
-        // page never carries a token that leads to an empty page.
-        let limit = page.limit.max(1);
-        let wanted = limit.saturating_add(1);
-        let mut items = Vec::new();
-        loop {
+        let (items, more) = read_page(ctx, page.limit, start, |start, limit| {
             // Consistent: an entry written by the request before must be listed.
-            let request = ctx
-                .client
+            ctx.client
                 .query()
                 .table_name(&ctx.table)
                 .key_condition_expression("#pk = :pk")
                 .expression_attribute_names("#pk", PK)
-                .expression_attribute_values(":pk", s(keys::audit_pk(day)))
+                .expression_attribute_values(":pk", s(audit_pk(day)))
                 .scan_index_forward(false)
                 .consistent_read(true)
-                .limit(request_limit(wanted - items.len()))
-                .set_exclusive_start_key(start.take());
-            let output = ctx
-                .send(request.send())
-                .await
-                .map_err(|e| unavailable("Query", &e))?;
-            start = output.last_evaluated_key().cloned();
-            items.extend(output.items.unwrap_or_default());
-            // A short read with a start key means DynamoDB hit its 1 MB page size: read on.
-            if items.len() >= wanted || start.is_none() {
-                break;
-            }
-        }
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            match items.last() {
-                Some(last) => Some(page_token::encode(&Reader::new(last).s(SK)?)?),
-                None => None,
-            }
-        } else {
-            None
+                .limit(limit)
+                .set_exclusive_start_key(start)
+        })
+        .await?;
+        let next = match items.last() {
+            Some(last) if more => Some(page_token::encode(&Reader::new(last).s(SK)?)?),
+            _ => None,
         };
         let items = items.iter().map(audit_from).collect::<Result<_, _>>()?;
         Ok(Page { items, next })
@@ -150,15 +128,16 @@ impl AuditStore for DynamoAuditStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use item::audit_sk;
     use time::OffsetDateTime;
 
     #[test]
     fn tokens_start_after_an_issued_sort_key_of_the_same_day_only() {
         let t = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_000_000_007).unwrap();
-        let token = page_token::encode(&keys::audit_sk(t, "e1")).unwrap();
+        let token = page_token::encode(&audit_sk(t, "e1")).unwrap();
         let key = start_key(&token, t.date()).unwrap();
         assert_eq!(key[PK], s("AUDIT#2023-11-14"));
-        assert_eq!(key[SK], s(keys::audit_sk(t, "e1")));
+        assert_eq!(key[SK], s(audit_sk(t, "e1")));
         let other_day = t.date().previous_day().unwrap();
         assert_eq!(
             start_key(&token, other_day).unwrap_err(),
@@ -175,6 +154,5 @@ mod tests {
             start_key("!!", t.date()).unwrap_err(),
             StoreError::InvalidPageToken
         );
-        assert_eq!(request_limit(usize::MAX), i32::MAX);
     }
 }

@@ -4,12 +4,19 @@
 use super::Context;
 use super::attrs::{Item, Reader, n, s};
 use super::errors::{build_failed, cancelled, unavailable, version_failure, write_failure};
-use super::items::{attr, login_item, login_user_id, new_user_item, user_from, user_mutable_fields};
-use super::keys::{self, PK, PROFILE_SK, SK};
+pub(crate) mod item;
+
+use super::attrs::attr;
+use super::keys::{PK, SK};
 use crate::UserStore;
+use crate::dynamo::channels::item::is_channel_sk;
 use crate::error::StoreError;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use item::{
+    PROFILE_SK, login_item, login_key, login_user_id, new_user_item, profile_key, user_from,
+    user_mutable_fields, user_pk,
+};
 use onair_domain::UserId;
 use onair_domain::user::User;
 use std::collections::HashMap;
@@ -33,7 +40,7 @@ impl DynamoUserStore {
             .client
             .get_item()
             .table_name(&ctx.table)
-            .set_key(Some(keys::profile_key(id)))
+            .set_key(Some(profile_key(id)))
             .consistent_read(true);
         let output = ctx
             .send(request.send())
@@ -56,7 +63,7 @@ pub(super) async fn read_partition(ctx: &Context, id: &UserId) -> Result<Vec<Ite
             .table_name(&ctx.table)
             .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(":pk", s(keys::user_pk(id)))
+            .expression_attribute_values(":pk", s(user_pk(id)))
             .consistent_read(true)
             .set_exclusive_start_key(start);
         let output = ctx
@@ -141,7 +148,7 @@ impl UserStore for DynamoUserStore {
             .client
             .get_item()
             .table_name(&ctx.table)
-            .set_key(Some(keys::login_key(login)))
+            .set_key(Some(login_key(login)))
             .consistent_read(true);
         let output = ctx
             .send(request.send())
@@ -180,7 +187,7 @@ impl UserStore for DynamoUserStore {
             .client
             .update_item()
             .table_name(&ctx.table)
-            .set_key(Some(keys::profile_key(&user.id)))
+            .set_key(Some(profile_key(&user.id)))
             .update_expression(expression)
             .condition_expression(format!(
                 "attribute_exists(#pk) AND #{} = :expected",
@@ -207,14 +214,14 @@ impl UserStore for DynamoUserStore {
             .ok_or(StoreError::NotFound)?;
         let channels: Vec<&Item> = items
             .iter()
-            .filter(|item| Reader::new(item).s(SK).is_ok_and(keys::is_channel_sk))
+            .filter(|item| Reader::new(item).s(SK).is_ok_and(is_channel_sk))
             .collect();
         let login = Reader::new(profile).s(attr::LOGIN)?;
         // The count condition makes the delete lose against a channel created after the query, which
         // would otherwise survive its owner.
         let profile_delete = Delete::builder()
             .table_name(&ctx.table)
-            .set_key(Some(keys::profile_key(id)))
+            .set_key(Some(profile_key(id)))
             .condition_expression("#count = :count")
             .expression_attribute_names("#count", attr::CHANNEL_COUNT)
             .expression_attribute_values(":count", n(channels.len() as u64))
@@ -225,7 +232,7 @@ impl UserStore for DynamoUserStore {
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().delete(profile_delete).build())
-            .transact_items(delete(&ctx.table, keys::login_key(login))?);
+            .transact_items(delete(&ctx.table, login_key(login))?);
         for channel in channels {
             request = request.transact_items(delete(&ctx.table, key_of(channel))?);
         }

@@ -19,14 +19,21 @@ use super::Context;
 use super::attrs::{Item, epoch_seconds, s, timestamp, unix_nanos};
 use super::audit::{append_entry, audit_put, duplicate_entry};
 use super::errors::{WriteFailure, build_failed, cancelled, unavailable, write_failure};
-use super::items::{FAMILY_TTL, attr, code_from, code_item, family_from, refresh_from, refresh_item};
-use super::keys::{self, PK};
+pub(crate) mod item;
+
+use super::attrs::attr;
+use super::keys::PK;
+use super::users::item::profile_key;
 use crate::error::StoreError;
 use crate::{GrantStore, RedeemError, RotateError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
     Update,
+};
+use item::{
+    FAMILY_TTL, code_from, code_item, code_key, family_from, family_key, refresh_from, refresh_item,
+    refresh_key,
 };
 use onair_domain::audit::AuditEntry;
 use onair_domain::oauth::code::{CodeRecord, RedeemRefusal, Redemption, check_redemption};
@@ -52,7 +59,7 @@ impl DynamoGrantStore {
             .client
             .update_item()
             .table_name(&*self.tokens_table)
-            .set_key(Some(keys::refresh_key(old_hash)))
+            .set_key(Some(refresh_key(old_hash)))
             .update_expression("REMOVE #rotatedAt, #successorHash")
             .condition_expression("#successorHash = :successor")
             .expression_attribute_names("#rotatedAt", attr::ROTATED_AT)
@@ -103,7 +110,7 @@ fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
 fn user_enabled(table: &str, user: &UserId) -> Result<TransactWriteItem, StoreError> {
     let check = ConditionCheck::builder()
         .table_name(table)
-        .set_key(Some(keys::profile_key(user)))
+        .set_key(Some(profile_key(user)))
         .condition_expression("attribute_exists(#pk) AND #disabled = :false")
         .expression_attribute_names("#pk", PK)
         .expression_attribute_names("#disabled", attr::DISABLED)
@@ -117,7 +124,7 @@ fn user_enabled(table: &str, user: &UserId) -> Result<TransactWriteItem, StoreEr
 fn family_live(table: &str, id: &str) -> Result<TransactWriteItem, StoreError> {
     let check = ConditionCheck::builder()
         .table_name(table)
-        .set_key(Some(keys::family_key(id)))
+        .set_key(Some(family_key(id)))
         .condition_expression("attribute_exists(#pk) AND attribute_not_exists(#revokedAt)")
         .expression_attribute_names("#pk", PK)
         .expression_attribute_names("#revokedAt", attr::REVOKED_AT)
@@ -186,7 +193,7 @@ impl GrantStore for DynamoGrantStore {
             .client
             .update_item()
             .table_name(&*self.tokens_table)
-            .set_key(Some(keys::code_key(hash)))
+            .set_key(Some(code_key(hash)))
             .update_expression("SET #redeemedAt = :now")
             .condition_expression(condition)
             .expression_attribute_names("#pk", PK)
@@ -233,7 +240,7 @@ impl GrantStore for DynamoGrantStore {
         // leaves other attributes alone), and everything else is this login's, as in the embedded store.
         let family_update = Update::builder()
             .table_name(&*self.tokens_table)
-            .set_key(Some(keys::family_key(&family.id)))
+            .set_key(Some(family_key(&family.id)))
             .update_expression(
                 "SET #id = :id, #clientId = :client, #userId = :user, #createdAt = :created, #ttl = :ttl",
             )
@@ -287,7 +294,7 @@ impl GrantStore for DynamoGrantStore {
             .client
             .update_item()
             .table_name(&*self.tokens_table)
-            .set_key(Some(keys::refresh_key(old_hash)))
+            .set_key(Some(refresh_key(old_hash)))
             .update_expression("SET #rotatedAt = :now, #successorHash = :successor")
             .condition_expression(
                 "attribute_exists(#pk) AND attribute_not_exists(#rotatedAt) \
@@ -364,7 +371,7 @@ impl GrantStore for DynamoGrantStore {
     }
 
     async fn get_refresh(&self, hash: &str) -> Result<RefreshRecord, StoreError> {
-        self.get(keys::refresh_key(hash))
+        self.get(refresh_key(hash))
             .await?
             .as_ref()
             .map(refresh_from)
@@ -372,7 +379,7 @@ impl GrantStore for DynamoGrantStore {
     }
 
     async fn get_family(&self, id: &str) -> Result<Family, StoreError> {
-        self.get(keys::family_key(id))
+        self.get(family_key(id))
             .await?
             .as_ref()
             .map(family_from)
@@ -385,7 +392,7 @@ impl GrantStore for DynamoGrantStore {
         hash: &str,
         family: &str,
     ) -> Result<(RefreshRecord, Family), StoreError> {
-        let wanted = vec![keys::refresh_key(hash), keys::family_key(family)];
+        let wanted = vec![refresh_key(hash), family_key(family)];
         let found = super::batch::batch_get(&self.context, &self.tokens_table, wanted, None).await?;
         let find = |key: Item| {
             found
@@ -393,8 +400,8 @@ impl GrantStore for DynamoGrantStore {
                 .find(|item| item.get(PK) == key.get(PK))
                 .ok_or(StoreError::NotFound)
         };
-        let token = refresh_from(find(keys::refresh_key(hash))?)?;
-        let family = family_from(find(keys::family_key(family))?)?;
+        let token = refresh_from(find(refresh_key(hash))?)?;
+        let family = family_from(find(family_key(family))?)?;
         Ok((token, family))
     }
 
@@ -413,7 +420,7 @@ impl GrantStore for DynamoGrantStore {
             .client
             .update_item()
             .table_name(&*self.tokens_table)
-            .set_key(Some(keys::family_key(id)))
+            .set_key(Some(family_key(id)))
             .update_expression(
                 "SET #revokedAt = if_not_exists(#revokedAt, :now), #id = if_not_exists(#id, :id), \
                  #clientId = if_not_exists(#clientId, :client), #userId = if_not_exists(#userId, :user), \

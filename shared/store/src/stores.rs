@@ -1,0 +1,50 @@
+//! Every registration and OAuth port of one backend, bundled: the one value the wiring, the tests and
+//! the fault-injecting test decorators build an application state from, whichever adapter is behind it.
+
+use crate::dynamo::DynamoStores;
+use crate::embedded::EmbeddedStore;
+use crate::{AuditStore, ChannelStore, ClientStore, GrantStore, LockoutStore, UserStore};
+use std::sync::Arc;
+
+/// The store ports of one backend.
+#[derive(Clone)]
+pub struct Stores {
+    /// OAuth client registrations.
+    pub clients: Arc<dyn ClientStore>,
+    /// Users.
+    pub users: Arc<dyn UserStore>,
+    /// Channels.
+    pub channels: Arc<dyn ChannelStore>,
+    /// Codes, refresh tokens and families.
+    pub grants: Arc<dyn GrantStore>,
+    /// Failed-login counters.
+    pub lockouts: Arc<dyn LockoutStore>,
+    /// The audit trail.
+    pub audit: Arc<dyn AuditStore>,
+}
+
+impl Stores {
+    /// Every port over DynamoDB (clones share the request counter).
+    pub fn dynamo(stores: &DynamoStores) -> Self {
+        Self {
+            clients: Arc::new(stores.clients()),
+            users: Arc::new(stores.users()),
+            channels: Arc::new(stores.channels()),
+            grants: Arc::new(stores.grants()),
+            lockouts: Arc::new(stores.lockouts()),
+            audit: Arc::new(stores.audit()),
+        }
+    }
+
+    /// Every port over one embedded store (one value serves every port).
+    pub fn embedded(store: &EmbeddedStore) -> Self {
+        Self {
+            clients: Arc::new(store.clone()),
+            users: Arc::new(store.clone()),
+            channels: Arc::new(store.clone()),
+            grants: Arc::new(store.clone()),
+            lockouts: Arc::new(store.clone()),
+            audit: Arc::new(store.clone()),
+        }
+    }
+}
