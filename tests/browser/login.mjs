@@ -1,5 +1,5 @@
 // Real-browser tests of the OAuth login page (GET/POST /oauth/authorize) in Debian's headless Chromium,
-// driven by playwright-core. Started by tests/integration/login_browser.rs, which runs the local server
+// driven by playwright-core. Started by tests/integration/oauth/login_browser.rs, which runs the local server
 // and passes its parameters as a JSON file:
 //
 //   node tests/browser/login.mjs params.json

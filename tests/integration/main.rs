@@ -1,9 +1,9 @@
 //! The single integration-test binary of onair (one binary keeps link time low on 2 cores).
 //!
-//! Modules, fast to slow: handler tests on the in-process router, the store and secret contract suites
-//! (each run against the embedded adapter and against DynamoDB / Secrets Manager on the moto server the
-//! test command starts), end-to-end flows over HTTP against the local server on both stores, Lambda
-//! parity through `lambda_http`, and the catalog/template drift checks. Tests that need moto fail —
+//! Modules by area — `admin`, `oauth`, `prism`, `contract` (the store and secret contract suites),
+//! `platform` (local server, Lambda hosts, outages, drift) — over one shared per-backend harness in
+//! `support` (`on_both_backends!`: every store-facing test runs on the embedded store and on DynamoDB /
+//! Secrets Manager on the moto server the test command starts). Tests that need moto fail —
 //! never skip, never fall back to the embedded store — when it is not there.
 
 #![allow(
@@ -14,18 +14,9 @@
     missing_docs
 )]
 
-mod admin_api;
-mod drift;
-mod federation;
-mod lambda_parity;
-mod local_server;
-mod login_browser;
-mod oauth_bad_input;
-mod oauth_e2e;
-mod oauth_store_contract;
-mod oauth_support;
-mod prism_resources;
-mod secrets_contract;
-mod store_contract;
+mod admin;
+mod contract;
+mod oauth;
+mod platform;
+mod prism;
 mod support;
-mod unavailable;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """OAuth flows against a running onair server with authlib, an independent client implementation.
 
-Run by the Rust test `oauth_e2e::*::authlib_flows_*`, which starts the server with a short refresh grace
+Run by the Rust test `oauth::e2e::*::authlib_flows_*`, which starts the server with a short refresh grace
 window and passes:
 
     argv[1]                   the server's base URL (http://127.0.0.1:PORT)

@@ -1,6 +1,6 @@
 //! The storage ports: one small trait per concern.
 //!
-//! Contract (held by `tests/integration/store_contract.rs` for every adapter):
+//! Contract (held by `tests/integration/contract/store.rs` for every adapter):
 //! - `create` is conditional: an existing id (or login) gives `Conflict` and overwrites nothing.
 //! - `update(item, expected_version)` writes only if the stored version is `expected_version`; the item
 //!   passed in already carries `expected_version + 1`. Concurrent updates: exactly one winner, the rest

@@ -3,10 +3,10 @@
 //! ownership, the access token in either header and every way it can be wrong, the methods PRISM
 //! forbids, and — on DynamoDB only — the round-trip and Secrets Manager budgets a warm function keeps.
 //!
-//! Tests on both stores are `prism_resources::embedded::…` and `prism_resources::dynamodb::…`; the
+//! Tests on both stores are `prism::resources::embedded::…` and `prism::resources::dynamodb::…`; the
 //! budgets exist only in the `dynamodb` module.
 
-use crate::oauth_support::{
+use crate::support::oauth::{
     PRISM_TOKEN, REDIRECT, TestClient, Tokens, create_channel, create_channel_with, create_client,
     create_user, form, login_tokens, obtain_code, patch_user, prism_exchange, prism_get, prism_refresh,
     request, tokens,
@@ -481,7 +481,7 @@ async fn two_different_tokens_are_401(backend: Backend) {
 
 async fn missing_token_is_401_missing_token(backend: Backend) {
     let fx = Fx::new(backend).await;
-    let basic = format!("Basic {}", crate::oauth_support::base64(b"alice:secret"));
+    let basic = format!("Basic {}", crate::support::oauth::base64(b"alice:secret"));
     let header_sets: [Vec<(&str, &str)>; 4] = [
         vec![],
         vec![("x-prism-access-token", "")],

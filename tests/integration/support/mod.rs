@@ -1,6 +1,8 @@
 //! Shared test fixtures: the moto endpoint, fresh tables and secret prefixes per test, in-process
 //! application state, and a small HTTP helper for routers.
 
+pub mod oauth;
+
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use axum::Router;
 use axum::body::Body;

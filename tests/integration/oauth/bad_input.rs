@@ -1,13 +1,13 @@
 //! Bad input to the authorization server, on the in-process router.
 //!
-//! Every test runs twice: on the embedded store (`oauth_bad_input::embedded::…`) and on DynamoDB plus
-//! Secrets Manager on moto (`oauth_bad_input::dynamodb::…`). Each proves one rule: the exact RFC 6749
+//! Every test runs twice: on the embedded store (`oauth::bad_input::embedded::…`) and on DynamoDB plus
+//! Secrets Manager on moto (`oauth::bad_input::dynamodb::…`). Each proves one rule: the exact RFC 6749
 //! (§4.1.2.1, §5.2), RFC 7009 or RFC 7636 error — or the login page's own refusal — *and* that the
 //! refused request wrote nothing: the audit trail (which every grant write appends to atomically) is
 //! unchanged, no code or refresh token appeared, and the correct request that follows still succeeds
 //! with the very code or token the bad one carried.
 
-use crate::oauth_support::{
+use crate::support::oauth::{
     CHALLENGE, PASSWORD, PRISM_TOKEN, REDIRECT, TOKEN, TestClient, Tokens, VERIFIER, audit_events,
     audit_trail, authorize_path, basic, create_channel, create_client, create_client_of_kind, create_user,
     form, get, introspect, location, login_tokens, obtain_code, open_login, page_error, param, post_form,
@@ -536,7 +536,7 @@ async fn lockout_reply_is_identical_for_a_nonexistent_account(backend: Backend) 
     let (ghost_csrf, ghost_sixth) = sixth(ghost, PASSWORD).await;
     // Everything but the fresh CSRF token and the echoed login is byte for byte the same.
     let normalise = |reply: &Reply, login: &str, csrf: &str| {
-        let new_csrf = crate::oauth_support::hidden_inputs(&reply.text)
+        let new_csrf = crate::support::oauth::hidden_inputs(&reply.text)
             .into_iter()
             .find(|(n, _)| n == "csrf")
             .map(|(_, v)| v)

@@ -1,6 +1,6 @@
 //! The secret store contract (see `onair_store::ports::SecretStore`): one generic suite run against the
 //! in-memory store and against Secrets Manager on moto (a fresh name prefix per test), as
-//! `secrets_contract::memory::<rule>` and `secrets_contract::secrets_manager::<rule>`. The Secrets
+//! `contract::secrets::memory::<rule>` and `contract::secrets::secrets_manager::<rule>`. The Secrets
 //! Manager module also holds its cache rules: warm reads make no call, the TTL and `refresh` reach the
 //! service, and a rotation made by another instance stays invisible to a cached read until either.
 

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Barrier;
 use url::Url;
 
-/// Each test runs once per store: `oauth_e2e::embedded::<name>` and `oauth_e2e::dynamodb::<name>`.
+/// Each test runs once per store: `oauth::e2e::embedded::<name>` and `oauth::e2e::dynamodb::<name>`.
 macro_rules! on_both_stores {
     ($($name:ident),* $(,)?) => {
         mod embedded {

@@ -1,6 +1,6 @@
 //! The OAuth store contract (see `onair_store::oauth_ports`): one generic suite over the `GrantStore`,
 //! `LockoutStore` and `AuditStore` ports, run against the embedded store and against DynamoDB on moto
-//! (a fresh pair of tables per test), like `store_contract`. Users come from the `UserStore` of the
+//! (a fresh pair of tables per test), like `contract::store`. Users come from the `UserStore` of the
 //! same adapter, since grants check that their user exists and is enabled. The DynamoDB module also
 //! holds the round-trip budget of each operation.
 

@@ -1,8 +1,8 @@
 //! The store contract (see `onair_store::ports`): one generic suite over the `ClientStore`, `UserStore`
 //! and `ChannelStore` ports, run against the embedded store and against DynamoDB on moto (a fresh pair
 //! of tables per test). Each rule is an async function over [`Stores`]; the `contract!` macro
-//! instantiates every one of them once per adapter, as `store_contract::embedded::<rule>` and
-//! `store_contract::dynamodb::<rule>`. The DynamoDB module also holds the round-trip budget of each
+//! instantiates every one of them once per adapter, as `contract::store::embedded::<rule>` and
+//! `contract::store::dynamodb::<rule>`. The DynamoDB module also holds the round-trip budget of each
 //! operation the API relies on.
 
 use crate::support::{self, T0};

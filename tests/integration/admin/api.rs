@@ -1,7 +1,7 @@
 //! Handler tests of the admin API on the in-process router.
 //!
-//! Every test runs twice: on the embedded store (`admin_api::embedded::…`) and on DynamoDB plus Secrets
-//! Manager on moto (`admin_api::dynamodb::…`). Tests are named after the rule they hold. Every test of
+//! Every test runs twice: on the embedded store (`admin::api::embedded::…`) and on DynamoDB plus Secrets
+//! Manager on moto (`admin::api::dynamodb::…`). Tests are named after the rule they hold. Every test of
 //! bad input takes a snapshot of the whole store before and after — every client and its secret, every
 //! user (including the password hash) and every channel — and requires the two to be equal, so a
 //! rejected request is proven to have written nothing.

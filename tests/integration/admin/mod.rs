@@ -1,0 +1,3 @@
+//! The admin API: registrations of clients, users and channels, the audit trail.
+
+mod api;

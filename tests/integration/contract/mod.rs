@@ -1,0 +1,6 @@
+//! The store and secret contract suites: the same generic tests against the embedded store and
+//! DynamoDB / Secrets Manager on moto.
+
+mod oauth_store;
+mod secrets;
+mod store;

@@ -1,0 +1,7 @@
+//! The authorization server: the login page, the token endpoints, federation, and full flows with
+//! independent clients (the `oauth2` crate, authlib, headless Chromium).
+
+mod bad_input;
+mod e2e;
+mod federation;
+mod login_browser;

@@ -1,0 +1,7 @@
+//! The hosts and the deployment: the local server binary, Lambda event parity, outages, and the
+//! registry/template drift checks.
+
+mod drift;
+mod lambda_parity;
+mod local_server;
+mod unavailable;

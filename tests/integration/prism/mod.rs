@@ -1,0 +1,3 @@
+//! PRISM's Service API resource calls.
+
+mod resources;
