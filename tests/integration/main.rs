@@ -16,6 +16,7 @@
 
 mod admin_api;
 mod drift;
+mod faults;
 mod federation;
 mod lambda_parity;
 mod local_server;
@@ -24,6 +25,7 @@ mod oauth_bad_input;
 mod oauth_e2e;
 mod oauth_store_contract;
 mod oauth_support;
+mod outages;
 mod prism_resources;
 mod secrets_contract;
 mod store_contract;
