@@ -64,7 +64,10 @@ async fn set_scene(router: &Router) -> Scene {
 #[track_caller]
 fn assert_quick(started: Instant, what: &str) {
     let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(5), "{what} took {elapsed:?} to give up");
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "{what} took {elapsed:?} to give up"
+    );
 }
 
 /// Every surface answers 503 with `Retry-After`, in its own format, within a few seconds.
@@ -149,7 +152,11 @@ async fn login_page_is_unavailable(router: &Router, scene: &Scene) {
     let content_type = reply.headers["content-type"].to_str().unwrap();
     assert!(content_type.starts_with("text/html"), "{content_type}");
     let message = page_error(&reply.text).unwrap_or_else(|| reply.text.clone());
-    assert!(message.contains(UNAVAILABLE_KO), "not the Korean outage text: {}", reply.text);
+    assert!(
+        message.contains(UNAVAILABLE_KO),
+        "not the Korean outage text: {}",
+        reply.text
+    );
 }
 
 /// After recovery: the token endpoint answers by the rules again (not 503).
@@ -257,7 +264,9 @@ const TOKENS: &str = "onair-tokens";
 
 async fn create_tables(client: &aws_sdk_dynamodb::Client) {
     for (spec, name) in [(&schema::REGISTRATIONS, REGISTRATIONS), (&schema::TOKENS, TOKENS)] {
-        schema::create_table(client, spec, name).await.expect("create table");
+        schema::create_table(client, spec, name)
+            .await
+            .expect("create table");
     }
 }
 

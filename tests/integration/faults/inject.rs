@@ -164,7 +164,9 @@ impl Faults {
     ) -> Result<T, E> {
         match self.decide(op) {
             None => call.await,
-            Some(Fault::Unavailable) => Err(StoreError::Unavailable(format!("injected fault before {op}")).into()),
+            Some(Fault::Unavailable) => {
+                Err(StoreError::Unavailable(format!("injected fault before {op}")).into())
+            }
             Some(Fault::Conflict) => Err(StoreError::Conflict(format!("injected conflict in {op}")).into()),
             Some(Fault::LostResponse) => {
                 // The work is done; only its answer is lost, as when a timeout fires after the write.
@@ -216,7 +218,9 @@ impl<P: ?Sized> Faulty<P> {
 #[async_trait]
 impl ClientStore for Faulty<dyn ClientStore> {
     async fn create(&self, client: &Client) -> Result<(), StoreError> {
-        self.faults.guard("clients.create", self.inner.create(client)).await
+        self.faults
+            .guard("clients.create", self.inner.create(client))
+            .await
     }
     async fn get(&self, id: &ClientId) -> Result<Client, StoreError> {
         self.faults.guard("clients.get", self.inner.get(id)).await
@@ -260,13 +264,17 @@ impl UserStore for Faulty<dyn UserStore> {
 #[async_trait]
 impl ChannelStore for Faulty<dyn ChannelStore> {
     async fn create(&self, channel: &Channel) -> Result<(), StoreError> {
-        self.faults.guard("channels.create", self.inner.create(channel)).await
+        self.faults
+            .guard("channels.create", self.inner.create(channel))
+            .await
     }
     async fn get(&self, owner: &UserId, id: &ChannelId) -> Result<OwnedChannel, StoreError> {
         self.faults.guard("channels.get", self.inner.get(owner, id)).await
     }
     async fn list(&self, owner: &UserId, page: &PageRequest) -> Result<OwnedChannels, StoreError> {
-        self.faults.guard("channels.list", self.inner.list(owner, page)).await
+        self.faults
+            .guard("channels.list", self.inner.list(owner, page))
+            .await
     }
     async fn update(&self, channel: &Channel, expected_version: u64) -> Result<(), StoreError> {
         self.faults
@@ -278,13 +286,17 @@ impl ChannelStore for Faulty<dyn ChannelStore> {
 #[async_trait]
 impl SecretStore for Faulty<dyn SecretStore> {
     async fn create(&self, name: &str, value: &SecretString) -> Result<(), StoreError> {
-        self.faults.guard("secrets.create", self.inner.create(name, value)).await
+        self.faults
+            .guard("secrets.create", self.inner.create(name, value))
+            .await
     }
     async fn get(&self, name: &str) -> Result<StoredSecret, StoreError> {
         self.faults.guard("secrets.get", self.inner.get(name)).await
     }
     async fn refresh(&self, name: &str) -> Result<StoredSecret, StoreError> {
-        self.faults.guard("secrets.refresh", self.inner.refresh(name)).await
+        self.faults
+            .guard("secrets.refresh", self.inner.refresh(name))
+            .await
     }
     async fn rotate(
         &self,
@@ -304,7 +316,9 @@ impl SecretStore for Faulty<dyn SecretStore> {
 #[async_trait]
 impl GrantStore for Faulty<dyn GrantStore> {
     async fn put_code(&self, code: &CodeRecord, audit: &AuditEntry) -> Result<(), StoreError> {
-        self.faults.guard("grants.put_code", self.inner.put_code(code, audit)).await
+        self.faults
+            .guard("grants.put_code", self.inner.put_code(code, audit))
+            .await
     }
     async fn redeem_code(
         &self,
@@ -313,7 +327,10 @@ impl GrantStore for Faulty<dyn GrantStore> {
         now: OffsetDateTime,
     ) -> Result<CodeRecord, RedeemError> {
         self.faults
-            .guard("grants.redeem_code", self.inner.redeem_code(hash, redemption, now))
+            .guard(
+                "grants.redeem_code",
+                self.inner.redeem_code(hash, redemption, now),
+            )
             .await
     }
     async fn start_family(
@@ -323,7 +340,10 @@ impl GrantStore for Faulty<dyn GrantStore> {
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         self.faults
-            .guard("grants.start_family", self.inner.start_family(family, token, audit))
+            .guard(
+                "grants.start_family",
+                self.inner.start_family(family, token, audit),
+            )
             .await
     }
     async fn rotate_refresh(
@@ -341,10 +361,14 @@ impl GrantStore for Faulty<dyn GrantStore> {
         self.faults.guard("grants.rotate_refresh", call).await
     }
     async fn get_refresh(&self, hash: &str) -> Result<RefreshRecord, StoreError> {
-        self.faults.guard("grants.get_refresh", self.inner.get_refresh(hash)).await
+        self.faults
+            .guard("grants.get_refresh", self.inner.get_refresh(hash))
+            .await
     }
     async fn get_family(&self, id: &str) -> Result<Family, StoreError> {
-        self.faults.guard("grants.get_family", self.inner.get_family(id)).await
+        self.faults
+            .guard("grants.get_family", self.inner.get_family(id))
+            .await
     }
     async fn get_refresh_and_family(
         &self,
@@ -378,7 +402,9 @@ impl GrantStore for Faulty<dyn GrantStore> {
 #[async_trait]
 impl LockoutStore for Faulty<dyn LockoutStore> {
     async fn failures(&self, keys: &[String]) -> Result<Vec<u32>, StoreError> {
-        self.faults.guard("lockouts.failures", self.inner.failures(keys)).await
+        self.faults
+            .guard("lockouts.failures", self.inner.failures(keys))
+            .await
     }
     async fn add_failure(&self, key: &str, expires_at: OffsetDateTime) -> Result<u32, StoreError> {
         self.faults

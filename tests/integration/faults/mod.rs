@@ -2,7 +2,7 @@
 //! one DynamoDB / Secrets Manager adapter method ([`sdk`]), and the table of every multi-step write
 //! with a fault at each step ([`table`]), run on both stores.
 //!
-//! [`FaultApp`] is `TestApp` with its ports wrapped: `state` (and `router`) go through the decorator,
+//! [`FaultApp`] is `TestApp` with its ports wrapped: its `router` goes through the decorator,
 //! `base` reaches the same store directly so a test can read what was really written.
 
 pub mod inject;
@@ -120,6 +120,10 @@ pub fn assert_503(reply: &Reply, what: &str) {
     assert!(seconds > 0, "{what}: Retry-After {seconds}");
     let text = reply.text.to_lowercase();
     for leak in ["injected", "dynamodb", "secretsmanager", "127.0.0.1", "dispatch"] {
-        assert!(!text.contains(leak), "{what}: the body leaks {leak:?}: {}", reply.text);
+        assert!(
+            !text.contains(leak),
+            "{what}: the body leaks {leak:?}: {}",
+            reply.text
+        );
     }
 }

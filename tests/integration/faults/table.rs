@@ -151,8 +151,18 @@ fn check_answer(app: &FaultApp, row: &Row, reply: &Reply) {
 // second step, put the presented token back in service (the best-effort undo).
 
 const REFRESH_ROWS: &[Row] = &[
-    row(&[Port("grants.rotate_refresh", 1, Unavailable)], FAIL, Held::Nothing, OK),
-    row(&[Port("grants.rotate_refresh", 1, LostResponse)], FAIL, Held::Whole, OK),
+    row(
+        &[Port("grants.rotate_refresh", 1, Unavailable)],
+        FAIL,
+        Held::Nothing,
+        OK,
+    ),
+    row(
+        &[Port("grants.rotate_refresh", 1, LostResponse)],
+        FAIL,
+        Held::Whole,
+        OK,
+    ),
     row(
         &[Port("grants.rotate_refresh", 1, Conflict)],
         Answer::Status(400, Some("invalid_grant")),
@@ -163,7 +173,12 @@ const REFRESH_ROWS: &[Row] = &[
     row(&[Sdk("UpdateItem", 1, BeforeSend)], FAIL, Held::Nothing, OK),
     row(&[Sdk("UpdateItem", 1, Lost)], FAIL, Held::Nothing, OK),
     // Step 2, the successor transaction; the undo puts the presented token back.
-    row(&[Sdk("TransactWriteItems", 1, BeforeSend)], FAIL, Held::Nothing, OK),
+    row(
+        &[Sdk("TransactWriteItems", 1, BeforeSend)],
+        FAIL,
+        Held::Nothing,
+        OK,
+    ),
     // The successor was stored: the undo must not reinstate the presented token.
     row(&[Sdk("TransactWriteItems", 1, Lost)], FAIL, Held::Whole, OK),
     // Step 2 fails and so does the undo (its transaction is the second one): the presented token stays
@@ -246,7 +261,12 @@ fn count(events: &[&str], event: &str) -> usize {
 // the client starts a new authorization.
 
 const CODE_ROWS: &[Row] = &[
-    row(&[Port("grants.redeem_code", 1, Unavailable)], FAIL, Held::Nothing, OK),
+    row(
+        &[Port("grants.redeem_code", 1, Unavailable)],
+        FAIL,
+        Held::Nothing,
+        OK,
+    ),
     row(
         &[Port("grants.redeem_code", 1, LostResponse)],
         FAIL,
@@ -292,9 +312,7 @@ const CODE_ROWS: &[Row] = &[
     ),
 ];
 
-async fn code_exchange_with_its_audit_entry_is_all_or_nothing_under_a_fault_at_each_step(
-    backend: Backend,
-) {
+async fn code_exchange_with_its_audit_entry_is_all_or_nothing_under_a_fault_at_each_step(backend: Backend) {
     for row in CODE_ROWS {
         let app = FaultApp::new(backend).await;
         let client = create_client(&app.router, "PRISM").await;
@@ -346,7 +364,12 @@ const USER_DELETE_ROWS: &[Row] = &[
     ),
     // Step 1 reads the partition, step 2 is the transaction.
     row(&[Sdk("Query", 1, BeforeSend)], FAIL, Held::Nothing, OK),
-    row(&[Sdk("TransactWriteItems", 1, BeforeSend)], FAIL, Held::Nothing, OK),
+    row(
+        &[Sdk("TransactWriteItems", 1, BeforeSend)],
+        FAIL,
+        Held::Nothing,
+        OK,
+    ),
     row(&[Sdk("TransactWriteItems", 1, Lost)], FAIL, Held::Whole, OK),
 ];
 
@@ -370,9 +393,7 @@ async fn user_delete_with_its_channels_is_all_or_nothing_under_a_fault_at_each_s
         let channels = app.base.channels.list(&user, &PageRequest::first(100)).await;
         let held = match (profile, login, channels) {
             (Ok(_), Ok(_), Ok(owned)) if owned.page.items.len() == 2 => Held::Nothing,
-            (Err(StoreError::NotFound), Err(StoreError::NotFound), Err(StoreError::NotFound)) => {
-                Held::Whole
-            }
+            (Err(StoreError::NotFound), Err(StoreError::NotFound), Err(StoreError::NotFound)) => Held::Whole,
             (profile, login, channels) => {
                 panic!("{what}: half-deleted: profile {profile:?}, login {login:?}, channels {channels:?}")
             }
@@ -396,9 +417,19 @@ async fn user_delete_with_its_channels_is_all_or_nothing_under_a_fault_at_each_s
 
 const CLIENT_CREATE_ROWS: &[Row] = &[
     row(&[Port("secrets.create", 1, Unavailable)], FAIL, Held::Nothing, OK),
-    row(&[Port("secrets.create", 1, LostResponse)], FAIL, Held::Nothing, OK),
+    row(
+        &[Port("secrets.create", 1, LostResponse)],
+        FAIL,
+        Held::Nothing,
+        OK,
+    ),
     row(&[Port("clients.create", 1, Unavailable)], FAIL, Held::Nothing, OK),
-    row(&[Port("clients.create", 1, LostResponse)], FAIL, Held::Nothing, OK),
+    row(
+        &[Port("clients.create", 1, LostResponse)],
+        FAIL,
+        Held::Nothing,
+        OK,
+    ),
     row(
         &[Port("clients.create", 1, Conflict)],
         Answer::Status(409, None),
@@ -478,9 +509,7 @@ async fn authenticates(app: &FaultApp, client: &str, secret: &str) -> bool {
     }
 }
 
-async fn client_create_record_and_secret_are_all_or_nothing_under_a_fault_at_each_step(
-    backend: Backend,
-) {
+async fn client_create_record_and_secret_are_all_or_nothing_under_a_fault_at_each_step(backend: Backend) {
     for row in CLIENT_CREATE_ROWS {
         let app = FaultApp::new(backend).await;
         let first = create_client(&app.router, "first").await;
@@ -524,7 +553,12 @@ async fn client_create_record_and_secret_are_all_or_nothing_under_a_fault_at_eac
 
 const ROTATION_ROWS: &[Row] = &[
     row(&[Port("clients.update", 1, Unavailable)], FAIL, Held::Nothing, OK),
-    row(&[Port("clients.update", 1, LostResponse)], FAIL, Held::Nothing, OK),
+    row(
+        &[Port("clients.update", 1, LostResponse)],
+        FAIL,
+        Held::Nothing,
+        OK,
+    ),
     row(
         &[Port("clients.update", 1, Conflict)],
         Answer::Status(409, None),
