@@ -82,23 +82,19 @@ pub async fn create(
     if let Err(err) = s.clients.create(&record).await {
         // Undo the registration so a failed one leaves nothing behind. An unavailable store may have
         // written the record and lost the answer, so the record goes first (`NotFound`: it was never
-        // written), and the secret only once no record can point to it — a readable client always has
-        // its secret. If a removal fails, what remains is logged: a record with its secret (usable after
-        // a rotation), or an orphan secret no record points to.
-        let record_gone = match &err {
-            // The id is taken by another registration: its record is not ours to remove, but the
-            // secret is (creating it succeeded, so no other client had one under this name).
-            StoreError::Conflict(_) => true,
-            _ => match s.clients.delete(&record.id).await {
-                Ok(()) | Err(StoreError::NotFound) => true,
+        // written), then the secret. A `Conflict` means the id belongs to another registration: its
+        // record is not ours, but the secret is (creating it succeeded, so no client had one under this
+        // name). Only a second failure leaves something: an orphan secret no record points to, or — if
+        // the record was written and cannot be removed — a record without a secret; both are logged.
+        if !matches!(err, StoreError::Conflict(_)) {
+            match s.clients.delete(&record.id).await {
+                Ok(()) | Err(StoreError::NotFound) => {}
                 Err(cleanup) => {
                     tracing::warn!(client_id = %record.id, error = %cleanup, "could not remove the record of a failed client registration");
-                    false
                 }
-            },
-        };
-        if record_gone
-            && let Some(name) = &record.secret_name
+            }
+        }
+        if let Some(name) = &record.secret_name
             && let Err(cleanup) = s.secrets.delete(name).await
         {
             tracing::warn!(error = %cleanup, "could not remove the secret of a failed client registration");
