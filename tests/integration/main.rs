@@ -16,6 +16,7 @@
 
 mod admin;
 mod contract;
+mod faults;
 mod oauth;
 mod platform;
 mod prism;

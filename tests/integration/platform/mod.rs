@@ -4,4 +4,5 @@
 mod drift;
 mod lambda_parity;
 mod local_server;
+mod outages;
 mod unavailable;

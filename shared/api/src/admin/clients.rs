@@ -51,10 +51,20 @@ pub async fn create(
     let secret = match body.kind {
         ClientKind::Confidential => {
             let secret = s.generator.secret();
-            s.secrets
-                .create(&client_secret_name(&id), &secret)
-                .await
-                .map_err(AdminError::store("client secret"))?;
+            let name = client_secret_name(&id);
+            if let Err(err) = s.secrets.create(&name, &secret).await {
+                // An unavailable store may have written the secret and lost the answer: remove it, so
+                // a failed registration leaves nothing behind (the id is fresh, so it is ours).
+                if matches!(err, StoreError::Unavailable(_)) {
+                    match s.secrets.delete(&name).await {
+                        Ok(()) | Err(StoreError::NotFound) => {}
+                        Err(cleanup) => {
+                            tracing::warn!(error = %cleanup, "could not remove the secret of a failed client registration")
+                        }
+                    }
+                }
+                return Err(AdminError::store("client secret")(err));
+            }
             Some(secret)
         }
         ClientKind::Public => None,
@@ -70,8 +80,20 @@ pub async fn create(
         version: 1,
     };
     if let Err(err) = s.clients.create(&record).await {
-        // Undo the secret so a failed registration leaves nothing behind; if that fails too the orphan
-        // is unreachable (no record points to it) and is only logged.
+        // Undo the registration so a failed one leaves nothing behind. An unavailable store may have
+        // written the record and lost the answer, so the record goes first (`NotFound`: it was never
+        // written), then the secret. A `Conflict` means the id belongs to another registration: its
+        // record is not ours, but the secret is (creating it succeeded, so no client had one under this
+        // name). Only a second failure leaves something: an orphan secret no record points to, or — if
+        // the record was written and cannot be removed — a record without a secret; both are logged.
+        if !matches!(err, StoreError::Conflict(_)) {
+            match s.clients.delete(&record.id).await {
+                Ok(()) | Err(StoreError::NotFound) => {}
+                Err(cleanup) => {
+                    tracing::warn!(client_id = %record.id, error = %cleanup, "could not remove the record of a failed client registration");
+                }
+            }
+        }
         if let Some(name) = &record.secret_name
             && let Err(cleanup) = s.secrets.delete(name).await
         {

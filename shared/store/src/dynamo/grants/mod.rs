@@ -50,23 +50,49 @@ pub struct DynamoGrantStore {
 }
 
 impl DynamoGrantStore {
-    /// Undoes step one of a rotation whose second step failed: clears the retirement, but only if it is
-    /// still ours (the successor hash matches). Best effort: if this fails too, the client's retry gets
-    /// `invalid_grant` and the streamer logs in again — never a token that does not work.
+    /// Undoes step one of a rotation whose second step failed (or whose first step's answer was lost):
+    /// clears the retirement, but only if it is still ours (the successor hash matches) and the
+    /// successor does not exist. The second condition matters when the successor transaction did
+    /// succeed and only its answer was lost: reinstating the presented token then would leave it and its
+    /// successor both live, and the client's retry would fail on the existing successor; left retired,
+    /// the retry takes the grace path and gets that successor. One transaction (update + condition
+    /// check). Best effort: if this fails too, the client's retry gets `invalid_grant` and the streamer
+    /// logs in again — never a token that does not work.
     async fn reinstate(&self, old_hash: &str, successor_hash: &str) {
         let ctx = &self.context;
-        let undo = ctx
-            .client
-            .update_item()
+        let undo = Update::builder()
             .table_name(&*self.tokens_table)
             .set_key(Some(refresh_key(old_hash)))
             .update_expression("REMOVE #rotatedAt, #successorHash")
             .condition_expression("#successorHash = :successor")
             .expression_attribute_names("#rotatedAt", attr::ROTATED_AT)
             .expression_attribute_names("#successorHash", attr::SUCCESSOR_HASH)
-            .expression_attribute_values(":successor", s(successor_hash));
-        if let Err(err) = ctx.send(undo.send()).await {
-            tracing::warn!(error = %super::errors::error_chain(&err), "could not reinstate a refresh token after a failed rotation");
+            .expression_attribute_values(":successor", s(successor_hash))
+            .build();
+        let absent = ConditionCheck::builder()
+            .table_name(&*self.tokens_table)
+            .set_key(Some(refresh_key(successor_hash)))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build();
+        let (Ok(undo), Ok(absent)) = (undo, absent) else {
+            tracing::warn!("could not build the reinstatement of a refresh token after a failed rotation");
+            return;
+        };
+        let request = ctx
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(undo).build())
+            .transact_items(TransactWriteItem::builder().condition_check(absent).build());
+        match ctx.send(request.send()).await {
+            Ok(_) => {}
+            Err(err) => match cancelled("TransactWriteItems", err) {
+                // Not ours any more, never retired, or the successor exists: nothing to undo.
+                Ok(_) => {}
+                Err(failure) => {
+                    tracing::warn!(error = %failure, "could not reinstate a refresh token after a failed rotation");
+                }
+            },
         }
     }
 
@@ -324,7 +350,13 @@ impl GrantStore for DynamoGrantStore {
                     WriteFailure::ConditionFailed(Some(old)) => {
                         RotateError::NotActive(Box::new(refresh_from(&old)?))
                     }
-                    WriteFailure::Other(err) => err.into(),
+                    WriteFailure::Other(err) => {
+                        // The retirement may have been written and only its answer lost; undo it if so,
+                        // or the retry would find the token retired in favour of a successor that was
+                        // never written.
+                        self.reinstate(old_hash, successor_hash).await;
+                        err.into()
+                    }
                 });
             }
         };

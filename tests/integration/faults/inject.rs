@@ -1,0 +1,427 @@
+//! A fault-injecting decorator for every store port.
+//!
+//! [`wrap`] takes any [`AppState`] (embedded or DynamoDB, as `TestApp` builds it) and puts every port —
+//! clients, users, channels, grants, lockouts, audit, secrets — behind a decorator that consults one
+//! shared [`Faults`] plan before each call. A rule picks calls by operation name (`"grants.rotate_refresh"`,
+//! `"secrets.create"`, … — `"<port>.<method>"`), either the Nth matching call or every matching call, and
+//! fails it with one of three [`Fault`]s:
+//! - [`Fault::Unavailable`]: the call is not made; the caller gets `StoreError::Unavailable`.
+//! - [`Fault::Conflict`]: the call is not made; the caller gets `StoreError::Conflict` (a conditional
+//!   check that lost).
+//! - [`Fault::LostResponse`]: the call is made (the write happens), then the caller gets
+//!   `StoreError::Unavailable` — a timeout after the service did the work.
+//!
+//! Every call and every injection is recorded, so a test can prove its fault was really reached (a
+//! fault that never fires would make the test pass for nothing). This lives with the test support code,
+//! never in the product's wiring.
+
+use async_trait::async_trait;
+use onair_api::AppState;
+use onair_api::oauth::client_cache::ClientCache;
+use onair_domain::audit::AuditEntry;
+use onair_domain::channel::Channel;
+use onair_domain::client::Client;
+use onair_domain::oauth::code::{CodeRecord, Redemption};
+use onair_domain::oauth::refresh::{Family, RefreshRecord};
+use onair_domain::user::User;
+use onair_domain::{ChannelId, ClientId, Page, PageRequest, SecretString, UserId};
+use onair_store::{
+    AuditStore, ChannelStore, ClientSecret, ClientStore, GrantStore, LockoutStore, OwnedChannel,
+    OwnedChannels, RedeemError, RotateError, SecretStore, StoreError, StoredSecret, UserStore,
+};
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use time::{Date, OffsetDateTime};
+
+/// How an injected fault fails a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Not delegated; `StoreError::Unavailable`.
+    Unavailable,
+    /// Not delegated; `StoreError::Conflict` (a conditional check lost).
+    Conflict,
+    /// Delegated (the write happens), then `StoreError::Unavailable`: the response was lost.
+    LostResponse,
+}
+
+/// Which calls a rule fails.
+enum Pick {
+    /// The `n`-th call (1-based) whose operation matches, once.
+    Nth(u32),
+    /// Every matching call until the plan is cleared.
+    Every,
+}
+
+struct Rule {
+    matches: Box<dyn Fn(&str) -> bool + Send>,
+    pick: Pick,
+    seen: u32,
+    fault: Fault,
+}
+
+#[derive(Default)]
+struct Plan {
+    rules: Vec<Rule>,
+    calls: Vec<&'static str>,
+    fired: Vec<(&'static str, Fault)>,
+}
+
+/// The shared fault plan of one wrapped state; clones share it.
+#[derive(Clone, Default)]
+pub struct Faults(Arc<Mutex<Plan>>);
+
+impl Faults {
+    pub fn new() -> Faults {
+        Faults::default()
+    }
+
+    fn plan(&self) -> MutexGuard<'_, Plan> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Fails the `nth` call (1-based, counted from now) of operation `op` with `fault`, once.
+    pub fn fail_nth(&self, op: &'static str, nth: u32, fault: Fault) -> &Self {
+        self.fail_nth_matching(move |name| name == op, nth, fault)
+    }
+
+    /// Fails the `nth` call (1-based, counted from now) whose operation satisfies `matches`, once.
+    pub fn fail_nth_matching(
+        &self,
+        matches: impl Fn(&str) -> bool + Send + 'static,
+        nth: u32,
+        fault: Fault,
+    ) -> &Self {
+        assert!(nth >= 1, "calls are counted from 1");
+        self.plan().rules.push(Rule {
+            matches: Box::new(matches),
+            pick: Pick::Nth(nth),
+            seen: 0,
+            fault,
+        });
+        self
+    }
+
+    /// Fails every call whose operation satisfies `matches` with `fault`, until [`Faults::clear`].
+    pub fn fail_matching(&self, matches: impl Fn(&str) -> bool + Send + 'static, fault: Fault) -> &Self {
+        self.plan().rules.push(Rule {
+            matches: Box::new(matches),
+            pick: Pick::Every,
+            seen: 0,
+            fault,
+        });
+        self
+    }
+
+    /// Fails every call of every port with `fault` (an outage), until [`Faults::clear`].
+    pub fn fail_all(&self, fault: Fault) -> &Self {
+        self.fail_matching(|_| true, fault)
+    }
+
+    /// Removes every rule (the service is back); the call and injection records stay.
+    pub fn clear(&self) {
+        self.plan().rules.clear();
+    }
+
+    /// The injections that fired so far, in order.
+    pub fn fired(&self) -> Vec<(&'static str, Fault)> {
+        self.plan().fired.clone()
+    }
+
+    /// Every call made through the decorators so far, in order.
+    pub fn calls(&self) -> Vec<&'static str> {
+        self.plan().calls.clone()
+    }
+
+    /// Records the call and decides whether it fails.
+    fn decide(&self, op: &'static str) -> Option<Fault> {
+        let mut plan = self.plan();
+        plan.calls.push(op);
+        let mut chosen = None;
+        for rule in plan.rules.iter_mut() {
+            if !(rule.matches)(op) {
+                continue;
+            }
+            rule.seen += 1;
+            let fires = match rule.pick {
+                Pick::Nth(n) => rule.seen == n,
+                Pick::Every => true,
+            };
+            if fires && chosen.is_none() {
+                chosen = Some(rule.fault);
+            }
+        }
+        if let Some(fault) = chosen {
+            plan.fired.push((op, fault));
+        }
+        chosen
+    }
+
+    /// Runs `call` as operation `op` under the plan.
+    async fn guard<T, E: From<StoreError>>(
+        &self,
+        op: &'static str,
+        call: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        match self.decide(op) {
+            None => call.await,
+            Some(Fault::Unavailable) => {
+                Err(StoreError::Unavailable(format!("injected fault before {op}")).into())
+            }
+            Some(Fault::Conflict) => Err(StoreError::Conflict(format!("injected conflict in {op}")).into()),
+            Some(Fault::LostResponse) => {
+                // The work is done; only its answer is lost, as when a timeout fires after the write.
+                let _ = call.await;
+                Err(StoreError::Unavailable(format!("injected lost response of {op}")).into())
+            }
+        }
+    }
+}
+
+/// `state` with every port behind the decorator of `faults` (the client cache rebuilt over the wrapped
+/// client store, so cached reads go through it too).
+pub fn wrap(state: &AppState, faults: &Faults) -> AppState {
+    let clients: Arc<dyn ClientStore> = Arc::new(Faulty::new(state.clients.clone(), faults));
+    AppState {
+        client_cache: Arc::new(ClientCache::new(
+            clients.clone(),
+            state.clock.clone(),
+            state.settings.oauth.client_cache_ttl,
+        )),
+        clients,
+        users: Arc::new(Faulty::new(state.users.clone(), faults)),
+        channels: Arc::new(Faulty::new(state.channels.clone(), faults)),
+        grants: Arc::new(Faulty::new(state.grants.clone(), faults)),
+        lockouts: Arc::new(Faulty::new(state.lockouts.clone(), faults)),
+        audit: Arc::new(Faulty::new(state.audit.clone(), faults)),
+        secrets: Arc::new(Faulty::new(state.secrets.clone(), faults)),
+        clock: state.clock.clone(),
+        generator: state.generator.clone(),
+        settings: state.settings.clone(),
+    }
+}
+
+/// One port behind the decorator.
+pub struct Faulty<P: ?Sized> {
+    inner: Arc<P>,
+    faults: Faults,
+}
+
+impl<P: ?Sized> Faulty<P> {
+    pub fn new(inner: Arc<P>, faults: &Faults) -> Self {
+        Self {
+            inner,
+            faults: faults.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl ClientStore for Faulty<dyn ClientStore> {
+    async fn create(&self, client: &Client) -> Result<(), StoreError> {
+        self.faults
+            .guard("clients.create", self.inner.create(client))
+            .await
+    }
+    async fn get(&self, id: &ClientId) -> Result<Client, StoreError> {
+        self.faults.guard("clients.get", self.inner.get(id)).await
+    }
+    async fn list(&self, page: &PageRequest) -> Result<Page<Client>, StoreError> {
+        self.faults.guard("clients.list", self.inner.list(page)).await
+    }
+    async fn update(&self, client: &Client, expected_version: u64) -> Result<(), StoreError> {
+        self.faults
+            .guard("clients.update", self.inner.update(client, expected_version))
+            .await
+    }
+    async fn delete(&self, id: &ClientId) -> Result<(), StoreError> {
+        self.faults.guard("clients.delete", self.inner.delete(id)).await
+    }
+}
+
+#[async_trait]
+impl UserStore for Faulty<dyn UserStore> {
+    async fn create(&self, user: &User) -> Result<(), StoreError> {
+        self.faults.guard("users.create", self.inner.create(user)).await
+    }
+    async fn get(&self, id: &UserId) -> Result<User, StoreError> {
+        self.faults.guard("users.get", self.inner.get(id)).await
+    }
+    async fn find_by_login(&self, login: &str) -> Result<User, StoreError> {
+        self.faults
+            .guard("users.find_by_login", self.inner.find_by_login(login))
+            .await
+    }
+    async fn update(&self, user: &User, expected_version: u64) -> Result<(), StoreError> {
+        self.faults
+            .guard("users.update", self.inner.update(user, expected_version))
+            .await
+    }
+    async fn delete(&self, id: &UserId) -> Result<(), StoreError> {
+        self.faults.guard("users.delete", self.inner.delete(id)).await
+    }
+}
+
+#[async_trait]
+impl ChannelStore for Faulty<dyn ChannelStore> {
+    async fn create(&self, channel: &Channel) -> Result<(), StoreError> {
+        self.faults
+            .guard("channels.create", self.inner.create(channel))
+            .await
+    }
+    async fn get(&self, owner: &UserId, id: &ChannelId) -> Result<OwnedChannel, StoreError> {
+        self.faults.guard("channels.get", self.inner.get(owner, id)).await
+    }
+    async fn list(&self, owner: &UserId, page: &PageRequest) -> Result<OwnedChannels, StoreError> {
+        self.faults
+            .guard("channels.list", self.inner.list(owner, page))
+            .await
+    }
+    async fn update(&self, channel: &Channel, expected_version: u64) -> Result<(), StoreError> {
+        self.faults
+            .guard("channels.update", self.inner.update(channel, expected_version))
+            .await
+    }
+}
+
+#[async_trait]
+impl SecretStore for Faulty<dyn SecretStore> {
+    async fn create(&self, name: &str, value: &SecretString) -> Result<(), StoreError> {
+        self.faults
+            .guard("secrets.create", self.inner.create(name, value))
+            .await
+    }
+    async fn get(&self, name: &str) -> Result<StoredSecret, StoreError> {
+        self.faults.guard("secrets.get", self.inner.get(name)).await
+    }
+    async fn refresh(&self, name: &str) -> Result<StoredSecret, StoreError> {
+        self.faults
+            .guard("secrets.refresh", self.inner.refresh(name))
+            .await
+    }
+    async fn rotate(
+        &self,
+        name: &str,
+        value: &SecretString,
+        previous_until: OffsetDateTime,
+    ) -> Result<ClientSecret, StoreError> {
+        self.faults
+            .guard("secrets.rotate", self.inner.rotate(name, value, previous_until))
+            .await
+    }
+    async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        self.faults.guard("secrets.delete", self.inner.delete(name)).await
+    }
+}
+
+#[async_trait]
+impl GrantStore for Faulty<dyn GrantStore> {
+    async fn put_code(&self, code: &CodeRecord, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.faults
+            .guard("grants.put_code", self.inner.put_code(code, audit))
+            .await
+    }
+    async fn redeem_code(
+        &self,
+        hash: &str,
+        redemption: &Redemption,
+        now: OffsetDateTime,
+    ) -> Result<CodeRecord, RedeemError> {
+        self.faults
+            .guard(
+                "grants.redeem_code",
+                self.inner.redeem_code(hash, redemption, now),
+            )
+            .await
+    }
+    async fn start_family(
+        &self,
+        family: &Family,
+        token: &RefreshRecord,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.faults
+            .guard(
+                "grants.start_family",
+                self.inner.start_family(family, token, audit),
+            )
+            .await
+    }
+    async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        client: &ClientId,
+        successor_hash: &str,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> Result<RefreshRecord, RotateError> {
+        let call = self
+            .inner
+            .rotate_refresh(old_hash, client, successor_hash, now, expires_at, audit);
+        self.faults.guard("grants.rotate_refresh", call).await
+    }
+    async fn get_refresh(&self, hash: &str) -> Result<RefreshRecord, StoreError> {
+        self.faults
+            .guard("grants.get_refresh", self.inner.get_refresh(hash))
+            .await
+    }
+    async fn get_family(&self, id: &str) -> Result<Family, StoreError> {
+        self.faults
+            .guard("grants.get_family", self.inner.get_family(id))
+            .await
+    }
+    async fn get_refresh_and_family(
+        &self,
+        hash: &str,
+        family: &str,
+    ) -> Result<(RefreshRecord, Family), StoreError> {
+        self.faults
+            .guard(
+                "grants.get_refresh_and_family",
+                self.inner.get_refresh_and_family(hash, family),
+            )
+            .await
+    }
+    async fn revoke_family(
+        &self,
+        id: &str,
+        client: &ClientId,
+        user: &UserId,
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.faults
+            .guard(
+                "grants.revoke_family",
+                self.inner.revoke_family(id, client, user, now, audit),
+            )
+            .await
+    }
+}
+
+#[async_trait]
+impl LockoutStore for Faulty<dyn LockoutStore> {
+    async fn failures(&self, keys: &[String]) -> Result<Vec<u32>, StoreError> {
+        self.faults
+            .guard("lockouts.failures", self.inner.failures(keys))
+            .await
+    }
+    async fn add_failure(&self, key: &str, expires_at: OffsetDateTime) -> Result<u32, StoreError> {
+        self.faults
+            .guard("lockouts.add_failure", self.inner.add_failure(key, expires_at))
+            .await
+    }
+    async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        self.faults.guard("lockouts.clear", self.inner.clear(key)).await
+    }
+}
+
+#[async_trait]
+impl AuditStore for Faulty<dyn AuditStore> {
+    async fn append(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.faults.guard("audit.append", self.inner.append(entry)).await
+    }
+    async fn list(&self, day: Date, page: &PageRequest) -> Result<Page<AuditEntry>, StoreError> {
+        self.faults.guard("audit.list", self.inner.list(day, page)).await
+    }
+}
