@@ -19,6 +19,7 @@ mod drift;
 mod federation;
 mod lambda_parity;
 mod local_server;
+mod login_throttle;
 mod login_browser;
 mod oauth_bad_input;
 mod oauth_e2e;
