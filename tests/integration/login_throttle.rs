@@ -22,6 +22,8 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use futures::future::join_all;
 use http::{Method, Request, StatusCode, header};
+use onair_api::hashing::HashingLimits;
+use onair_domain::lockout::LockSubject;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::sync::Barrier;
@@ -36,6 +38,8 @@ crate::support::on_both_backends!(
     burst_over_many_accounts_from_one_ip_checks_at_most_the_ip_limit,
     lockout_reservations_in_parallel_succeed_exactly_up_to_the_limit,
     lockout_release_gives_back_one_slot_and_never_goes_below_zero,
+    busy_hashing_answers_the_login_page_with_503_and_locks_nobody_out,
+    busy_hashing_refuses_admin_user_writes_with_503_and_writes_nothing,
 );
 
 const LOCKED: &str = "Too many failed attempts. Please wait a few minutes and try again.";
@@ -195,7 +199,11 @@ async fn one_account_burst(backend: Backend, n: usize, many_ips: bool) {
     let events = audit_events(&fx.app.state).await;
     assert!(!events.contains(&"code_issued"), "{events:?}");
     assert!(!events.contains(&"login_succeeded"), "{events:?}");
-    assert_eq!(fx.passwords_checked().await, 2 * limit, "the lockout checks nothing");
+    assert_eq!(
+        fx.passwords_checked().await,
+        2 * limit,
+        "the lockout checks nothing"
+    );
 }
 
 async fn burst_of_20_from_one_ip_checks_at_most_the_account_limit(backend: Backend) {
@@ -259,6 +267,120 @@ async fn burst_over_many_accounts_from_one_ip_checks_at_most_the_ip_limit(backen
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The hashing pool under overload
+
+/// One hashing worker and a 1 ms wait.
+async fn tiny_pool(backend: Backend) -> TestApp {
+    TestApp::with_settings(backend, |o| {
+        o.hashing = HashingLimits {
+            workers: 1,
+            wait: std::time::Duration::from_millis(1),
+        }
+    })
+    .await
+}
+
+/// 20 parallel logins (distinct accounts and addresses) on one worker with a 1 ms wait: those that
+/// find no free worker get the localised 503 page with `Retry-After`, had no password checked, and
+/// gave their lockout slots back; the others were checked (401). A right password then logs in.
+async fn busy_hashing_answers_the_login_page_with_503_and_locks_nobody_out(backend: Backend) {
+    let app = tiny_pool(backend).await;
+    let router = app.router();
+    let client = create_client(&router, "PRISM").await;
+    create_user(&router, "alice").await;
+    let fx = Fx { app, router, client };
+    let n = 20;
+    let replies = fx
+        .burst(n, |i| format!("user{i}"), "wrong password", many_ip)
+        .await;
+    let busy: Vec<&Reply> = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    let checked = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(busy.len() + checked, n, "only 401 and 503");
+    assert!(!busy.is_empty(), "20 at once on one worker with a 1 ms wait");
+    for reply in &busy {
+        assert!(
+            reply.headers.get(header::RETRY_AFTER).is_some(),
+            "{:?}",
+            reply.headers
+        );
+        assert!(reply.headers.get(header::LOCATION).is_none());
+        assert!(
+            reply.headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert_eq!(
+            page_error(&reply.text).as_deref(),
+            Some("The service is temporarily unavailable. Please try again shortly.")
+        );
+    }
+    assert_eq!(fx.passwords_checked().await, checked);
+    let state = &fx.app.state;
+    let policy = state.settings.oauth.lock;
+    let now = state.clock.now();
+    let mut keys: Vec<String> = (0..n)
+        .map(|i| policy.key(LockSubject::Account(&format!("user{i}")), now))
+        .collect();
+    keys.extend((0..n).map(|i| policy.key(LockSubject::Ip(&many_ip(i).to_string()), now)));
+    let counted: u32 = state.lockouts.failures(&keys).await.unwrap().iter().sum();
+    assert_eq!(
+        counted as usize,
+        2 * checked,
+        "one account and one IP failure per checked password, none for a busy reply"
+    );
+    let reply = fx.attempt("alice", PASSWORD, many_ip(n)).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+}
+
+/// Parallel user creations on one worker with a 1 ms wait: each is either created (201) or refused
+/// with 503, `Retry-After` and the admin error body, and a refused one wrote no user.
+async fn busy_hashing_refuses_admin_user_writes_with_503_and_writes_nothing(backend: Backend) {
+    let app = tiny_pool(backend).await;
+    let router = app.router();
+    let n = 12;
+    let barrier = Arc::new(Barrier::new(n));
+    let tasks = (0..n).map(|i| {
+        let (router, barrier) = (router.clone(), barrier.clone());
+        tokio::spawn(async move {
+            let body =
+                serde_json::json!({"login": format!("user{i}"), "password": PASSWORD, "userName": "U"});
+            barrier.wait().await;
+            crate::support::admin(&router, Method::POST, "/admin/users", Some(&body.to_string())).await
+        })
+    });
+    let replies: Vec<Reply> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let mut refused = 0;
+    for (i, reply) in replies.iter().enumerate() {
+        let stored = app.state.users.find_by_login(&format!("user{i}")).await;
+        match reply.status {
+            StatusCode::CREATED => assert!(stored.is_ok()),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused += 1;
+                assert_eq!(reply.body["error"], "unavailable", "{}", reply.text);
+                assert!(
+                    reply.headers.get(header::RETRY_AFTER).is_some(),
+                    "{:?}",
+                    reply.headers
+                );
+                assert!(
+                    matches!(stored, Err(onair_store::StoreError::NotFound)),
+                    "a refused creation wrote nothing"
+                );
+            }
+            other => panic!("{other}: {}", reply.text),
+        }
+    }
+    assert!(refused > 0 && refused < n, "{refused} of {n} refused");
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The lockout port's reservation contract
 
 /// 50 parallel reservations of one key with limit 5: exactly 5 succeed (counts 1..=5, each once), the
@@ -282,9 +404,16 @@ async fn lockout_reservations_in_parallel_succeed_exactly_up_to_the_limit(backen
     let keys = ["acct#1#alice".to_owned(), "acct#1#bob".to_owned()];
     assert_eq!(lockouts.failures(&keys).await.unwrap(), vec![5, 0]);
     assert_eq!(lockouts.reserve("acct#1#alice", 5, expires).await.unwrap(), None);
-    assert_eq!(lockouts.failures(&keys).await.unwrap(), vec![5, 0], "a refusal writes nothing");
+    assert_eq!(
+        lockouts.failures(&keys).await.unwrap(),
+        vec![5, 0],
+        "a refusal writes nothing"
+    );
     // A higher limit on the same key admits more; add_failure still counts past any limit.
-    assert_eq!(lockouts.reserve("acct#1#alice", 6, expires).await.unwrap(), Some(6));
+    assert_eq!(
+        lockouts.reserve("acct#1#alice", 6, expires).await.unwrap(),
+        Some(6)
+    );
     assert_eq!(lockouts.add_failure("acct#1#alice", expires).await.unwrap(), 7);
     assert_eq!(lockouts.reserve("acct#1#bob", 5, expires).await.unwrap(), Some(1));
 }
@@ -301,14 +430,21 @@ async fn lockout_release_gives_back_one_slot_and_never_goes_below_zero(backend: 
     }
     assert_eq!(lockouts.reserve(&key, 3, expires).await.unwrap(), None);
     lockouts.release(&key).await.unwrap();
-    assert_eq!(lockouts.failures(std::slice::from_ref(&key)).await.unwrap(), vec![2]);
+    assert_eq!(
+        lockouts.failures(std::slice::from_ref(&key)).await.unwrap(),
+        vec![2]
+    );
     assert_eq!(lockouts.reserve(&key, 3, expires).await.unwrap(), Some(3));
     lockouts.clear(&key).await.unwrap();
     lockouts.release(&key).await.unwrap();
     lockouts.release("ip#1#never-seen").await.unwrap();
     let keys = [key.clone(), "ip#1#never-seen".to_owned()];
     assert_eq!(lockouts.failures(&keys).await.unwrap(), vec![0, 0]);
-    assert_eq!(lockouts.reserve(&key, 3, expires).await.unwrap(), Some(1), "never below zero");
+    assert_eq!(
+        lockouts.reserve(&key, 3, expires).await.unwrap(),
+        Some(1),
+        "never below zero"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -379,7 +515,8 @@ mod over_sockets {
     /// account's login from it (even with the right password) is refused, while 127.0.2.2 is still
     /// served, both for a wrong password (401, checked) and for the right one (a code).
     async fn per_ip_limit_locks_one_source_address_and_serves_another(backend: Backend) {
-        let mut vars: HashMap<String, String> = HashMap::from([("ONAIR_LISTEN".into(), "127.0.0.1:0".into())]);
+        let mut vars: HashMap<String, String> =
+            HashMap::from([("ONAIR_LISTEN".into(), "127.0.0.1:0".into())]);
         if backend == Backend::Aws {
             vars.insert("AWS_ENDPOINT_URL".into(), crate::support::moto_endpoint());
             vars.insert("ONAIR_REGISTRATIONS_TABLE".into(), unique("ip-registrations"));
@@ -395,7 +532,10 @@ mod over_sockets {
         let base = server.base_url();
         let ip_limit = server.wiring.state.settings.oauth.lock.ip_limit;
         let account_limit = server.wiring.state.settings.oauth.lock.account_limit;
-        assert!(ip_limit > account_limit, "the test spreads failures over accounts");
+        assert!(
+            ip_limit > account_limit,
+            "the test spreads failures over accounts"
+        );
         let (locked_out, other) = (
             client_from(Ipv4Addr::new(127, 0, 2, 1)),
             client_from(Ipv4Addr::new(127, 0, 2, 2)),
@@ -461,8 +601,14 @@ mod memory {
     fn local_binary() -> PathBuf {
         let path = std::env::var("ONAIR_LOCAL_BIN")
             .map(PathBuf::from)
-            .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/onair-local"));
-        assert!(path.exists(), "{} is missing; run the tests with infra/test", path.display());
+            .unwrap_or_else(|_| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/onair-local")
+            });
+        assert!(
+            path.exists(),
+            "{} is missing; run the tests with infra/test",
+            path.display()
+        );
         path
     }
 
@@ -532,14 +678,23 @@ mod memory {
             let tasks = clients.iter().enumerate().map(|(i, http)| {
                 let (http, base, page) = (http.clone(), base.clone(), page.clone());
                 tokio::spawn(async move {
-                    over_sockets::post_login(&http, &base, &page, &format!("nobody-{burst}-{i}"), "wrong password")
-                        .await
+                    over_sockets::post_login(
+                        &http,
+                        &base,
+                        &page,
+                        &format!("nobody-{burst}-{i}"),
+                        "wrong password",
+                    )
+                    .await
                 })
             });
             statuses.extend(join_all(tasks).await.into_iter().map(Result::unwrap));
         }
         let (rss, peak) = (status_kib(pid, "VmRSS"), status_kib(pid, "VmHWM"));
-        let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+        let checked = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count();
         let busy = statuses
             .iter()
             .filter(|s| **s == StatusCode::SERVICE_UNAVAILABLE)
@@ -549,7 +704,10 @@ mod memory {
             before
         );
         assert_eq!(checked + busy, statuses.len(), "{statuses:?}");
-        assert!(checked >= 32, "most logins were checked, not turned away: {checked}");
+        assert!(
+            checked >= 32,
+            "most logins were checked, not turned away: {checked}"
+        );
         assert!(rss < MAX_RSS_KIB, "VmRSS {rss} KiB after the bursts");
         assert!(peak < MAX_RSS_KIB, "VmHWM {peak} KiB during the bursts");
     }

@@ -95,16 +95,19 @@ impl Hashing {
         &self,
         f: impl FnOnce(&mut HashMemory) -> T + Send + 'static,
     ) -> Result<T, HashingError> {
-        let permit: OwnedSemaphorePermit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| HashingError::Busy)?
-            .map_err(|_| HashingError::Busy)?;
+        let permit: OwnedSemaphorePermit =
+            tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+                .await
+                .map_err(|_| HashingError::Busy)?
+                .map_err(|_| HashingError::Busy)?;
         let (reply, answer) = oneshot::channel();
         // The permit travels with the job and is given back when the work is done, not when the
         // request goes away: a cancelled request cannot let more hashes run than there are workers.
+        // It is given back before the answer, so whoever gets the answer finds the worker free.
         let job: Job = Box::new(move |memory| {
-            let _ = reply.send(f(memory));
+            let answer = f(memory);
             drop(permit);
+            let _ = reply.send(answer);
         });
         self.jobs
             .lock()
@@ -167,8 +170,12 @@ fn work(receiver: &Mutex<mpsc::Receiver<Job>>) {
 fn decoy_hash(memory: &mut HashMemory) -> &'static str {
     static DECOY: OnceLock<String> = OnceLock::new();
     DECOY.get_or_init(|| {
-        hash_password_with(memory, &SecretString::new("decoy password for timing"), &[0x5a; 16])
-            .unwrap_or_default()
+        hash_password_with(
+            memory,
+            &SecretString::new("decoy password for timing"),
+            &[0x5a; 16],
+        )
+        .unwrap_or_default()
     })
 }
 
@@ -186,9 +193,26 @@ mod tests {
             .hash(SecretString::new("correct horse"), [3; 16])
             .await
             .unwrap();
-        assert!(pool.verify(&SecretString::new("correct horse"), Some(hash.expose().to_owned())).await.unwrap());
-        assert!(!pool.verify(&SecretString::new("wrong"), Some(hash.expose().to_owned())).await.unwrap());
-        assert!(!pool.verify(&SecretString::new("decoy password for timing"), None).await.unwrap());
+        assert!(
+            pool.verify(
+                &SecretString::new("correct horse"),
+                Some(hash.expose().to_owned())
+            )
+            .await
+            .unwrap()
+        );
+        assert!(
+            !pool
+                .verify(&SecretString::new("wrong"), Some(hash.expose().to_owned()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !pool
+                .verify(&SecretString::new("decoy password for timing"), None)
+                .await
+                .unwrap()
+        );
         // Occupy the only worker, then ask again: refused as busy once the wait is over.
         let (hold, release) = std::sync::mpsc::channel::<()>();
         let blocker = {

@@ -6,7 +6,9 @@
 //! what makes the allocator keep hundreds of MiB (glibc keeps freed blocks in per-thread arenas).
 
 use crate::secret::SecretString;
-use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordHasher, PasswordVerifier, Salt, SaltString};
+use argon2::password_hash::{
+    Output, ParamsString, PasswordHash, PasswordHasher, PasswordVerifier, Salt, SaltString,
+};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 /// Shortest and longest accepted passwords.
@@ -98,7 +100,11 @@ pub fn hash_password_with(
 
 /// [`verify_password`] in `memory`: recomputes the hash with the stored parameters and salt and
 /// compares in constant time.
-pub fn verify_password_with(memory: &mut HashMemory, password: &str, hash: &str) -> Result<bool, PasswordError> {
+pub fn verify_password_with(
+    memory: &mut HashMemory,
+    password: &str,
+    hash: &str,
+) -> Result<bool, PasswordError> {
     let parsed = PasswordHash::new(hash).map_err(failed)?;
     let algorithm = Algorithm::try_from(parsed.algorithm).map_err(failed)?;
     let version = parsed

@@ -131,7 +131,12 @@ pub trait LockoutStore: Send + Sync {
     /// and returns the new count, or returns `None` and writes nothing when the count has reached
     /// `limit`. One conditional write, so of concurrent reservations at most `limit` minus the current
     /// count succeed.
-    async fn reserve(&self, key: &str, limit: u32, expires_at: OffsetDateTime) -> Result<Option<u32>, StoreError>;
+    async fn reserve(
+        &self,
+        key: &str,
+        limit: u32,
+        expires_at: OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError>;
     /// Gives back one slot taken by [`reserve`](LockoutStore::reserve); never takes a count below zero
     /// and never creates a counter.
     async fn release(&self, key: &str) -> Result<(), StoreError>;

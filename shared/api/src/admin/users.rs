@@ -4,8 +4,8 @@
 use super::views::UserView;
 use super::{check_expected, path_id};
 use crate::error::AdminError;
-use crate::hashing::HashingError;
 use crate::extract::{AdminJson, AdminPath, not_null, nullable};
+use crate::hashing::HashingError;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;

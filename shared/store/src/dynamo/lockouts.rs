@@ -93,7 +93,12 @@ impl LockoutStore for DynamoLockoutStore {
         failures_from(&updated)
     }
 
-    async fn reserve(&self, key: &str, limit: u32, expires_at: OffsetDateTime) -> Result<Option<u32>, StoreError> {
+    async fn reserve(
+        &self,
+        key: &str,
+        limit: u32,
+        expires_at: OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError> {
         let ctx = &self.context;
         let request = ctx
             .client

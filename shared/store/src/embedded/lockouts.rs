@@ -23,7 +23,12 @@ impl LockoutStore for EmbeddedStore {
         Ok(entry.0)
     }
 
-    async fn reserve(&self, key: &str, limit: u32, expires_at: OffsetDateTime) -> Result<Option<u32>, StoreError> {
+    async fn reserve(
+        &self,
+        key: &str,
+        limit: u32,
+        expires_at: OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError> {
         // One lock around the check and the increment: the embedded form of a conditional update.
         let mut state = self.lock();
         let entry = state.failures.entry(key.to_owned()).or_insert((0, expires_at));
