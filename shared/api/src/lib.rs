@@ -10,6 +10,7 @@ pub mod admin;
 pub mod catalog;
 pub mod error;
 pub mod extract;
+pub mod hashing;
 pub mod host;
 pub mod oauth;
 pub mod prism;

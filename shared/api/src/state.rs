@@ -1,6 +1,7 @@
 //! What every handler receives: the store ports, the secret port, the injected clock and generator, and
 //! the settings derived from configuration once at start-up.
 
+use crate::hashing::{Hashing, HashingLimits};
 use crate::oauth::client_cache::ClientCache;
 use onair_domain::lockout::LockPolicy;
 use onair_domain::{Clock, Generator, SecretString};
@@ -57,6 +58,8 @@ pub struct OAuthSettings {
     pub login: LoginMode,
     /// How long a warm instance trusts a cached client record.
     pub client_cache_ttl: Duration,
+    /// How many password hashes run at once, and how long a request waits for its turn.
+    pub hashing: HashingLimits,
 }
 
 impl Default for OAuthSettings {
@@ -71,6 +74,7 @@ impl Default for OAuthSettings {
             issuer: None,
             login: LoginMode::Builtin,
             client_cache_ttl: Duration::seconds(60),
+            hashing: HashingLimits::default(),
         }
     }
 }
@@ -105,6 +109,8 @@ pub struct AppState {
     pub secrets: Arc<dyn SecretStore>,
     /// Client records for the OAuth hot path, cached in memory.
     pub client_cache: Arc<ClientCache>,
+    /// Every password hash and verification runs here (bounded in number, memory and wait).
+    pub hashing: Arc<Hashing>,
     /// The time.
     pub clock: Arc<dyn Clock>,
     /// Ids and secrets.

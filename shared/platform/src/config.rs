@@ -123,7 +123,13 @@ pub struct OAuthConfig {
     pub signing_key_secret: String,
     /// Login mode.
     pub login: LoginConfig,
+    /// Password hashes run at once: the cores available to the process, read once by
+    /// [`Config::from_env`] (each hash also holds a 19 MiB work area, so this bounds their memory).
+    pub hash_workers: usize,
 }
+
+/// Password-hashing workers when the core count is not read ([`Config::from_vars`]) or not known.
+pub const DEFAULT_HASH_WORKERS: usize = 2;
 
 /// Every configuration problem found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -159,16 +165,21 @@ pub const VARIABLES: &[&str] = &[
 ];
 
 impl Config {
-    /// Reads the process environment.
+    /// Reads the process environment, and the number of cores for the password-hashing workers.
     #[allow(clippy::disallowed_methods)] // the one sanctioned read of the environment
     pub fn from_env(host: Host) -> Result<Config, ConfigError> {
         let vars: HashMap<String, String> = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect();
-        Self::from_vars(host, &vars)
+        let mut config = Self::from_vars(host, &vars)?;
+        config.oauth.hash_workers = std::thread::available_parallelism()
+            .map(std::num::NonZeroUsize::get)
+            .unwrap_or(DEFAULT_HASH_WORKERS);
+        Ok(config)
     }
 
-    /// Builds the configuration from a variable map (the environment, or a test's map).
+    /// Builds the configuration from a variable map (the environment, or a test's map); the hashing
+    /// workers are [`DEFAULT_HASH_WORKERS`] (only [`Config::from_env`] reads the core count).
     pub fn from_vars(host: Host, vars: &HashMap<String, String>) -> Result<Config, ConfigError> {
         let mut r = Reader {
             vars,
@@ -289,6 +300,7 @@ impl Config {
             client_cache_ttl: r.seconds("ONAIR_CLIENT_CACHE_SECONDS", 60),
             signing_key_secret: r.text("ONAIR_SIGNING_KEY_SECRET", Some("signing-key")),
             login,
+            hash_workers: DEFAULT_HASH_WORKERS,
         };
         if oauth.access_ttl < Duration::minutes(1) {
             r.problems

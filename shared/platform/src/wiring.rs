@@ -8,6 +8,7 @@ use crate::config::{Config, LoginConfig, SecretsConfig, StoreConfig};
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use onair_api::hashing::{Hashing, HashingLimits};
 use onair_api::oauth::client_cache::ClientCache;
 use onair_api::{AdminAuth, AppState, LoginMode, OAuthSettings, Settings};
 use onair_domain::{Clock, Generator};
@@ -83,6 +84,10 @@ pub async fn build(
         issuer: config.oauth.issuer.clone(),
         login,
         client_cache_ttl: config.oauth.client_cache_ttl,
+        hashing: HashingLimits {
+            workers: config.oauth.hash_workers,
+            ..HashingLimits::default()
+        },
         ..OAuthSettings::default()
     };
     let settings = Arc::new(Settings {
@@ -154,6 +159,7 @@ pub fn state(
     let ttl = settings.oauth.client_cache_ttl;
     AppState {
         client_cache: Arc::new(ClientCache::new(stores.clients.clone(), clock.clone(), ttl)),
+        hashing: Arc::new(Hashing::new(settings.oauth.hashing)),
         clients: stores.clients,
         users: stores.users,
         channels: stores.channels,

@@ -10,6 +10,8 @@
 //!   the others get the retired record back to apply the grace/reuse rule.
 //! - Every audit entry passed to a write is stored atomically with that write (except revocation's,
 //!   appended right after it).
+//! - `reserve` is the login-throttling guard: of any number of concurrent reservations of one key at
+//!   most `limit` minus the current count succeed; a refused reservation writes nothing.
 //! - Expiry is honoured in code: an expired code or token is refused even while the item still exists
 //!   (DynamoDB's TTL deletes up to days late).
 
@@ -125,6 +127,19 @@ pub trait LockoutStore: Send + Sync {
     async fn failures(&self, keys: &[String]) -> Result<Vec<u32>, StoreError>;
     /// Adds one failure to `key` (kept until `expires_at`) and returns the new count. Atomic.
     async fn add_failure(&self, key: &str, expires_at: OffsetDateTime) -> Result<u32, StoreError>;
+    /// Takes one attempt slot of `key` if its count is below `limit`: adds one (kept until `expires_at`)
+    /// and returns the new count, or returns `None` and writes nothing when the count has reached
+    /// `limit`. One conditional write, so of concurrent reservations at most `limit` minus the current
+    /// count succeed.
+    async fn reserve(
+        &self,
+        key: &str,
+        limit: u32,
+        expires_at: OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError>;
+    /// Gives back one slot taken by [`reserve`](LockoutStore::reserve); never takes a count below zero
+    /// and never creates a counter.
+    async fn release(&self, key: &str) -> Result<(), StoreError>;
     /// Forgets `key`'s failures.
     async fn clear(&self, key: &str) -> Result<(), StoreError>;
 }

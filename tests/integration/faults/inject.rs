@@ -17,7 +17,6 @@
 
 use async_trait::async_trait;
 use onair_api::AppState;
-use onair_api::oauth::client_cache::ClientCache;
 use onair_domain::audit::AuditEntry;
 use onair_domain::channel::Channel;
 use onair_domain::client::Client;
@@ -27,7 +26,7 @@ use onair_domain::user::User;
 use onair_domain::{ChannelId, ClientId, Page, PageRequest, SecretString, UserId};
 use onair_store::{
     AuditStore, ChannelStore, ClientSecret, ClientStore, GrantStore, LockoutStore, OwnedChannel,
-    OwnedChannels, RedeemError, RotateError, SecretStore, StoreError, StoredSecret, UserStore,
+    OwnedChannels, RedeemError, RotateError, SecretStore, StoreError, StoredSecret, Stores, UserStore,
 };
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -180,24 +179,21 @@ impl Faults {
 /// `state` with every port behind the decorator of `faults` (the client cache rebuilt over the wrapped
 /// client store, so cached reads go through it too).
 pub fn wrap(state: &AppState, faults: &Faults) -> AppState {
-    let clients: Arc<dyn ClientStore> = Arc::new(Faulty::new(state.clients.clone(), faults));
-    AppState {
-        client_cache: Arc::new(ClientCache::new(
-            clients.clone(),
-            state.clock.clone(),
-            state.settings.oauth.client_cache_ttl,
-        )),
-        clients,
+    let stores = Stores {
+        clients: Arc::new(Faulty::new(state.clients.clone(), faults)),
         users: Arc::new(Faulty::new(state.users.clone(), faults)),
         channels: Arc::new(Faulty::new(state.channels.clone(), faults)),
         grants: Arc::new(Faulty::new(state.grants.clone(), faults)),
         lockouts: Arc::new(Faulty::new(state.lockouts.clone(), faults)),
         audit: Arc::new(Faulty::new(state.audit.clone(), faults)),
-        secrets: Arc::new(Faulty::new(state.secrets.clone(), faults)),
-        clock: state.clock.clone(),
-        generator: state.generator.clone(),
-        settings: state.settings.clone(),
-    }
+    };
+    onair_platform::wiring::state(
+        stores,
+        Arc::new(Faulty::new(state.secrets.clone(), faults)),
+        state.clock.clone(),
+        state.generator.clone(),
+        state.settings.clone(),
+    )
 }
 
 /// One port behind the decorator.
@@ -409,6 +405,21 @@ impl LockoutStore for Faulty<dyn LockoutStore> {
     async fn add_failure(&self, key: &str, expires_at: OffsetDateTime) -> Result<u32, StoreError> {
         self.faults
             .guard("lockouts.add_failure", self.inner.add_failure(key, expires_at))
+            .await
+    }
+    async fn reserve(
+        &self,
+        key: &str,
+        limit: u32,
+        expires_at: OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError> {
+        self.faults
+            .guard("lockouts.reserve", self.inner.reserve(key, limit, expires_at))
+            .await
+    }
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        self.faults
+            .guard("lockouts.release", self.inner.release(key))
             .await
     }
     async fn clear(&self, key: &str) -> Result<(), StoreError> {

@@ -5,3 +5,4 @@ mod bad_input;
 mod e2e;
 mod federation;
 mod login_browser;
+mod login_throttle;

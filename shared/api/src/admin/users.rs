@@ -5,11 +5,11 @@ use super::views::UserView;
 use super::{check_expected, path_id};
 use crate::error::AdminError;
 use crate::extract::{AdminJson, AdminPath, not_null, nullable};
+use crate::hashing::HashingError;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use onair_domain::password::hash_password;
 use onair_domain::user::{self, MAX_USER_NAME, User};
 use onair_domain::{SecretString, UserId, Violations};
 use serde::Deserialize;
@@ -25,14 +25,16 @@ pub struct CreateUser {
     profile_thumbnail: Option<String>,
 }
 
-/// Hashes off the async threads: argon2id is deliberately slow (tens of milliseconds).
+/// Hashes on the process's hashing pool (argon2id is deliberately slow and large): when the pool stays
+/// busy past its wait, the write is refused as unavailable (503, retry later).
 async fn hash(s: &AppState, password: SecretString) -> Result<SecretString, AdminError> {
-    let salt = s.generator.salt();
-    tokio::task::spawn_blocking(move || hash_password(&password, &salt))
+    s.hashing
+        .hash(password, s.generator.salt())
         .await
-        .map_err(|e| AdminError::Internal(format!("hashing task failed: {e}")))?
-        .map(SecretString::new)
-        .map_err(|e| AdminError::Internal(e.to_string()))
+        .map_err(|e| match e {
+            HashingError::Busy => AdminError::Unavailable(e.to_string()),
+            HashingError::Failed(cause) => AdminError::Internal(cause),
+        })
 }
 
 /// `POST /admin/users`: creates a streamer account.

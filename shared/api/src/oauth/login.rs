@@ -4,21 +4,20 @@ use super::audit::Who;
 use super::authorize::{CSRF_COOKIE, form_response, lang_of};
 use super::i18n::texts;
 use crate::error::PageError;
+use crate::hashing::HashingError;
 use crate::state::AppState;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use onair_domain::audit::{AuditEntry, AuditEvent};
 use onair_domain::client::Client;
-use onair_domain::lockout::LockSubject;
+use onair_domain::lockout::{Attempt, LockSubject};
 use onair_domain::oauth::authorize::{AuthorizeRequest, redirect_to};
 use onair_domain::oauth::code::{CODE_LIFETIME, CodeRecord};
 use onair_domain::oauth::token::token_hash;
-use onair_domain::password::{hash_password, verify_password};
 use onair_domain::user::{User, normalize_login};
 use onair_domain::{SecretString, UserId};
 use onair_store::StoreError;
-use std::sync::OnceLock;
 
 fn unavailable(parts: &Parts) -> impl Fn(StoreError) -> PageError + '_ {
     move |e| match e {
@@ -27,23 +26,13 @@ fn unavailable(parts: &Parts) -> impl Fn(StoreError) -> PageError + '_ {
     }
 }
 
-/// A hash to verify against when the login names no account, so the reply takes as long as a real
-/// check and timing does not reveal which logins exist.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| {
-        hash_password(&SecretString::new("decoy password for timing"), &[0x5a; 16]).unwrap_or_default()
-    })
-}
-
-async fn verify_off_thread(password: &SecretString, hash: Option<String>) -> bool {
-    let password = password.clone();
-    tokio::task::spawn_blocking(move || {
-        let hash = hash.as_deref().unwrap_or_else(|| decoy_hash());
-        verify_password(password.expose(), hash).unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
+/// A busy hashing pool is an outage of the login page (503 with `Retry-After`); a hash that cannot be
+/// computed is an internal error.
+fn hashing_failed(parts: &Parts) -> impl Fn(HashingError) -> PageError + '_ {
+    move |e| match e {
+        HashingError::Busy => PageError::Unavailable(lang_of(parts), e.to_string()),
+        HashingError::Failed(cause) => PageError::Internal(lang_of(parts), cause),
+    }
 }
 
 fn audit_entry(
@@ -82,16 +71,35 @@ pub async fn password_login(
     let ip_text = ip.clone().unwrap_or_else(|| "unknown".into());
     let account_key = policy.key(LockSubject::Account(&login), now);
     let ip_key = policy.key(LockSubject::Ip(&ip_text), now);
-    let counts = state
+    let expires = policy.window_end(now);
+    // Reserve this attempt on both counters before any password is checked, so that parallel attempts
+    // cannot all pass a check made before any of them failed (see `onair_domain::lockout`).
+    let account = state
         .lockouts
-        .failures(&[account_key.clone(), ip_key.clone()])
+        .reserve(&account_key, policy.account_limit, expires)
         .await
         .map_err(unavailable(parts))?;
-    let locked = |account: u32, by_ip: u32| account >= policy.account_limit || by_ip >= policy.ip_limit;
-    if locked(
-        counts.first().copied().unwrap_or(0),
-        counts.get(1).copied().unwrap_or(0),
-    ) {
+    let by_ip = match account {
+        Some(_) => {
+            let by_ip = state
+                .lockouts
+                .reserve(&ip_key, policy.ip_limit, expires)
+                .await
+                .map_err(unavailable(parts))?;
+            if by_ip.is_none() {
+                // The address is locked: this attempt is not a failure of the account.
+                state
+                    .lockouts
+                    .release(&account_key)
+                    .await
+                    .map_err(unavailable(parts))?;
+            }
+            by_ip
+        }
+        None => None,
+    };
+    let attempt = Attempt::of(account, by_ip);
+    if attempt == Attempt::Locked {
         let entry = audit_entry(
             state,
             AuditEvent::LoginLocked,
@@ -125,7 +133,17 @@ pub async fn password_login(
         .as_ref()
         .and_then(|u| u.password_hash.as_ref())
         .map(|h| h.expose().to_owned());
-    let password_ok = verify_off_thread(password, hash).await;
+    let password_ok = match state.hashing.verify(password, hash).await {
+        Ok(ok) => ok,
+        Err(err) => {
+            // No password was checked: the attempt gives its slots back, so a busy server does not
+            // lock anyone out.
+            for key in [&account_key, &ip_key] {
+                state.lockouts.release(key).await.map_err(unavailable(parts))?;
+            }
+            return Err(hashing_failed(parts)(err));
+        }
+    };
     let user = match user {
         Some(u) if password_ok && !u.disabled => u,
         found => {
@@ -134,17 +152,6 @@ pub async fn password_login(
                 Some(_) => "wrong password",
                 None => "unknown login",
             };
-            let expires = policy.window_end(now);
-            let account = state
-                .lockouts
-                .add_failure(&account_key, expires)
-                .await
-                .map_err(unavailable(parts))?;
-            let by_ip = state
-                .lockouts
-                .add_failure(&ip_key, expires)
-                .await
-                .map_err(unavailable(parts))?;
             let user_id = found.as_ref().map(|u| u.id.clone());
             let entry = audit_entry(
                 state,
@@ -156,7 +163,8 @@ pub async fn password_login(
                 Some(detail),
             );
             state.audit.append(&entry).await.map_err(unavailable(parts))?;
-            let (message, status) = if locked(account, by_ip) {
+            // The reserved slots stay taken: they are this failure.
+            let (message, status) = if attempt.locks_when_wrong(&policy) {
                 (t.locked, StatusCode::TOO_MANY_REQUESTS)
             } else {
                 (t.wrong, StatusCode::UNAUTHORIZED)
@@ -175,6 +183,11 @@ pub async fn password_login(
     state
         .lockouts
         .clear(&account_key)
+        .await
+        .map_err(unavailable(parts))?;
+    state
+        .lockouts
+        .release(&ip_key)
         .await
         .map_err(unavailable(parts))?;
     let entry = audit_entry(

@@ -2,10 +2,14 @@
 //! atomic `ADD` (no read-modify-write race between concurrent logins), and the item's TTL is the end of
 //! its window; the window is part of the key, so a lapsed counter is never read again even while TTL
 //! has not deleted it yet.
+//!
+//! A reservation is the same `ADD` under the condition `attribute_not_exists(failures) OR failures <
+//! :limit`: DynamoDB evaluates the condition and applies the update atomically per item, so concurrent
+//! reservations of one key never take it past the limit, and a refused one writes nothing.
 
 use super::Context;
 use super::attrs::{Item, Reader, epoch_seconds, n};
-use super::errors::unavailable;
+use super::errors::{WriteFailure, unavailable, write_failure};
 pub(crate) mod item;
 
 use super::attrs::attr;
@@ -13,7 +17,7 @@ use super::keys::PK;
 use crate::LockoutStore;
 use crate::error::StoreError;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use item::{failures_from, lock_key, lock_pk};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -90,6 +94,58 @@ impl LockoutStore for DynamoLockoutStore {
             .map_err(|e| unavailable("UpdateItem", &e))?;
         let updated = output.attributes.unwrap_or_default();
         failures_from(&updated)
+    }
+
+    async fn reserve(
+        &self,
+        key: &str,
+        limit: u32,
+        expires_at: OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError> {
+        let ctx = &self.context;
+        let request = ctx
+            .client
+            .update_item()
+            .table_name(&*self.tokens_table)
+            .set_key(Some(lock_key(key)))
+            .update_expression("ADD #failures :one SET #ttl = :ttl")
+            .condition_expression("attribute_not_exists(#failures) OR #failures < :limit")
+            .expression_attribute_names("#failures", attr::FAILURES)
+            .expression_attribute_names("#ttl", attr::TTL)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":limit", n(u64::from(limit)))
+            .expression_attribute_values(":ttl", epoch_seconds(expires_at))
+            .return_values(ReturnValue::UpdatedNew);
+        match ctx.send(request.send()).await {
+            Ok(output) => failures_from(&output.attributes.unwrap_or_default()).map(Some),
+            Err(err) => match write_failure("UpdateItem", err) {
+                WriteFailure::ConditionFailed(_) => Ok(None),
+                WriteFailure::Other(err) => Err(err),
+            },
+        }
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let request = ctx
+            .client
+            .update_item()
+            .table_name(&*self.tokens_table)
+            .set_key(Some(lock_key(key)))
+            .update_expression("ADD #failures :minus_one")
+            // Only an existing, positive counter: a release never creates an item or goes negative
+            // (the counter may have been cleared by a successful login meanwhile).
+            .condition_expression("#failures > :zero")
+            .expression_attribute_names("#failures", attr::FAILURES)
+            .expression_attribute_values(":minus_one", AttributeValue::N("-1".into()))
+            .expression_attribute_values(":zero", n(0));
+        match ctx.send(request.send()).await {
+            Ok(_) => Ok(()),
+            Err(err) => match write_failure("UpdateItem", err) {
+                WriteFailure::ConditionFailed(_) => Ok(()),
+                WriteFailure::Other(err) => Err(err),
+            },
+        }
     }
 
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
