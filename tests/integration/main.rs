@@ -17,6 +17,8 @@
 mod admin_api;
 mod drift;
 mod federation;
+mod key_rotation;
+mod lambda_wrapper;
 mod lambda_parity;
 mod local_server;
 mod login_browser;
