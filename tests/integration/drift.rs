@@ -657,7 +657,7 @@ fn every_scheduled_function_has_a_switchable_schedule_that_sends_its_run_time() 
         };
         expected += 1;
         let id = logical_id_of(function.name);
-        let target_is_function = |resource: &&Value| {
+        let target_is_function = |resource: &&&Value| {
             at(resource, &["Properties", "Target", "Arn"])
                 .and_then(|v| untag(v).as_str())
                 .is_some_and(|arn| arn == format!("{id}.Arn"))

@@ -207,7 +207,7 @@ async fn request_id_source_ip_and_issuer_come_from_the_request_context() {
         PUBLIC,
     )
     .await;
-    assert_eq!(login.status, 302, "login through the wrapper: {}", login.text);
+    assert_eq!(login.status, 303, "login through the wrapper: {}", login.text);
     let trail = audit_trail(&state).await;
     let entry = trail
         .iter()

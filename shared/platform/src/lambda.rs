@@ -27,6 +27,7 @@ use onair_api::registry::{self, StepError, Trigger};
 use onair_api::{AdminAuth, AppState, Function, Surface};
 use onair_domain::{RandomGenerator, SystemClock};
 use std::process::ExitCode;
+use tower::ServiceExt;
 use std::sync::Arc;
 
 /// Runs the function named `name` on Lambda until the runtime stops it. This is the whole `main` of
@@ -130,7 +131,45 @@ pub fn gateway_router(function: &Function, state: AppState) -> Router {
     if function.http().is_some_and(|http| http.surface == Surface::Admin) {
         router = router.layer(from_fn(require_iam));
     }
-    router.layer(from_fn(adopt_gateway_context))
+    let router = router.layer(from_fn(adopt_gateway_context));
+    // Layers on a router run after routing, so the stage is taken off the path in front of it.
+    Router::new().fallback_service(router.map_request(strip_stage))
+}
+
+/// Removes a named stage from the path. On a stage other than `$default`, `lambda_http` makes the path
+/// start with `/<stage>` (whether API Gateway's `rawPath` carried it, as on the execute-api URL, or not,
+/// as behind a custom domain mapping), but the routes are registered without it: left there, every
+/// request of a `prod` stage would be a 404.
+fn strip_stage(mut req: Request) -> Request {
+    let stage = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.stage.clone(),
+        _ => None,
+    };
+    let Some(stage) = stage.filter(|s| s != "$default") else {
+        return req;
+    };
+    let prefix = format!("/{stage}");
+    let uri = req.uri();
+    let Some(rest) = uri.path().strip_prefix(&prefix) else {
+        return req;
+    };
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return req;
+    }
+    let path = if rest.is_empty() { "/" } else { rest };
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    let mut parts = uri.clone().into_parts();
+    match path_and_query.parse() {
+        Ok(pq) => parts.path_and_query = Some(pq),
+        Err(_) => return req,
+    }
+    if let Ok(stripped) = axum::http::Uri::from_parts(parts) {
+        *req.uri_mut() = stripped;
+    }
+    req
 }
 
 /// Adopts what API Gateway knows about the request: its request id (so log lines match API
