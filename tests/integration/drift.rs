@@ -631,7 +631,7 @@ fn committed_template_is_exactly_what_the_generator_produces() {
             .lines()
             .zip(generated.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(|| committed.lines().count().min(generated.lines().count()), |i| i);
+            .unwrap_or_else(|| committed.lines().count().min(generated.lines().count()));
         panic!(
             "template.yaml differs from the generator's output from line {} on (committed {} lines, generated {}): \
              run `cargo run -p onair-xtask -- template` and commit the result",
@@ -664,14 +664,23 @@ fn every_scheduled_function_has_a_switchable_schedule_that_sends_its_run_time() 
         };
         let found: Vec<_> = schedules.values().filter(target_is_function).collect();
         let [resource] = found.as_slice() else {
-            violations.push(format!("{}: {} schedules target it, expected one", function.name, found.len()));
+            violations.push(format!(
+                "{}: {} schedules target it, expected one",
+                function.name,
+                found.len()
+            ));
             continue;
         };
         let input = string_at(resource, &["Properties", "Target", "Input"]).unwrap_or_default();
         if !input.contains("\"scheduledTime\":\"<aws.scheduler.scheduled-time>\"") {
-            violations.push(format!("{}: schedule input lacks the scheduled time: {input}", function.name));
+            violations.push(format!(
+                "{}: schedule input lacks the scheduled time: {input}",
+                function.name
+            ));
         }
-        let state = at(resource, &["Properties", "State"]).map(|v| format!("{v:?}")).unwrap_or_default();
+        let state = at(resource, &["Properties", "State"])
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_default();
         if !state.contains(&format!("{}Enabled", schedule.switch_parameter)) {
             violations.push(format!(
                 "{}: schedule State is not switched by {}: {state}",
@@ -687,8 +696,12 @@ fn every_scheduled_function_has_a_switchable_schedule_that_sends_its_run_time() 
                 function.name, schedule.interval_parameter
             ));
         }
-        if get(&template, "Parameters").and_then(|p| get(p, schedule.interval_parameter)).is_none()
-            || get(&template, "Parameters").and_then(|p| get(p, schedule.switch_parameter)).is_none()
+        if get(&template, "Parameters")
+            .and_then(|p| get(p, schedule.interval_parameter))
+            .is_none()
+            || get(&template, "Parameters")
+                .and_then(|p| get(p, schedule.switch_parameter))
+                .is_none()
         {
             violations.push(format!("{}: schedule parameters missing", function.name));
         }
@@ -700,7 +713,10 @@ fn every_scheduled_function_has_a_switchable_schedule_that_sends_its_run_time() 
             .map(|role| format!("{:?}", at(role, &["Properties", "Policies"])))
             .unwrap_or_default();
         if !invokes.contains("lambda:InvokeFunction") || !invokes.contains(&format!("{id}.Arn")) {
-            violations.push(format!("{}: schedule role may not invoke the function", function.name));
+            violations.push(format!(
+                "{}: schedule role may not invoke the function",
+                function.name
+            ));
         }
     }
     if schedules.len() != expected {

@@ -11,8 +11,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lambda_runtime::{Context, LambdaEvent};
 use onair_api::AppState;
 use onair_api::registry;
-use onair_domain::oauth::jwt::{Claims, KeySet, SigningKey, sign};
 use onair_domain::Clock;
+use onair_domain::oauth::jwt::{Claims, KeySet, SigningKey, sign};
 use onair_store::secrets::ClientSecret;
 use onair_store::secrets::manager::SecretsManagerStore;
 use serde_json::{Value, json};
@@ -80,7 +80,10 @@ async fn a_scheduled_run_makes_a_new_key_current_and_keeps_the_old_one_for_the_o
     let next = T0 + Duration::days(30);
     invoke(&app.state, scheduler_payload(next, 1)).await.unwrap();
     let after = stored(&app.state).await;
-    assert_eq!(after.previous.as_ref().map(|p| p.expose()), Some(secret.current.expose()));
+    assert_eq!(
+        after.previous.as_ref().map(|p| p.expose()),
+        Some(secret.current.expose())
+    );
     assert_eq!(after.rotated_for, Some(next));
 }
 
@@ -104,7 +107,9 @@ async fn duplicate_deliveries_of_one_run_rotate_once(backend: Backend) {
     // A late retry of the same run, and a straggler of an older run: no change.
     app.clock.advance(Duration::minutes(10));
     invoke(&app.state, scheduler_payload(T0, 9)).await.unwrap();
-    invoke(&app.state, scheduler_payload(T0 - Duration::days(30), 3)).await.unwrap();
+    invoke(&app.state, scheduler_payload(T0 - Duration::days(30), 3))
+        .await
+        .unwrap();
     assert_eq!(stored(&app.state).await, once);
 }
 
@@ -141,7 +146,10 @@ async fn a_token_signed_before_the_rotation_verifies_during_the_overlap_and_not_
     let issued = tokens(&prism_exchange(&router, &client, &code, &[]).await).access;
     let outliving = long_lived(&issued, ORIGINAL_KEY);
     for token in [&issued, &outliving] {
-        assert_eq!(prism_get(&router, "/prism/v1/service/user", token).await.status, 200);
+        assert_eq!(
+            prism_get(&router, "/prism/v1/service/user", token).await.status,
+            200
+        );
     }
 
     invoke(&app.state, scheduler_payload(T0, 1)).await.unwrap();
@@ -151,21 +159,38 @@ async fn a_token_signed_before_the_rotation_verifies_during_the_overlap_and_not_
     app.clock.advance(Duration::minutes(59));
     for token in [&issued, &outliving] {
         let reply = prism_get(&router, "/prism/v1/service/user", token).await;
-        assert_eq!(reply.status, 200, "old-key token during the overlap: {}", reply.text);
+        assert_eq!(
+            reply.status, 200,
+            "old-key token during the overlap: {}",
+            reply.text
+        );
     }
     let code = obtain_code(&router, &client.id, "rotation", None, None).await;
     let fresh = tokens(&prism_exchange(&router, &client, &code, &[]).await).access;
     let new_key = stored(&app.state).await.current;
-    assert!(signed_with(&fresh, new_key.expose()), "new tokens are signed with the new key");
+    assert!(
+        signed_with(&fresh, new_key.expose()),
+        "new tokens are signed with the new key"
+    );
     assert!(signed_with(&issued, ORIGINAL_KEY));
-    assert_eq!(prism_get(&router, "/prism/v1/service/user", &fresh).await.status, 200);
+    assert_eq!(
+        prism_get(&router, "/prism/v1/service/user", &fresh).await.status,
+        200
+    );
 
     // After previousUntil the old key verifies nothing, even a token whose exp is days away.
     app.clock.advance(until - app.clock.now());
     let reply = prism_get(&router, "/prism/v1/service/user", &outliving).await;
-    assert_eq!(reply.status, 401, "old-key token after previousUntil: {}", reply.text);
+    assert_eq!(
+        reply.status, 401,
+        "old-key token after previousUntil: {}",
+        reply.text
+    );
     let still = long_lived(&fresh, new_key.expose());
-    assert_eq!(prism_get(&router, "/prism/v1/service/user", &still).await.status, 200);
+    assert_eq!(
+        prism_get(&router, "/prism/v1/service/user", &still).await.status,
+        200
+    );
 }
 
 async fn a_malformed_or_future_run_is_acknowledged_and_changes_nothing(backend: Backend) {
@@ -178,7 +203,8 @@ async fn a_malformed_or_future_run_is_acknowledged_and_changes_nothing(backend: 
         scheduler_payload(T0 + Duration::days(1), 1),
     ] {
         let reply = invoke(&app.state, payload.clone()).await;
-        let reply = reply.unwrap_or_else(|e| panic!("{payload}: a permanent failure must not be retried: {e:?}"));
+        let reply =
+            reply.unwrap_or_else(|e| panic!("{payload}: a permanent failure must not be retried: {e:?}"));
         assert_eq!(reply["status"], "rejected", "{payload}");
     }
     assert_eq!(stored(&app.state).await, before);
@@ -209,5 +235,8 @@ async fn a_secrets_manager_outage_is_reported_as_retryable() {
     assert!(!error.error_message.contains(ORIGINAL_KEY));
     // The real secret is untouched, and the retry (service back) rotates.
     assert_eq!(stored(&app.state).await.current.expose(), ORIGINAL_KEY);
-    assert_eq!(invoke(&app.state, scheduler_payload(T0, 2)).await.unwrap()["status"], "done");
+    assert_eq!(
+        invoke(&app.state, scheduler_payload(T0, 2)).await.unwrap()["status"],
+        "done"
+    );
 }

@@ -155,13 +155,26 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
             .replace("{channelId}", "AAAAAAAAAAAAAAAAAAAAAA");
         let body = Some(admin_body(http.path));
         let headers = [("content-type", "application/json")];
-        let reply = through_lambda(&state, function.name, http.method, &target, &headers, body, PUBLIC).await;
+        let reply = through_lambda(
+            &state,
+            function.name,
+            http.method,
+            &target,
+            &headers,
+            body,
+            PUBLIC,
+        )
+        .await;
         assert_eq!(
             reply.status, 401,
             "{} {target} without IAM: {}",
             http.method, reply.text
         );
-        assert_eq!(reply.body["error"], "unauthorized", "{}: {}", function.name, reply.text);
+        assert_eq!(
+            reply.body["error"], "unauthorized",
+            "{}: {}",
+            function.name, reply.text
+        );
         refused += 1;
     }
     assert_eq!(refused, 15, "every admin function was tried");
@@ -172,9 +185,27 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
 
     let body = r#"{"login":"wrapper","password":"long enough pw","userName":"W"}"#;
     let headers = [("content-type", "application/json")];
-    let created = through_lambda(&state, "admin-users-create", "POST", "/admin/users", &headers, Some(body), SIGNED).await;
+    let created = through_lambda(
+        &state,
+        "admin-users-create",
+        "POST",
+        "/admin/users",
+        &headers,
+        Some(body),
+        SIGNED,
+    )
+    .await;
     assert_eq!(created.status, 201, "{}", created.text);
-    let listed = through_lambda(&state, "admin-clients-list", "GET", "/admin/clients", &[], None, SIGNED).await;
+    let listed = through_lambda(
+        &state,
+        "admin-clients-list",
+        "GET",
+        "/admin/clients",
+        &[],
+        None,
+        SIGNED,
+    )
+    .await;
     assert_eq!(listed.status, 200, "{}", listed.text);
 }
 
@@ -185,11 +216,32 @@ async fn request_id_source_ip_and_issuer_come_from_the_request_context() {
     let state = app.state.clone();
     let router = app.router();
 
-    let metadata = through_lambda(&state, "oauth-metadata", "GET", "/.well-known/oauth-authorization-server", &[], None, Context { iam: false, stage: "prod" }).await;
+    let metadata = through_lambda(
+        &state,
+        "oauth-metadata",
+        "GET",
+        "/.well-known/oauth-authorization-server",
+        &[],
+        None,
+        Context {
+            iam: false,
+            stage: "prod",
+        },
+    )
+    .await;
     assert_eq!(metadata.status, 200);
     assert_eq!(metadata.headers["x-request-id"], REQUEST_ID);
     assert_eq!(metadata.body["issuer"], format!("https://{DOMAIN}/prod"));
-    let default_stage = through_lambda(&state, "oauth-metadata", "GET", "/.well-known/oauth-authorization-server", &[], None, PUBLIC).await;
+    let default_stage = through_lambda(
+        &state,
+        "oauth-metadata",
+        "GET",
+        "/.well-known/oauth-authorization-server",
+        &[],
+        None,
+        PUBLIC,
+    )
+    .await;
     assert_eq!(default_stage.body["issuer"], format!("https://{DOMAIN}"));
 
     // A login through the wrapper: its audit entry carries API Gateway's source IP.
@@ -202,7 +254,10 @@ async fn request_id_source_ip_and_issuer_come_from_the_request_context() {
         "oauth-login",
         "POST",
         "/oauth/authorize",
-        &[("content-type", "application/x-www-form-urlencoded"), ("cookie", &cookie)],
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("cookie", &cookie),
+        ],
         Some(&page.body("wrapped", PASSWORD, "login", &[])),
         PUBLIC,
     )
@@ -219,9 +274,25 @@ async fn request_id_source_ip_and_issuer_come_from_the_request_context() {
     let code = param(&redirect_params(&login), "code").unwrap().to_owned();
     let target = format!(
         "/prism/v1/service/oauth2/token?{}",
-        form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT)])
+        form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT)
+        ])
     );
-    let exchanged = through_lambda(&state, "prism-token", "GET", &target, &client.prism_headers(), None, Context { iam: false, stage: "prod" }).await;
+    let exchanged = through_lambda(
+        &state,
+        "prism-token",
+        "GET",
+        &target,
+        &client.prism_headers(),
+        None,
+        Context {
+            iam: false,
+            stage: "prod",
+        },
+    )
+    .await;
     let access = tokens(&exchanged).access;
     let claims = access.split('.').nth(1).unwrap();
     let claims: Value = serde_json::from_slice(&base64_url(claims)).unwrap();
@@ -230,8 +301,13 @@ async fn request_id_source_ip_and_issuer_come_from_the_request_context() {
 
 fn base64_url(text: &str) -> Vec<u8> {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).unwrap()
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .unwrap()
 }
+
+/// One request: function, target, headers, body.
+type Case<'a> = (&'a str, String, Vec<(&'a str, String)>, Option<String>);
 
 /// Two identical worlds: same clock, same id sequence, same registrations and token.
 struct Seeded {
@@ -265,18 +341,83 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
     let bearer = format!("Bearer {}", s.access);
     let client_basic = basic(&s.client.id, s.client.secret());
     let form_type = ("content-type", "application/x-www-form-urlencoded");
-    let requests: Vec<(&str, String, Vec<(&str, String)>, Option<String>)> = vec![
+    let requests: Vec<Case> = vec![
         ("oauth-authorize", authorize_path(&s.client.id, &[]), vec![], None),
-        ("oauth-login", "/oauth/authorize".into(), vec![(form_type.0, form_type.1.into())], Some(form(&[("login", "x")]))),
-        ("oauth-federated-callback", "/oauth/federated/callback?state=x&code=y".into(), vec![], None),
-        ("oauth-token", "/oauth/token".into(), vec![(form_type.0, form_type.1.into()), ("authorization", client_basic.clone())], Some(form(&[("grant_type", "refresh_token"), ("refresh_token", "nope")]))),
-        ("oauth-revoke", "/oauth/revoke".into(), vec![(form_type.0, form_type.1.into()), ("authorization", client_basic.clone())], Some(form(&[("token", "nope")]))),
-        ("oauth-introspect", "/oauth/introspect".into(), vec![(form_type.0, form_type.1.into()), ("authorization", client_basic.clone())], Some(form(&[("token", &s.access)]))),
-        ("oauth-metadata", "/.well-known/oauth-authorization-server".into(), vec![], None),
-        ("prism-token", "/prism/v1/service/oauth2/token?grant_type=authorization_code&code=nope".into(), vec![("x-prism-client-id", s.client.id.clone()), ("x-prism-client-secret", s.client.secret().into())], None),
-        ("prism-user", "/prism/v1/service/user".into(), vec![("authorization", bearer.clone())], None),
-        ("prism-channel-list", "/prism/v1/service/channel/list".into(), vec![("authorization", bearer.clone())], None),
-        ("prism-channel-get", format!("/prism/v1/service/channel/{}", s.channel), vec![("authorization", bearer.clone())], None),
+        (
+            "oauth-login",
+            "/oauth/authorize".into(),
+            vec![(form_type.0, form_type.1.into())],
+            Some(form(&[("login", "x")])),
+        ),
+        (
+            "oauth-federated-callback",
+            "/oauth/federated/callback?state=x&code=y".into(),
+            vec![],
+            None,
+        ),
+        (
+            "oauth-token",
+            "/oauth/token".into(),
+            vec![
+                (form_type.0, form_type.1.into()),
+                ("authorization", client_basic.clone()),
+            ],
+            Some(form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "nope"),
+            ])),
+        ),
+        (
+            "oauth-revoke",
+            "/oauth/revoke".into(),
+            vec![
+                (form_type.0, form_type.1.into()),
+                ("authorization", client_basic.clone()),
+            ],
+            Some(form(&[("token", "nope")])),
+        ),
+        (
+            "oauth-introspect",
+            "/oauth/introspect".into(),
+            vec![
+                (form_type.0, form_type.1.into()),
+                ("authorization", client_basic.clone()),
+            ],
+            Some(form(&[("token", &s.access)])),
+        ),
+        (
+            "oauth-metadata",
+            "/.well-known/oauth-authorization-server".into(),
+            vec![],
+            None,
+        ),
+        (
+            "prism-token",
+            "/prism/v1/service/oauth2/token?grant_type=authorization_code&code=nope".into(),
+            vec![
+                ("x-prism-client-id", s.client.id.clone()),
+                ("x-prism-client-secret", s.client.secret().into()),
+            ],
+            None,
+        ),
+        (
+            "prism-user",
+            "/prism/v1/service/user".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-channel-list",
+            "/prism/v1/service/channel/list".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-channel-get",
+            format!("/prism/v1/service/channel/{}", s.channel),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
     ];
     let public: Vec<&str> = registry::http_functions()
         .filter(|(_, h)| h.surface != Surface::Admin)
@@ -289,7 +430,16 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
     for (name, target, headers, body) in &requests {
         let http = registry::find(name).unwrap().http().unwrap();
         let header_refs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        let through = through_lambda(&lambda.app.state, name, http.method, target, &header_refs, body.as_deref(), PUBLIC).await;
+        let through = through_lambda(
+            &lambda.app.state,
+            name,
+            http.method,
+            target,
+            &header_refs,
+            body.as_deref(),
+            PUBLIC,
+        )
+        .await;
 
         let mut request = http::Request::builder().method(http.method).uri(target.as_str());
         for (n, v) in &header_refs {
@@ -303,10 +453,24 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
         request.extensions_mut().insert(ClientIp(SOURCE_IP.into()));
         let direct = reply_of(local_router.clone().oneshot(request).await.unwrap()).await;
 
-        assert_eq!(through.status, direct.status, "{name}: status\nlambda: {}\nlocal: {}", through.text, direct.text);
+        assert_eq!(
+            through.status, direct.status,
+            "{name}: status\nlambda: {}\nlocal: {}",
+            through.text, direct.text
+        );
         assert_eq!(through.text, direct.text, "{name}: body");
-        for header in ["content-type", "location", "www-authenticate", "cache-control", "retry-after"] {
-            assert_eq!(through.headers.get(header), direct.headers.get(header), "{name}: {header}");
+        for header in [
+            "content-type",
+            "location",
+            "www-authenticate",
+            "cache-control",
+            "retry-after",
+        ] {
+            assert_eq!(
+                through.headers.get(header),
+                direct.headers.get(header),
+                "{name}: {header}"
+            );
         }
     }
 }

@@ -7,9 +7,9 @@
 //! Unknown paths and methods get the surface's own 404/405 error. The access log records the path only:
 //! query strings can carry codes and tokens.
 
-use crate::registry::{Function, Surface, http_functions};
 use crate::error::{AdminError, PageError, PrismError};
 use crate::extract::{MAX_BODY, credentials_of};
+use crate::registry::{Function, Surface, http_functions};
 use crate::state::{AdminAuth, AppState};
 use axum::Router;
 use axum::extract::ConnectInfo;

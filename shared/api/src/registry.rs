@@ -133,7 +133,11 @@ impl Schedule {
 
 impl std::fmt::Debug for Schedule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "every {} days ({})", self.default_interval_days, self.interval_parameter)
+        write!(
+            f,
+            "every {} days ({})",
+            self.default_interval_days, self.interval_parameter
+        )
     }
 }
 

@@ -134,15 +134,24 @@ mod tests {
             generator: &generator,
         };
         let overlap = overlap_for(Duration::hours(1));
-        let first = rotate_signing_key(&ports, "signing-key", overlap, T0).await.unwrap();
+        let first = rotate_signing_key(&ports, "signing-key", overlap, T0)
+            .await
+            .unwrap();
         assert_eq!(
             first,
             Rotation::Rotated {
                 previous_until: T0 + Duration::hours(2)
             }
         );
-        let again = rotate_signing_key(&ports, "signing-key", overlap, T0).await.unwrap();
-        assert_eq!(again, Rotation::AlreadyApplied { rotated_for: Some(T0) });
+        let again = rotate_signing_key(&ports, "signing-key", overlap, T0)
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            Rotation::AlreadyApplied {
+                rotated_for: Some(T0)
+            }
+        );
         let older = rotate_signing_key(&ports, "signing-key", overlap, T0 - Duration::days(30))
             .await
             .unwrap();
@@ -164,7 +173,10 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::Invalid(_)) && !err.is_retryable());
-        assert_eq!(store.get("signing-key").await.unwrap().secret.current.expose(), "k0");
+        assert_eq!(
+            store.get("signing-key").await.unwrap().secret.current.expose(),
+            "k0"
+        );
     }
 
     #[test]

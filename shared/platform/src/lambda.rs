@@ -27,8 +27,8 @@ use onair_api::registry::{self, StepError, Trigger};
 use onair_api::{AdminAuth, AppState, Function, Surface};
 use onair_domain::{RandomGenerator, SystemClock};
 use std::process::ExitCode;
-use tower::ServiceExt;
 use std::sync::Arc;
+use tower::ServiceExt;
 
 /// Runs the function named `name` on Lambda until the runtime stops it. This is the whole `main` of
 /// every binary in `functions/`.

@@ -52,7 +52,14 @@ pub static FUNCTIONS: &[Function] = &[
         clients::create,
         WRITE_CLIENT_SECRETS
     ),
-    http!("admin-clients-list", GET, "/admin/clients", Admin, clients::list, READ),
+    http!(
+        "admin-clients-list",
+        GET,
+        "/admin/clients",
+        Admin,
+        clients::list,
+        READ
+    ),
     http!(
         "admin-clients-get",
         GET,
@@ -85,8 +92,22 @@ pub static FUNCTIONS: &[Function] = &[
         clients::rotate_secret,
         WRITE_CLIENT_SECRETS
     ),
-    http!("admin-users-create", POST, "/admin/users", Admin, users::create, WRITE),
-    http!("admin-users-get", GET, "/admin/users/{userId}", Admin, users::get, READ),
+    http!(
+        "admin-users-create",
+        POST,
+        "/admin/users",
+        Admin,
+        users::create,
+        WRITE
+    ),
+    http!(
+        "admin-users-get",
+        GET,
+        "/admin/users/{userId}",
+        Admin,
+        users::get,
+        READ
+    ),
     http!(
         "admin-users-update",
         PATCH,

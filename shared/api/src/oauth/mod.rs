@@ -30,23 +30,14 @@ const LOGIN: Access = Access::NONE
     .tokens(TableAccess::ReadWrite)
     .secrets(&[SecretAccess::SigningKeyRead]);
 /// Login plus onair's client secret at the OpenID provider: the federation callback.
-const FEDERATED: Access = LOGIN.secrets(&[
-    SecretAccess::SigningKeyRead,
-    SecretAccess::OidcClientSecretRead,
-]);
+const FEDERATED: Access = LOGIN.secrets(&[SecretAccess::SigningKeyRead, SecretAccess::OidcClientSecretRead]);
 /// Authenticates clients and writes grants: the token and revocation endpoints.
-const TOKEN: Access = LOGIN.secrets(&[
-    SecretAccess::SigningKeyRead,
-    SecretAccess::ClientSecretsRead,
-]);
+const TOKEN: Access = LOGIN.secrets(&[SecretAccess::SigningKeyRead, SecretAccess::ClientSecretsRead]);
 /// Authenticates clients and reads grants: introspection.
 const INTROSPECT: Access = Access::NONE
     .registrations(TableAccess::Read)
     .tokens(TableAccess::Read)
-    .secrets(&[
-        SecretAccess::SigningKeyRead,
-        SecretAccess::ClientSecretsRead,
-    ]);
+    .secrets(&[SecretAccess::SigningKeyRead, SecretAccess::ClientSecretsRead]);
 
 /// The authorization server's functions.
 pub static FUNCTIONS: &[Function] = &[
@@ -75,7 +66,14 @@ pub static FUNCTIONS: &[Function] = &[
         FEDERATED
     ),
     http!("oauth-token", POST, "/oauth/token", OAuth, token::standard, TOKEN),
-    http!("oauth-revoke", POST, "/oauth/revoke", OAuth, revoke::revoke, TOKEN),
+    http!(
+        "oauth-revoke",
+        POST,
+        "/oauth/revoke",
+        OAuth,
+        revoke::revoke,
+        TOKEN
+    ),
     http!(
         "oauth-introspect",
         POST,

@@ -15,7 +15,14 @@ const RESOURCE: Access = Access::NONE
 
 /// PRISM's resource functions (its token endpoint is an OAuth function: `oauth::FUNCTIONS`).
 pub static FUNCTIONS: &[Function] = &[
-    http!("prism-user", GET, "/prism/v1/service/user", Prism, user::user, RESOURCE),
+    http!(
+        "prism-user",
+        GET,
+        "/prism/v1/service/user",
+        Prism,
+        user::user,
+        RESOURCE
+    ),
     http!(
         "prism-channel-list",
         GET,

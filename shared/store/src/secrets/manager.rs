@@ -219,7 +219,11 @@ impl SecretStore for SecretsManagerStore {
                 self.remember(name, next.clone());
                 Ok(())
             }
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_exists_exception()) => {
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_exists_exception()) =>
+            {
                 // The version exists with another value: an earlier write for the same purpose won.
                 self.cache().remove(name);
                 Err(StoreError::Conflict("secret version already written".into()))
