@@ -7,9 +7,9 @@
 //! Unknown paths and methods get the surface's own 404/405 error. The access log records the path only:
 //! query strings can carry codes and tokens.
 
-use crate::catalog::{CATALOG, Function, Surface};
 use crate::error::{AdminError, PageError, PrismError};
 use crate::extract::{MAX_BODY, credentials_of};
+use crate::registry::{Function, Surface, http_functions};
 use crate::state::{AdminAuth, AppState};
 use axum::Router;
 use axum::extract::ConnectInfo;
@@ -33,16 +33,21 @@ pub struct ClientIp(pub String);
 #[derive(Debug, Clone)]
 pub struct Issuer(pub String);
 
-/// The router of one function, for its Lambda.
+/// The router of one function, for its Lambda (no route at all for a function without an HTTP
+/// trigger: every request then gets its surface's 404).
 pub fn function_router(function: &Function, state: AppState) -> Router {
-    wrap(Router::new().route(function.path, (function.route)()), state)
+    let routes = match function.http() {
+        Some(http) => Router::new().route(http.path, (http.route)()),
+        None => Router::new(),
+    };
+    wrap(routes, state)
 }
 
-/// Every function of the catalog on one router, for the local server and tests.
+/// Every HTTP function of the registry on one router, for the local server and tests.
 pub fn local_router(state: AppState) -> Router {
-    let routes = CATALOG
-        .iter()
-        .fold(Router::new(), |router, f| router.route(f.path, (f.route)()));
+    let routes = http_functions().fold(Router::new(), |router, (_, http)| {
+        router.route(http.path, (http.route)())
+    });
     wrap(routes, state)
 }
 

@@ -1,10 +1,16 @@
-//! The Lambda host: serves one catalog function's router with `lambda_http` (API Gateway HTTP API,
-//! payload v2).
+//! The Lambda host: runs one registry function, with the runtime its trigger needs.
 //!
-//! Configuration, SDK clients and the router are built once per cold start. Two things only exist on
-//! Lambda and are bridged here: API Gateway's request id becomes the router's [`RequestId`], and admin
-//! routes additionally require the IAM identity API Gateway attaches after SigV4 authorisation, so a
-//! misrouted or mis-deployed admin function refuses rather than serves unauthenticated callers.
+//! - An HTTP function is served with `lambda_http` (API Gateway HTTP API, payload v2). Two things only
+//!   exist on Lambda and are bridged here: API Gateway's request context (request id, source IP, the
+//!   public URL) becomes the router's extensions, and admin routes additionally require the IAM identity
+//!   API Gateway attaches after SigV4 authorisation, so a misrouted or mis-deployed admin function
+//!   refuses rather than serves unauthenticated callers.
+//! - A Scheduler- or event-fired function is served with `lambda_runtime`: each invocation's JSON
+//!   payload goes to the function's step handler ([`handle_step`]). A retryable failure is returned as
+//!   the invocation's error (Lambda's asynchronous retries deliver the event again, then the stack's
+//!   dead-letter queue keeps it); a permanent one is logged and acknowledged, since retrying cannot help.
+//!
+//! Configuration, SDK clients and the router are built once per cold start.
 
 use crate::config::{Config, Host};
 use crate::{logging, wiring};
@@ -14,12 +20,15 @@ use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
 use lambda_http::RequestExt;
 use lambda_http::request::RequestContext;
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use onair_api::error::AdminError;
 use onair_api::host::{ClientIp, Issuer, RequestId, function_router};
-use onair_api::{AdminAuth, AppState, Function, Surface, catalog};
+use onair_api::registry::{self, StepError, Trigger};
+use onair_api::{AdminAuth, AppState, Function, Surface};
 use onair_domain::{RandomGenerator, SystemClock};
 use std::process::ExitCode;
 use std::sync::Arc;
+use tower::ServiceExt;
 
 /// Runs the function named `name` on Lambda until the runtime stops it. This is the whole `main` of
 /// every binary in `functions/`.
@@ -43,8 +52,8 @@ async fn serve(name: &'static str) -> ExitCode {
         }
     };
     logging::init(&config);
-    let Some(function) = catalog::find(name) else {
-        tracing::error!(function = name, "not in the catalog");
+    let Some(function) = registry::find(name) else {
+        tracing::error!(function = name, "not in the registry");
         return ExitCode::FAILURE;
     };
     let wiring = match wiring::build(
@@ -61,11 +70,55 @@ async fn serve(name: &'static str) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match lambda_http::run(gateway_router(function, wiring.state)).await {
+    let state = wiring.state;
+    let served = match &function.trigger {
+        Trigger::Http(_) => lambda_http::run(gateway_router(function, state)).await,
+        Trigger::Schedule(_) | Trigger::Event(_) => {
+            lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+                handle_step(function, state.clone(), event)
+            }))
+            .await
+        }
+    };
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "lambda runtime stopped");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// One invocation of a Scheduler- or event-fired function: exactly what `lambda_runtime` calls. Returns
+/// a small acknowledgement for a success or a permanent failure, and the invocation error (so that the
+/// event is delivered again) for a retryable one.
+pub async fn handle_step(
+    function: &Function,
+    state: AppState,
+    event: LambdaEvent<serde_json::Value>,
+) -> Result<serde_json::Value, Diagnostic> {
+    let request_id = event.context.request_id.clone();
+    let Some(handler) = function.step() else {
+        return Err(Diagnostic {
+            error_type: "NotAStep".into(),
+            error_message: format!("{} is an HTTP function", function.name),
+        });
+    };
+    let span = tracing::info_span!("step", function = function.name, request_id = %request_id);
+    let outcome = tracing::Instrument::instrument(handler(state, event.payload), span.clone()).await;
+    let _entered = span.enter();
+    match outcome {
+        Ok(()) => Ok(serde_json::json!({"status": "done"})),
+        Err(StepError::Permanent(why)) => {
+            tracing::error!(error = %why, "step failed permanently; acknowledged, not retried");
+            Ok(serde_json::json!({"status": "rejected", "error": why}))
+        }
+        Err(StepError::Retryable(why)) => {
+            tracing::warn!(error = %why, "step failed; reported for retry");
+            Err(Diagnostic {
+                error_type: "Retryable".into(),
+                error_message: why,
+            })
         }
     }
 }
@@ -75,10 +128,48 @@ async fn serve(name: &'static str) -> ExitCode {
 /// `lambda_http::run` receives, so tests drive it with API Gateway v2 events.
 pub fn gateway_router(function: &Function, state: AppState) -> Router {
     let mut router = function_router(function, state);
-    if function.surface == Surface::Admin {
+    if function.http().is_some_and(|http| http.surface == Surface::Admin) {
         router = router.layer(from_fn(require_iam));
     }
-    router.layer(from_fn(adopt_gateway_context))
+    let router = router.layer(from_fn(adopt_gateway_context));
+    // Layers on a router run after routing, so the stage is taken off the path in front of it.
+    Router::new().fallback_service(router.map_request(strip_stage))
+}
+
+/// Removes a named stage from the path. On a stage other than `$default`, `lambda_http` makes the path
+/// start with `/<stage>` (whether API Gateway's `rawPath` carried it, as on the execute-api URL, or not,
+/// as behind a custom domain mapping), but the routes are registered without it: left there, every
+/// request of a `prod` stage would be a 404.
+fn strip_stage(mut req: Request) -> Request {
+    let stage = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.stage.clone(),
+        _ => None,
+    };
+    let Some(stage) = stage.filter(|s| s != "$default") else {
+        return req;
+    };
+    let prefix = format!("/{stage}");
+    let uri = req.uri();
+    let Some(rest) = uri.path().strip_prefix(&prefix) else {
+        return req;
+    };
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return req;
+    }
+    let path = if rest.is_empty() { "/" } else { rest };
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    let mut parts = uri.clone().into_parts();
+    match path_and_query.parse() {
+        Ok(pq) => parts.path_and_query = Some(pq),
+        Err(_) => return req,
+    }
+    if let Ok(stripped) = axum::http::Uri::from_parts(parts) {
+        *req.uri_mut() = stripped;
+    }
+    req
 }
 
 /// Adopts what API Gateway knows about the request: its request id (so log lines match API

@@ -98,4 +98,10 @@ pub trait SecretStore: Send + Sync {
     ) -> Result<ClientSecret, StoreError>;
     /// Removes the secret for good; `NotFound` if absent.
     async fn delete(&self, name: &str) -> Result<(), StoreError>;
+    /// Replaces the whole value with `next` as the version named `version` (32–64 characters, derived
+    /// by the caller from what the write is for). One write per version: repeating it with the same
+    /// value succeeds and changes nothing; with a different value it is `Conflict` and changes nothing.
+    /// This is how a scheduled step that may be delivered twice at once writes exactly once (Secrets
+    /// Manager's `ClientRequestToken` idempotency; Secrets Manager has no compare-and-set).
+    async fn put_version(&self, name: &str, next: &ClientSecret, version: &str) -> Result<(), StoreError>;
 }

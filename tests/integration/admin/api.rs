@@ -1962,10 +1962,9 @@ async fn concurrent_patches_with_one_expected_version_have_one_winner(backend: B
 async fn head_and_options_are_405_on_every_route(backend: Backend) {
     let (api, seed) = Api::seeded(backend).await;
     let before = api.snapshot().await;
-    let mut paths: Vec<String> = onair_api::CATALOG
-        .iter()
-        .map(|f| {
-            f.path
+    let mut paths: Vec<String> = onair_api::registry::http_functions()
+        .map(|(_, http)| {
+            http.path
                 .replace("{clientId}", &seed.client_id)
                 .replace("{userId}", &seed.user_id)
                 .replace("{channelId}", &seed.channel_id)

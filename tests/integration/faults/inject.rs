@@ -294,6 +294,11 @@ impl SecretStore for Faulty<dyn SecretStore> {
             .guard("secrets.refresh", self.inner.refresh(name))
             .await
     }
+    async fn put_version(&self, name: &str, next: &ClientSecret, version: &str) -> Result<(), StoreError> {
+        self.faults
+            .guard("secrets.put_version", self.inner.put_version(name, next, version))
+            .await
+    }
     async fn rotate(
         &self,
         name: &str,

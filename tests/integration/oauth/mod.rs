@@ -4,5 +4,6 @@
 mod bad_input;
 mod e2e;
 mod federation;
+mod key_rotation;
 mod login_browser;
 mod login_throttle;

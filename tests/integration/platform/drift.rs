@@ -1,12 +1,13 @@
-//! Drift: the catalog, the `functions/` binaries and `template.yaml` describe the same functions, and the
-//! tables in the template are the schema the code expects.
+//! Drift: the registry, the `functions/` binaries and `template.yaml` describe the same functions, the
+//! committed template is exactly what the generator makes of the registry, and the tables in the template
+//! are the schema the code expects.
 //!
 //! The template is read as plain YAML: CloudFormation short forms (`!Ref`, `!Sub`, `!GetAtt`, …) arrive as
 //! [`Value::Tagged`] and are looked through generically; the long forms (`{Ref: X}`) are understood too.
 //! Every test collects all violations before failing, and each message names the offending function,
 //! table or variable.
 
-use onair_api::catalog::{CATALOG, Function, Surface};
+use onair_api::registry::{self, Function, Surface, Trigger};
 use onair_store::dynamo::schema::{TABLES, TableSpec};
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -135,7 +136,7 @@ fn logical_id_of(binary: &str) -> String {
 }
 
 fn catalog_entry(name: &str) -> Option<&'static Function> {
-    CATALOG.iter().find(|f| f.name == name)
+    registry::find(name)
 }
 
 #[test]
@@ -178,7 +179,7 @@ fn every_catalog_function_has_exactly_one_binary_and_no_binary_is_unlisted() {
     }
 
     let mut listed = BTreeSet::new();
-    for function in CATALOG {
+    for function in registry::functions() {
         if !listed.insert(function.name) {
             violations.push(format!(
                 "{} is listed more than once in the catalog",
@@ -247,6 +248,12 @@ fn check_function(id: &str, resource: &Value, violations: &mut Vec<String>) -> O
         .filter(|(_, event)| string_at(event, &["Type"]) == Some("HttpApi"))
         .map(|(event_id, event)| (event_id.as_str().unwrap_or("?"), event))
         .collect();
+    let Some(http) = function.http() else {
+        if !routes.is_empty() {
+            violations.push(format!("{name}: has HttpApi events but no HTTP trigger"));
+        }
+        return Some(name);
+    };
     let [(event_id, event)] = routes.as_slice() else {
         violations.push(format!(
             "{name}: has {} HttpApi events, expected exactly one",
@@ -256,17 +263,17 @@ fn check_function(id: &str, resource: &Value, violations: &mut Vec<String>) -> O
     };
     let props = get(event, "Properties").unwrap_or(&Value::Null);
     let method = string_at(props, &["Method"]).unwrap_or_default();
-    if !method.eq_ignore_ascii_case(function.method) {
+    if !method.eq_ignore_ascii_case(http.method) {
         violations.push(format!(
             "{name}: event {event_id} method is {method:?}, the catalog says {}",
-            function.method
+            http.method
         ));
     }
     let path = string_at(props, &["Path"]).unwrap_or_default();
-    if path != function.path {
+    if path != http.path {
         violations.push(format!(
             "{name}: event {event_id} path is {path:?}, the catalog says {}",
-            function.path
+            http.path
         ));
     }
     if get(props, "ApiId").and_then(ref_target) != Some(HTTP_API) {
@@ -275,7 +282,7 @@ fn check_function(id: &str, resource: &Value, violations: &mut Vec<String>) -> O
         ));
     }
     let authorizer = string_at(props, &["Auth", "Authorizer"]);
-    match (function.surface == Surface::Admin, authorizer) {
+    match (http.surface == Surface::Admin, authorizer) {
         (true, Some("AWS_IAM")) | (false, None) => {}
         (true, other) => violations.push(format!(
             "{name}: admin route needs Auth.Authorizer AWS_IAM, has {other:?}"
@@ -297,7 +304,7 @@ fn template_functions_match_the_catalog_both_ways() {
             *deployed.entry(name).or_default() += 1;
         }
     }
-    for function in CATALOG {
+    for function in registry::functions() {
         match deployed.get(function.name).copied().unwrap_or(0) {
             1 => {}
             0 => violations.push(format!(
@@ -366,8 +373,14 @@ fn policies_are_least_privilege_and_get_routes_only_read() {
     let mut violations = Vec::new();
     for (id, resource) in resources_of_type(&template, FUNCTION_TYPE) {
         let name = string_at(resource, &["Metadata", "BuildProperties", "Binary"]).unwrap_or(id);
-        let read_only = catalog_entry(name).is_some_and(|f| f.method == "GET")
-            && !WRITING_GETS.iter().any(|(writer, _)| *writer == name);
+        let entry = catalog_entry(name);
+        let read_only = entry.is_some_and(|f| {
+            // A GET route only reads (unless listed with its reason), and so does any function whose
+            // registry entry declares no write access.
+            let get = f.http().is_some_and(|http| http.method == "GET")
+                && !WRITING_GETS.iter().any(|(writer, _)| *writer == name);
+            get || !f.access.writes()
+        });
         let policies = at(resource, &["Properties", "Policies"]);
         if policies.is_some_and(|p| untag(p).is_string()) {
             violations.push(format!(
@@ -385,7 +398,7 @@ fn policies_are_least_privilege_and_get_routes_only_read() {
                 let key = key.as_str().unwrap_or_default();
                 if key != "Statement" {
                     if read_only && WRITE_POLICY_TEMPLATES.contains(&key) {
-                        violations.push(format!("{name}: serves a GET route but holds {key}"));
+                        violations.push(format!("{name}: may only read but holds {key}"));
                     }
                     continue;
                 }
@@ -395,7 +408,7 @@ fn policies_are_least_privilege_and_get_routes_only_read() {
                         if action == "*" || action.ends_with(":*") {
                             violations.push(format!("{name}: statement allows every action ({action})"));
                         } else if read_only && is_write_action(action) {
-                            violations.push(format!("{name}: serves a GET route but may {action}"));
+                            violations.push(format!("{name}: may only read but may {action}"));
                         }
                     }
                     for resource in one_or_many(get(statement, "Resource")) {
@@ -605,4 +618,112 @@ fn template_environment_names_only_known_variables() {
         check(id, at(resource, &["Properties", "Environment", "Variables"]));
     }
     assert_no_violations("template.yaml sets unknown environment variables", &violations);
+}
+
+// ---- the template is generated ---------------------------------------------------------------------------
+
+#[test]
+fn committed_template_is_exactly_what_the_generator_produces() {
+    let committed = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+    let generated = onair_xtask::template::render();
+    if committed != generated {
+        let line = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| committed.lines().count().min(generated.lines().count()));
+        panic!(
+            "template.yaml differs from the generator's output from line {} on (committed {} lines, generated {}): \
+             run `cargo run -p onair-xtask -- template` and commit the result",
+            line + 1,
+            committed.lines().count(),
+            generated.lines().count()
+        );
+    }
+}
+
+/// Every Scheduler-fired function has its schedule: the right target, the run's scheduled time in the
+/// input (it keys idempotency), a state switched by its parameter, and a role that may invoke only it.
+#[test]
+fn every_scheduled_function_has_a_switchable_schedule_that_sends_its_run_time() {
+    let template = template();
+    let schedules = resources_of_type(&template, "AWS::Scheduler::Schedule");
+    let roles = resources_of_type(&template, "AWS::IAM::Role");
+    let mut violations = Vec::new();
+    let mut expected = 0;
+    for function in registry::functions() {
+        let Trigger::Schedule(schedule) = &function.trigger else {
+            continue;
+        };
+        expected += 1;
+        let id = logical_id_of(function.name);
+        let target_is_function = |resource: &&&Value| {
+            at(resource, &["Properties", "Target", "Arn"])
+                .and_then(|v| untag(v).as_str())
+                .is_some_and(|arn| arn == format!("{id}.Arn"))
+        };
+        let found: Vec<_> = schedules.values().filter(target_is_function).collect();
+        let [resource] = found.as_slice() else {
+            violations.push(format!(
+                "{}: {} schedules target it, expected one",
+                function.name,
+                found.len()
+            ));
+            continue;
+        };
+        let input = string_at(resource, &["Properties", "Target", "Input"]).unwrap_or_default();
+        if !input.contains("\"scheduledTime\":\"<aws.scheduler.scheduled-time>\"") {
+            violations.push(format!(
+                "{}: schedule input lacks the scheduled time: {input}",
+                function.name
+            ));
+        }
+        let state = at(resource, &["Properties", "State"])
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_default();
+        if !state.contains(&format!("{}Enabled", schedule.switch_parameter)) {
+            violations.push(format!(
+                "{}: schedule State is not switched by {}: {state}",
+                function.name, schedule.switch_parameter
+            ));
+        }
+        let expression = at(resource, &["Properties", "ScheduleExpression"])
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_default();
+        if !expression.contains(schedule.interval_parameter) {
+            violations.push(format!(
+                "{}: schedule expression does not use {}: {expression}",
+                function.name, schedule.interval_parameter
+            ));
+        }
+        if get(&template, "Parameters")
+            .and_then(|p| get(p, schedule.interval_parameter))
+            .is_none()
+            || get(&template, "Parameters")
+                .and_then(|p| get(p, schedule.switch_parameter))
+                .is_none()
+        {
+            violations.push(format!("{}: schedule parameters missing", function.name));
+        }
+        let role = at(resource, &["Properties", "Target", "RoleArn"])
+            .and_then(|v| untag(v).as_str())
+            .and_then(|arn| arn.strip_suffix(".Arn"))
+            .and_then(|role| roles.get(role));
+        let invokes = role
+            .map(|role| format!("{:?}", at(role, &["Properties", "Policies"])))
+            .unwrap_or_default();
+        if !invokes.contains("lambda:InvokeFunction") || !invokes.contains(&format!("{id}.Arn")) {
+            violations.push(format!(
+                "{}: schedule role may not invoke the function",
+                function.name
+            ));
+        }
+    }
+    if schedules.len() != expected {
+        violations.push(format!(
+            "template has {} schedules, the registry {expected}",
+            schedules.len()
+        ));
+    }
+    assert_no_violations("template.yaml schedules disagree with the registry", &violations);
 }

@@ -36,7 +36,7 @@ fn event(method: &str, path: &str, body: Option<&str>, with_iam: bool) -> lambda
 #[tokio::test]
 async fn api_gateway_v2_events_reach_the_admin_router() {
     let app = TestApp::new(Backend::Embedded).await;
-    let function = onair_api::catalog::find("admin-users-create").unwrap();
+    let function = onair_api::registry::find("admin-users-create").unwrap();
     let router = onair_api::host::function_router(function, app.state.clone());
     let body = r#"{"login":"parity","password":"long enough pw","userName":"Parity"}"#;
     let response = router
@@ -52,7 +52,7 @@ async fn api_gateway_v2_events_reach_the_admin_router() {
 #[tokio::test]
 async fn one_function_router_serves_only_its_own_route() {
     let app = TestApp::new(Backend::Embedded).await;
-    let function = onair_api::catalog::find("admin-users-create").unwrap();
+    let function = onair_api::registry::find("admin-users-create").unwrap();
     let router = onair_api::host::function_router(function, app.state.clone());
     let response = router
         .oneshot(event("GET", "/admin/clients", None, true))

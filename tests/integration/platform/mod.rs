@@ -3,6 +3,7 @@
 
 mod drift;
 mod lambda_parity;
+mod lambda_wrapper;
 mod local_server;
 mod outages;
 mod unavailable;

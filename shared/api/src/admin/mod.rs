@@ -32,3 +32,129 @@ fn check_expected(expected: Option<u64>, stored: u64) -> Result<u64, AdminError>
         _ => Ok(stored),
     }
 }
+
+use crate::registry::{Access, Function, SecretAccess, TableAccess, http};
+
+/// Reads registrations only.
+const READ: Access = Access::NONE.registrations(TableAccess::Read);
+/// Writes registrations.
+const WRITE: Access = Access::NONE.registrations(TableAccess::ReadWrite);
+/// Writes registrations and manages client secrets.
+const WRITE_CLIENT_SECRETS: Access = WRITE.secrets(&[SecretAccess::ClientSecretsManage]);
+
+/// The admin API's functions.
+pub static FUNCTIONS: &[Function] = &[
+    http!(
+        "admin-clients-create",
+        POST,
+        "/admin/clients",
+        Admin,
+        clients::create,
+        WRITE_CLIENT_SECRETS
+    ),
+    http!(
+        "admin-clients-list",
+        GET,
+        "/admin/clients",
+        Admin,
+        clients::list,
+        READ
+    ),
+    http!(
+        "admin-clients-get",
+        GET,
+        "/admin/clients/{clientId}",
+        Admin,
+        clients::get,
+        READ
+    ),
+    http!(
+        "admin-clients-update",
+        PATCH,
+        "/admin/clients/{clientId}",
+        Admin,
+        clients::update,
+        WRITE
+    ),
+    http!(
+        "admin-clients-delete",
+        DELETE,
+        "/admin/clients/{clientId}",
+        Admin,
+        clients::delete,
+        WRITE_CLIENT_SECRETS
+    ),
+    http!(
+        "admin-clients-rotate-secret",
+        POST,
+        "/admin/clients/{clientId}/rotate-secret",
+        Admin,
+        clients::rotate_secret,
+        WRITE_CLIENT_SECRETS
+    ),
+    http!(
+        "admin-users-create",
+        POST,
+        "/admin/users",
+        Admin,
+        users::create,
+        WRITE
+    ),
+    http!(
+        "admin-users-get",
+        GET,
+        "/admin/users/{userId}",
+        Admin,
+        users::get,
+        READ
+    ),
+    http!(
+        "admin-users-update",
+        PATCH,
+        "/admin/users/{userId}",
+        Admin,
+        users::update,
+        WRITE
+    ),
+    http!(
+        "admin-users-delete",
+        DELETE,
+        "/admin/users/{userId}",
+        Admin,
+        users::delete,
+        WRITE
+    ),
+    http!(
+        "admin-channels-create",
+        POST,
+        "/admin/users/{userId}/channels",
+        Admin,
+        channels::create,
+        WRITE
+    ),
+    http!(
+        "admin-channels-list",
+        GET,
+        "/admin/users/{userId}/channels",
+        Admin,
+        channels::list,
+        READ
+    ),
+    http!(
+        "admin-channels-get",
+        GET,
+        "/admin/users/{userId}/channels/{channelId}",
+        Admin,
+        channels::get,
+        READ
+    ),
+    http!(
+        "admin-channels-update",
+        PATCH,
+        "/admin/users/{userId}/channels/{channelId}",
+        Admin,
+        channels::update,
+        WRITE
+    ),
+    http!("admin-audit-list", GET, "/admin/audit", Admin, audit::list, READ),
+];

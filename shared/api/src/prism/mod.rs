@@ -5,3 +5,38 @@ pub mod auth;
 pub mod channels;
 pub mod envelope;
 pub mod user;
+
+use crate::registry::{Access, Function, SecretAccess, TableAccess, http};
+
+/// Resource calls read registrations and verify access tokens.
+const RESOURCE: Access = Access::NONE
+    .registrations(TableAccess::Read)
+    .secrets(&[SecretAccess::SigningKeyRead]);
+
+/// PRISM's resource functions (its token endpoint is an OAuth function: `oauth::FUNCTIONS`).
+pub static FUNCTIONS: &[Function] = &[
+    http!(
+        "prism-user",
+        GET,
+        "/prism/v1/service/user",
+        Prism,
+        user::user,
+        RESOURCE
+    ),
+    http!(
+        "prism-channel-list",
+        GET,
+        "/prism/v1/service/channel/list",
+        Prism,
+        channels::list,
+        RESOURCE
+    ),
+    http!(
+        "prism-channel-get",
+        GET,
+        "/prism/v1/service/channel/{channelId}",
+        Prism,
+        channels::get,
+        RESOURCE
+    ),
+];

@@ -207,6 +207,39 @@ impl SecretStore for SecretsManagerStore {
         Ok(rotated)
     }
 
+    async fn put_version(&self, name: &str, next: &ClientSecret, version: &str) -> Result<(), StoreError> {
+        let request = self
+            .client
+            .put_secret_value()
+            .secret_id(self.id(name))
+            .client_request_token(version)
+            .secret_string(encode(next)?);
+        match self.send(request.send()).await {
+            Ok(_) => {
+                self.remember(name, next.clone());
+                Ok(())
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_exists_exception()) =>
+            {
+                // The version exists with another value: an earlier write for the same purpose won.
+                self.cache().remove(name);
+                Err(StoreError::Conflict("secret version already written".into()))
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                self.cache().remove(name);
+                Err(StoreError::NotFound)
+            }
+            Err(err) => Err(unavailable("PutSecretValue", &err)),
+        }
+    }
+
     async fn delete(&self, name: &str) -> Result<(), StoreError> {
         self.cache().remove(name);
         // A forced delete of a missing secret succeeds (in AWS as in moto), so existence is checked

@@ -13,6 +13,8 @@ use time::OffsetDateTime;
 #[derive(Clone)]
 pub struct MemorySecretStore {
     secrets: Arc<Mutex<HashMap<String, ClientSecret>>>,
+    /// Values written by [`SecretStore::put_version`], by secret and version.
+    versions: Arc<Mutex<HashMap<(String, String), ClientSecret>>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -21,6 +23,7 @@ impl MemorySecretStore {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         Self {
             secrets: Arc::default(),
+            versions: Arc::default(),
             clock,
         }
     }
@@ -65,6 +68,27 @@ impl SecretStore for MemorySecretStore {
         let stored = secrets.get_mut(name).ok_or(StoreError::NotFound)?;
         *stored = stored.rotated(value.clone(), previous_until);
         Ok(stored.clone())
+    }
+
+    async fn put_version(&self, name: &str, next: &ClientSecret, version: &str) -> Result<(), StoreError> {
+        // Both locks are held across the check and the write, so two writers of one version cannot
+        // both win (always taken in this order).
+        let mut secrets = self.lock();
+        let mut versions = self
+            .versions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let stored = secrets.get_mut(name).ok_or(StoreError::NotFound)?;
+        let key = (name.to_owned(), version.to_owned());
+        match versions.get(&key) {
+            Some(written) if written == next => Ok(()),
+            Some(_) => Err(StoreError::Conflict("secret version already written".into())),
+            None => {
+                versions.insert(key, next.clone());
+                *stored = next.clone();
+                Ok(())
+            }
+        }
     }
 
     async fn delete(&self, name: &str) -> Result<(), StoreError> {

@@ -21,6 +21,14 @@ pub struct ClientSecret {
         with = "time::serde::rfc3339::option"
     )]
     pub previous_until: Option<OffsetDateTime>,
+    /// The scheduled run that wrote this value (signing-key rotation only): a delivery of that run or
+    /// an older one finds it here and does nothing, so duplicate deliveries rotate once.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub rotated_for: Option<OffsetDateTime>,
 }
 
 impl ClientSecret {
@@ -30,6 +38,7 @@ impl ClientSecret {
             current,
             previous: None,
             previous_until: None,
+            rotated_for: None,
         }
     }
 
@@ -39,6 +48,7 @@ impl ClientSecret {
             current: next,
             previous: Some(self.current.clone()),
             previous_until: Some(previous_until),
+            rotated_for: None,
         }
     }
 

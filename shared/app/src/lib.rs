@@ -1,0 +1,11 @@
+//! Use cases with no HTTP types.
+//!
+//! Each use case takes the ports it needs (stores, secrets), the injected clock and generator, and
+//! returns one [`AppError`]. HTTP handlers, Scheduler steps and event handlers only translate their
+//! input, call a use case here and render its result; none of them sees a store error. Store errors
+//! become application errors in one place ([`error`]).
+
+pub mod error;
+pub mod keys;
+
+pub use error::AppError;
