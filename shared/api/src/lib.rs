@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod host;
 pub mod oauth;
+pub mod openapi;
 pub mod prism;
 pub mod state;
 
