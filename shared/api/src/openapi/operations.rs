@@ -351,7 +351,7 @@ pub fn operation(name: &str) -> Option<Value> {
                     "description": "The login page, with a fresh CSRF cookie.",
                     "content": html(),
                 },
-                "302": response("PageRedirect"),
+                "303": response("PageRedirect"),
                 "400": response("PageDenied"),
                 "503": response("PageUnavailable"),
             },
@@ -364,7 +364,7 @@ pub fn operation(name: &str) -> Option<Value> {
                 "content": { "application/x-www-form-urlencoded": { "schema": schema("LoginForm") } },
             },
             "responses": {
-                "302": response("PageRedirect"),
+                "303": response("PageRedirect"),
                 "400": response("PageDenied"),
                 "401": { "description": "Wrong login or password: the form again.", "content": html() },
                 "403": { "description": "Missing or wrong CSRF token: the form again.", "content": html() },
@@ -386,7 +386,7 @@ pub fn operation(name: &str) -> Option<Value> {
                 query("error", "The provider's error."),
             ],
             "responses": {
-                "302": response("PageRedirect"),
+                "303": response("PageRedirect"),
                 "400": response("PageDenied"),
                 "503": response("PageUnavailable"),
             },
