@@ -24,6 +24,7 @@ mod oauth_bad_input;
 mod oauth_e2e;
 mod oauth_store_contract;
 mod oauth_support;
+mod openapi;
 mod prism_resources;
 mod secrets_contract;
 mod store_contract;

@@ -113,7 +113,11 @@ fn admin(summary: &str, params: Value, body: Option<&str>, ok: (&str, Value), ex
         "responses": responses,
     });
     if let Some(body) = body {
-        op["requestBody"] = json!({ "required": true, "content": json_body(body) });
+        let mut content = json_body(body);
+        if let Some(example) = example(body) {
+            content["application/json"]["example"] = example;
+        }
+        op["requestBody"] = json!({ "required": true, "content": content });
         for (status, name) in [
             ("400", "AdminBadRequest"),
             ("413", "AdminTooLarge"),
@@ -123,6 +127,33 @@ fn admin(summary: &str, params: Value, body: Option<&str>, ok: (&str, Value), ex
         }
     }
     op
+}
+
+/// A valid body, so the fuzzer's example phase reaches the success path.
+fn example(body: &str) -> Option<Value> {
+    Some(match body {
+        "CreateClient" => json!({
+            "name": "Example client",
+            "redirectUris": ["https://app.example.com/callback", "http://127.0.0.1/callback"],
+        }),
+        "UpdateClient" => json!({ "name": "Renamed client" }),
+        "CreateUser" => json!({
+            "login": "example-streamer",
+            "password": "correct horse battery",
+            "userName": "Example Streamer",
+            "profileThumbnail": "https://cdn.example.com/avatar.png",
+        }),
+        "UpdateUser" => json!({ "userName": "Renamed Streamer", "disabled": false }),
+        "CreateChannel" => json!({
+            "channelName": "Example Live",
+            "channelLink": "https://example.com/live",
+            "channelDescription": "An example channel",
+            "channelTags": "example;live",
+            "channelFollowerCount": 7,
+        }),
+        "UpdateChannel" => json!({ "channelEnabled": false, "channelTags": null }),
+        _ => return None,
+    })
 }
 
 fn ok_json(description: &str, body: &str) -> Value {

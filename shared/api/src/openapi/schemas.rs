@@ -88,7 +88,7 @@ pub struct AdminErrorBody {
     /// For a human; never contains secrets or internal causes.
     message: String,
     /// Present on `invalid_request` only: every invalid field.
-    #[schema(min_items = 1)]
+    #[schema(value_type = Vec<FieldViolation>, required = false, min_items = 1)]
     details: Option<Vec<FieldViolation>>,
 }
 
