@@ -36,9 +36,7 @@ pub fn document() -> Result<Value, serde_json::Error> {
         if let Some(op) = operation.as_object_mut() {
             op.insert("operationId".into(), function.name.into());
         }
-        let item = paths
-            .entry(function.path.to_owned())
-            .or_insert_with(|| json!({}));
+        let item = paths.entry(function.path.to_owned()).or_insert_with(|| json!({}));
         if let Some(item) = item.as_object_mut() {
             item.insert(function.method.to_ascii_lowercase(), operation);
         }

@@ -201,6 +201,7 @@ fn oauth_form(summary: &str, body: &str, ok: Value) -> Value {
             "200": ok,
             "400": response("OAuthBadRequest"),
             "401": response("OAuthInvalidClient"),
+            "413": response("OAuthTooLarge"),
             "503": response("OAuthUnavailable"),
         },
     })
@@ -233,7 +234,10 @@ fn authorize_params() -> Value {
     json!([
         query("response_type", "`code`."),
         query("client_id", "A registered client."),
-        query("redirect_uri", "Exactly one of the client's registered redirect URIs."),
+        query(
+            "redirect_uri",
+            "Exactly one of the client's registered redirect URIs."
+        ),
         query("state", "Echoed back to the client."),
         query("code_challenge", "PKCE (RFC 7636), required for public clients."),
         query("code_challenge_method", "`S256`."),
@@ -251,7 +255,13 @@ pub fn operation(name: &str) -> Option<Value> {
             "Register an OAuth client; the reply carries its secret once.",
             json!([]),
             Some("CreateClient"),
-            ("201", created("The client, with `clientSecret` when confidential.", "CreatedClient")),
+            (
+                "201",
+                created(
+                    "The client, with `clientSecret` when confidential.",
+                    "CreatedClient",
+                ),
+            ),
             &["409"],
         ),
         "admin-clients-list" => admin(
@@ -404,6 +414,7 @@ pub fn operation(name: &str) -> Option<Value> {
                                     the same whether or not the account exists.",
                     "content": html(),
                 },
+                "413": response("PageTooLarge"),
                 "503": response("PageUnavailable"),
             },
         }),
@@ -491,7 +502,8 @@ pub fn operation(name: &str) -> Option<Value> {
 
 /// Shared responses: every error shape of every surface.
 pub fn responses() -> Value {
-    let admin = |description: &str| json!({ "description": description, "content": json_body("AdminErrorBody") });
+    let admin =
+        |description: &str| json!({ "description": description, "content": json_body("AdminErrorBody") });
     let oauth = |description: &str| {
         json!({
             "description": description,
@@ -532,6 +544,7 @@ pub fn responses() -> Value {
             www_authenticate("Basic realm=\"onair\""),
         ),
         "OAuthUnavailable": with(oauth("`temporarily_unavailable`."), "Retry-After", retry_after()),
+        "OAuthTooLarge": oauth("`invalid_request`: the body exceeds 64 KiB."),
         "OAuthServerError": oauth("`server_error`."),
         "OAuthNoRoute": { "description": "`not_found`.", "content": json_body("OAuthErrorBody") },
         "OAuthMethodNotAllowed": { "description": "`invalid_request`.", "content": json_body("OAuthErrorBody") },
@@ -555,6 +568,7 @@ pub fn responses() -> Value {
         },
         "PageDenied": page("An error page: the request cannot be trusted to redirect (unknown client, \
                             unregistered redirect URI, malformed request) or was refused."),
+        "PageTooLarge": page("The body exceeds 64 KiB."),
         "PageNoRoute": page("Not found."),
         "PageMethodNotAllowed": page("Method not allowed."),
         "PageUnavailable": with(page("Temporarily unavailable."), "Retry-After", retry_after()),

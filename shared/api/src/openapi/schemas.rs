@@ -451,7 +451,11 @@ macro_rules! prism_success {
     };
 }
 
-prism_success!(PrismUserReply, PrismUserData, "PRISM's success envelope around the user.");
+prism_success!(
+    PrismUserReply,
+    PrismUserData,
+    "PRISM's success envelope around the user."
+);
 prism_success!(
     PrismChannelListReply,
     PrismChannelListData,
