@@ -82,7 +82,7 @@ def main() -> int:
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     binary = sys.argv[1]
-    max_examples = sys.argv[2] if len(sys.argv) > 2 else "25"
+    max_examples = sys.argv[2] if len(sys.argv) > 2 else "100"
     venv_bin = Path(sys.executable).parent
     with tempfile.TemporaryDirectory(prefix="onair-schemathesis-") as tmp:
         workdir = Path(tmp)
