@@ -56,9 +56,13 @@ pub fn local_router(state: AppState) -> Router {
 enum Refusal {
     NoRoute,
     MethodNotAllowed,
+    TooLarge,
 }
 
 fn refuse(path: &str, refusal: Refusal) -> Response {
+    if matches!(refusal, Refusal::TooLarge) {
+        return too_large(path);
+    }
     let no_route = matches!(refusal, Refusal::NoRoute);
     match Surface::of_path(path) {
         Surface::Admin => if no_route {
@@ -96,6 +100,43 @@ fn refuse(path: &str, refusal: Refusal) -> Response {
     }
 }
 
+/// A body over [`MAX_BODY`], in the surface's format.
+fn too_large(path: &str) -> Response {
+    const WHY: &str = "request body exceeds 64 KiB";
+    match Surface::of_path(path) {
+        Surface::Admin => AdminError::TooLarge.into_response(),
+        // PRISM's calls take no body, so its envelope has no 413 code; this is its generic bad request.
+        Surface::Prism => PrismError::InvalidRequest(WHY.into()).into_response(),
+        Surface::Page => {
+            crate::oauth::page::error_page(crate::oauth::i18n::Lang::En, WHY, StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        Surface::OAuth => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            axum::Json(serde_json::json!({"error": "invalid_request", "error_description": WHY})),
+        )
+            .into_response(),
+    }
+}
+
+/// Handlers that read the raw body (`Bytes`: the OAuth endpoints and the login form) meet the body
+/// limit as axum's plain-text 413, before their own error type can speak; this renders it in the
+/// surface's format like every other refusal.
+async fn surface_too_large(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
+        refuse(&path, Refusal::TooLarge)
+    } else {
+        response
+    }
+}
+
 fn wrap(routes: Router<AppState>, state: AppState) -> Router {
     routes
         .fallback(|req: Request| async move { refuse(req.uri().path(), Refusal::NoRoute) })
@@ -103,6 +144,7 @@ fn wrap(routes: Router<AppState>, state: AppState) -> Router {
             refuse(req.uri().path(), Refusal::MethodNotAllowed)
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(from_fn(surface_too_large))
         .layer(from_fn_with_state(state.clone(), admin_guard))
         .layer(from_fn(refuse_head_and_options))
         .layer(from_fn_with_state(state.clone(), request_span))

@@ -14,6 +14,7 @@ pub mod hashing;
 pub mod host;
 pub mod keys;
 pub mod oauth;
+pub mod openapi;
 pub mod prism;
 pub mod registry;
 pub mod state;

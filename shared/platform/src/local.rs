@@ -12,6 +12,7 @@ use crate::logging;
 use crate::wiring::{self, Wiring};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use axum::response::IntoResponse;
 use http_body_util::BodyExt;
 use onair_api::AdminAuth;
 use onair_api::host::local_router;
@@ -120,7 +121,7 @@ pub async fn start(
     )
     .await?;
     ensure_signing_key(&wiring, &config, generator.as_ref()).await?;
-    let router = local_router(wiring.state.clone());
+    let router = with_openapi(local_router(wiring.state.clone()));
     let demo = seed_if_empty(&router, &wiring, addr, &admin_token, generator.as_ref()).await?;
     let (shutdown, signal) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -141,6 +142,42 @@ pub async fn start(
         shutdown,
         task,
     })
+}
+
+/// Adds `GET /openapi.json`, the document of every route, to the local server only: it describes the
+/// API rather than being part of it, so it is no catalog function and no Lambda.
+fn with_openapi(router: axum::Router) -> axum::Router {
+    let document = onair_api::openapi::to_pretty_json().map_err(|e| e.to_string());
+    let serve = move || {
+        let document = document.clone();
+        async move {
+            match document {
+                Ok(text) => ([(header::CONTENT_TYPE, "application/json")], text).into_response(),
+                Err(cause) => {
+                    tracing::error!(cause = %cause, "the OpenAPI document cannot be built");
+                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                }
+            }
+        }
+    };
+    axum::Router::new()
+        .route(onair_api::openapi::PATH, axum::routing::get(serve))
+        .merge(router)
+}
+
+/// `onair-local --openapi`: prints the OpenAPI document (how `infra/openapi.json` is written).
+#[allow(clippy::print_stdout)] // the document on stdout is this command's output
+pub fn print_openapi() -> ExitCode {
+    match onair_api::openapi::to_pretty_json() {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("cannot build the OpenAPI document: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The local server's `main`: reads the configuration, starts, prints the demo, serves until Ctrl-C.

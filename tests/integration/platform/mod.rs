@@ -5,5 +5,6 @@ mod drift;
 mod lambda_parity;
 mod lambda_wrapper;
 mod local_server;
+mod openapi;
 mod outages;
 mod unavailable;

@@ -13,9 +13,10 @@ use onair_domain::channel::{self, Channel, MAX_CHANNEL_NAME, MAX_DESCRIPTION};
 use onair_domain::{ChannelId, UserId, Violations};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 /// Body of `POST /admin/users/{userId}/channels`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateChannel {
     channel_name: String,
@@ -127,24 +128,32 @@ pub async fn get(
 }
 
 /// Body of `PATCH /admin/users/{userId}/channels/{channelId}`; `null` clears an optional field.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateChannel {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String, required = false)]
     channel_name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String, required = false)]
     channel_link: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = bool, required = false)]
     channel_enabled: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false)]
     channel_description: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false)]
     channel_tags: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false)]
     channel_thumbnail_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = u64, required = false)]
     channel_follower_count: Option<u64>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = u64, required = false)]
     expected_version: Option<u64>,
 }
 

@@ -18,16 +18,18 @@ use onair_store::StoreError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::Duration;
+use utoipa::ToSchema;
 
 /// Longest rotation overlap an operator may ask for.
 const MAX_OVERLAP: Duration = Duration::days(30);
 
 /// Body of `POST /admin/clients`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateClient {
     name: String,
     #[serde(default = "confidential")]
+    #[schema(value_type = crate::openapi::schemas::ClientKind)]
     kind: ClientKind,
     redirect_uris: Vec<String>,
 }
@@ -131,14 +133,17 @@ pub async fn get(
 }
 
 /// Body of `PATCH /admin/clients/{clientId}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateClient {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String, required = false)]
     name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Vec<String>, required = false)]
     redirect_uris: Option<Vec<String>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = u64, required = false)]
     expected_version: Option<u64>,
 }
 
@@ -201,7 +206,7 @@ pub async fn delete(
 }
 
 /// Body of `POST /admin/clients/{clientId}/rotate-secret` (optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotateSecret {
     overlap_seconds: Option<i64>,

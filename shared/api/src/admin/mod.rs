@@ -9,7 +9,7 @@ pub mod audit;
 pub mod channels;
 pub mod clients;
 pub mod users;
-mod views;
+pub(crate) mod views;
 
 use crate::error::AdminError;
 use onair_domain::ids::is_id;

@@ -14,12 +14,14 @@ use onair_domain::user::{self, MAX_USER_NAME, User};
 use onair_domain::{SecretString, UserId, Violations};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 /// Body of `POST /admin/users`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateUser {
     login: String,
+    #[schema(value_type = String, format = Password)]
     password: SecretString,
     user_name: String,
     profile_thumbnail: Option<String>,
@@ -80,18 +82,23 @@ pub async fn get(
 }
 
 /// Body of `PATCH /admin/users/{userId}`; `profileThumbnail: null` clears it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateUser {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String, required = false)]
     user_name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false)]
     profile_thumbnail: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = bool, required = false)]
     disabled: Option<bool>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String, format = Password, required = false)]
     password: Option<SecretString>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = u64, required = false)]
     expected_version: Option<u64>,
 }
 

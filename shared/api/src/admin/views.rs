@@ -6,18 +6,23 @@ use onair_domain::client::{Client, ClientKind};
 use onair_domain::user::User;
 use serde::Serialize;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
 /// A client as the admin API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Client)]
 pub struct ClientView<'a> {
     client_id: &'a str,
     name: &'a str,
+    #[schema(value_type = crate::openapi::schemas::ClientKind)]
     kind: ClientKind,
     redirect_uris: &'a [String],
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     modified_at: OffsetDateTime,
     version: u64,
 }
@@ -37,8 +42,9 @@ impl<'a> From<&'a Client> for ClientView<'a> {
 }
 
 /// A user as the admin API shows it (never the password hash).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = User)]
 pub struct UserView<'a> {
     user_id: &'a str,
     login: &'a str,
@@ -46,8 +52,10 @@ pub struct UserView<'a> {
     profile_thumbnail: Option<&'a str>,
     disabled: bool,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     modified_at: OffsetDateTime,
     version: u64,
 }
@@ -70,8 +78,9 @@ impl<'a> From<&'a User> for UserView<'a> {
 /// A channel as the admin API shows it: PRISM's field names plus owner, timestamps and version.
 /// `channelEnabled` is the channel's own switch; PRISM additionally sees `false` when the owner is
 /// disabled.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Channel)]
 pub struct ChannelView<'a> {
     channel_id: &'a str,
     user_id: &'a str,
@@ -83,8 +92,10 @@ pub struct ChannelView<'a> {
     channel_thumbnail_url: Option<&'a str>,
     channel_follower_count: u64,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     modified_at: OffsetDateTime,
     version: u64,
 }

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Fuzzes the local server against its own OpenAPI document with schemathesis.
+
+Starts `onair-local` on the embedded store (a free 127.0.0.1 port, the demo written to a file), signs
+the demo streamer in the way PRISM does (authorization page, login form, code, token endpoint) to get a
+real access token, then runs schemathesis over every operation of the served `/openapi.json` with the
+admin token, the demo client's credentials and that access token. It fails on any 5xx and on any
+reply that the document does not describe (status, content type, headers, body).
+
+Usage: schemathesis.py LOCAL_BINARY [MAX_EXAMPLES]
+Environment: ONAIR_SCHEMATHESIS_SEED fixes hypothesis' seed (default: a fixed one, so CI is
+reproducible); ONAIR_SCHEMATHESIS_REPORT names a directory for the JUnit report.
+"""
+
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import requests
+
+CHECKS = ",".join([
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+])
+DEFAULT_SEED = "20261130"
+
+
+def start_server(binary: str, workdir: Path) -> tuple[subprocess.Popen, dict]:
+    demo_file = workdir / "demo.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env.update({"ONAIR_LISTEN": "127.0.0.1:0", "ONAIR_DEMO_FILE": str(demo_file), "ONAIR_STORE": "embedded",
+                "ONAIR_SECRETS": "static"})
+    log = open(workdir / "server.log", "wb")
+    server = subprocess.Popen([binary], env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"onair-local exited with {server.returncode}; see {workdir / 'server.log'}")
+        try:
+            return server, json.loads(demo_file.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            time.sleep(0.1)
+    server.kill()
+    sys.exit("onair-local did not write its demo within 30 s")
+
+
+def access_token(demo: dict) -> str:
+    """The demo streamer's access token, through the real login page and token endpoint."""
+    base = demo["base_url"]
+    http = requests.Session()
+    query = {"response_type": "code", "client_id": demo["client_id"], "redirect_uri": demo["redirect_uri"],
+             "state": "schemathesis"}
+    page = http.get(f"{base}/oauth/authorize?{urlencode(query)}", timeout=10)
+    page.raise_for_status()
+    hidden = {html.unescape(n): html.unescape(v) for n, v in
+              re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', page.text)}
+    if "csrf" not in hidden:
+        sys.exit("the login page carries no CSRF field")
+    form = {**hidden, "login": demo["username"], "password": demo["password"]}
+    login = http.post(f"{base}/oauth/authorize", data=form, allow_redirects=False, timeout=30)
+    if login.status_code != 303:
+        sys.exit(f"login answered {login.status_code}")
+    code = parse_qs(urlparse(login.headers["location"]).query)["code"][0]
+    token = requests.post(f"{base}/oauth/token", auth=(demo["client_id"], demo["client_secret"]), timeout=10,
+                          data={"grant_type": "authorization_code", "code": code,
+                                "redirect_uri": demo["redirect_uri"]})
+    token.raise_for_status()
+    return token.json()["access_token"]
+
+
+def main() -> int:
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    binary = sys.argv[1]
+    max_examples = sys.argv[2] if len(sys.argv) > 2 else "100"
+    venv_bin = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory(prefix="onair-schemathesis-") as tmp:
+        workdir = Path(tmp)
+        server, demo = start_server(binary, workdir)
+        try:
+            token = access_token(demo)
+            # Credentials go by security scheme, so each operation gets exactly the ones it declares.
+            config = workdir / "schemathesis.toml"
+            config.write_text(f"""
+[auth.openapi.adminToken]
+bearer = "${{ONAIR_ST_ADMIN}}"
+[auth.openapi.prismAccessToken]
+api_key = "${{ONAIR_ST_ACCESS}}"
+[auth.openapi.bearerAccessToken]
+bearer = "${{ONAIR_ST_ACCESS}}"
+[auth.openapi.prismClientId]
+api_key = "${{ONAIR_ST_CLIENT_ID}}"
+[auth.openapi.prismClientSecret]
+api_key = "${{ONAIR_ST_CLIENT_SECRET}}"
+[auth.openapi.clientSecretBasic]
+username = "${{ONAIR_ST_CLIENT_ID}}"
+password = "${{ONAIR_ST_CLIENT_SECRET}}"
+""")
+            env = {**os.environ, "ONAIR_ST_ADMIN": demo["admin_token"], "ONAIR_ST_ACCESS": token,
+                   "ONAIR_ST_CLIENT_ID": demo["client_id"], "ONAIR_ST_CLIENT_SECRET": demo["client_secret"]}
+            command = [
+                str(venv_bin / "schemathesis"), "--no-color", "--config-file", str(config), "run",
+                f"{demo['base_url']}/openapi.json",
+                "--checks", CHECKS,
+                "--max-examples", max_examples,
+                "--seed", os.environ.get("ONAIR_SCHEMATHESIS_SEED", DEFAULT_SEED),
+                "--workers", "2",
+                "--request-timeout", "30",
+                "--max-redirects", "0",
+                "--generation-database", "none",
+                "--suppress-health-check", "all",
+            ]
+            report = os.environ.get("ONAIR_SCHEMATHESIS_REPORT")
+            if report:
+                command += ["--report", "junit", "--report-dir", report]
+            started = time.monotonic()
+            result = subprocess.run(command, env=env)
+            print(f"schemathesis finished in {time.monotonic() - started:.0f} s with exit code {result.returncode}")
+            if result.returncode != 0:
+                log = (workdir / "server.log").read_text(errors="replace").splitlines()
+                errors = [line for line in log if " ERROR " in line]
+                print("server errors logged:", *errors[-20:], sep="\n  ")
+            return result.returncode
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,603 @@
+//! One operation per HTTP function of the registry, the shared responses (every error shape of every surface) and
+//! the security schemes.
+
+use crate::error::RETRY_AFTER_SECONDS;
+use onair_domain::page::MAX_PAGE;
+use serde_json::{Value, json};
+
+/// `info.description`.
+pub const DESCRIPTION: &str = "\
+onair: an OAuth 2.0 authorization server for PRISM Live Studio, PRISM's Service API and an admin API.
+
+Surfaces and their error shapes:
+- `/admin/…`: JSON errors `{\"error\", \"message\", \"details\"}` (`AdminErrorBody`). On AWS the admin routes \
+sit behind API Gateway's IAM authorizer (SigV4); the local server asks for its admin bearer token instead.
+- `/oauth/token`, `/oauth/revoke`, `/oauth/introspect`, `/prism/v1/service/oauth2/token`, \
+`/.well-known/…`: RFC 6749 §5.2 errors `{\"error\", \"error_description\"}` (`OAuthErrorBody`).
+- `/prism/v1/service/…`: PRISM's envelope (`PrismErrorBody`).
+- `/oauth/authorize`, `/oauth/federated/callback`: HTML pages for people, and redirects to the client.
+
+Every surface answers HEAD and OPTIONS with 405 and an empty `Allow` (nothing is advertised), an \
+unknown path with its own 404 and a known path with another method with its own 405 (the \
+`*MethodNotAllowed` and `*NoRoute` responses below). A 503 always carries `Retry-After`. Bodies are \
+limited to 64 KiB. Every response carries `x-request-id`.";
+
+fn schema(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn response(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/responses/{name}") })
+}
+
+fn json_body(name: &str) -> Value {
+    json!({ "application/json": { "schema": schema(name) } })
+}
+
+fn html() -> Value {
+    json!({ "text/html": { "schema": { "type": "string" } } })
+}
+
+fn no_store() -> Value {
+    json!({
+        "required": true,
+        "description": "Replies are never cached (RFC 6749 §5.1, per-user data).",
+        "schema": { "type": "string", "enum": ["no-store"] },
+    })
+}
+
+fn retry_after() -> Value {
+    json!({
+        "required": true,
+        "description": "Seconds to wait before retrying.",
+        "schema": { "type": "integer", "minimum": 1, "examples": [RETRY_AFTER_SECONDS] },
+    })
+}
+
+fn www_authenticate(realm: &str) -> Value {
+    json!({
+        "required": true,
+        "schema": { "type": "string", "enum": [realm] },
+    })
+}
+
+fn path_param(name: &str, what: &str) -> Value {
+    json!({
+        "name": name, "in": "path", "required": true,
+        "description": format!("The {what}'s id (an id never issued is 404)."),
+        "schema": { "type": "string" },
+    })
+}
+
+fn page_params() -> Value {
+    json!([
+        {
+            "name": "limit", "in": "query",
+            "description": "Items per page (default 50).",
+            "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PAGE },
+        },
+        {
+            "name": "pageToken", "in": "query",
+            "description": "The previous page's `nextPageToken` (opaque).",
+            "schema": { "type": "string" },
+        },
+    ])
+}
+
+fn query(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "description": description, "schema": { "type": "string" } })
+}
+
+/// An admin operation: admin security, the admin errors every admin route can give, plus `extra`.
+fn admin(summary: &str, params: Value, body: Option<&str>, ok: (&str, Value), extra: &[&str]) -> Value {
+    let mut responses = json!({
+        "401": response("AdminUnauthorized"),
+        "503": response("AdminUnavailable"),
+    });
+    responses[ok.0] = ok.1;
+    for status in extra {
+        let name = match *status {
+            "400" => "AdminBadRequest",
+            "404" => "AdminNotFound",
+            "409" => "AdminConflict",
+            "413" => "AdminTooLarge",
+            _ => "AdminUnsupportedMediaType",
+        };
+        responses[*status] = response(name);
+    }
+    let mut op = json!({
+        "tags": ["admin"],
+        "summary": summary,
+        "security": [{ "adminToken": [] }],
+        "parameters": params,
+        "responses": responses,
+    });
+    if let Some(body) = body {
+        let mut content = json_body(body);
+        if let Some(example) = example(body) {
+            content["application/json"]["example"] = example;
+        }
+        op["requestBody"] = json!({ "required": true, "content": content });
+        for (status, name) in [
+            ("400", "AdminBadRequest"),
+            ("413", "AdminTooLarge"),
+            ("415", "AdminUnsupportedMediaType"),
+        ] {
+            op["responses"][status] = response(name);
+        }
+    }
+    op
+}
+
+/// A valid body, so the fuzzer's example phase reaches the success path.
+fn example(body: &str) -> Option<Value> {
+    Some(match body {
+        "CreateClient" => json!({
+            "name": "Example client",
+            "redirectUris": ["https://app.example.com/callback", "http://127.0.0.1/callback"],
+        }),
+        "UpdateClient" => json!({ "name": "Renamed client" }),
+        "CreateUser" => json!({
+            "login": "example-streamer",
+            "password": "correct horse battery",
+            "userName": "Example Streamer",
+            "profileThumbnail": "https://cdn.example.com/avatar.png",
+        }),
+        "UpdateUser" => json!({ "userName": "Renamed Streamer", "disabled": false }),
+        "CreateChannel" => json!({
+            "channelName": "Example Live",
+            "channelLink": "https://example.com/live",
+            "channelDescription": "An example channel",
+            "channelTags": "example;live",
+            "channelFollowerCount": 7,
+        }),
+        "UpdateChannel" => json!({ "channelEnabled": false, "channelTags": null }),
+        _ => return None,
+    })
+}
+
+fn ok_json(description: &str, body: &str) -> Value {
+    json!({ "description": description, "content": json_body(body) })
+}
+
+fn created(description: &str, body: &str) -> Value {
+    ok_json(description, body)
+}
+
+fn no_content() -> Value {
+    json!({ "description": "Deleted." })
+}
+
+/// An OAuth JSON endpoint's reply with `Cache-Control: no-store`.
+fn oauth_ok(description: &str, body: Option<&str>) -> Value {
+    let mut ok = json!({
+        "description": description,
+        "headers": { "Cache-Control": no_store() },
+    });
+    if let Some(body) = body {
+        ok["content"] = json_body(body);
+    }
+    ok
+}
+
+/// Client authentication of the standard endpoints: HTTP Basic, or `client_id`/`client_secret` in the
+/// form (which OpenAPI cannot express as a scheme, hence the empty alternative).
+fn client_auth() -> Value {
+    json!([{ "clientSecretBasic": [] }, {}])
+}
+
+fn oauth_form(summary: &str, body: &str, ok: Value) -> Value {
+    json!({
+        "tags": ["oauth"],
+        "summary": summary,
+        "security": client_auth(),
+        "requestBody": {
+            "required": true,
+            "content": {
+                "application/x-www-form-urlencoded": { "schema": schema(body) },
+            },
+        },
+        "responses": {
+            "200": ok,
+            "400": response("OAuthBadRequest"),
+            "401": response("OAuthInvalidClient"),
+            "413": response("OAuthTooLarge"),
+            "503": response("OAuthUnavailable"),
+        },
+    })
+}
+
+fn prism(summary: &str, params: Value, reply: &str, not_found: bool) -> Value {
+    let mut op = json!({
+        "tags": ["prism"],
+        "summary": summary,
+        "security": [{ "prismAccessToken": [] }, { "bearerAccessToken": [] }],
+        "parameters": params,
+        "responses": {
+            "200": {
+                "description": "PRISM's success envelope.",
+                "headers": { "Cache-Control": no_store() },
+                "content": json_body(reply),
+            },
+            "400": response("PrismBadRequest"),
+            "401": response("PrismUnauthorized"),
+            "503": response("PrismUnavailable"),
+        },
+    });
+    if not_found {
+        op["responses"]["404"] = response("PrismNotFound");
+    }
+    op
+}
+
+fn authorize_params() -> Value {
+    json!([
+        query("response_type", "`code`."),
+        query("client_id", "A registered client."),
+        query(
+            "redirect_uri",
+            "Exactly one of the client's registered redirect URIs."
+        ),
+        query("state", "Echoed back to the client."),
+        query("code_challenge", "PKCE (RFC 7636), required for public clients."),
+        query("code_challenge_method", "`S256`."),
+        query("scope", "Requested scope."),
+    ])
+}
+
+/// The operation of an HTTP function, by binary name.
+pub fn operation(name: &str) -> Option<Value> {
+    let client = || json!([path_param("clientId", "client")]);
+    let user = || json!([path_param("userId", "user")]);
+    let channel = || json!([path_param("userId", "user"), path_param("channelId", "channel")]);
+    let op = match name {
+        "admin-clients-create" => admin(
+            "Register an OAuth client; the reply carries its secret once.",
+            json!([]),
+            Some("CreateClient"),
+            (
+                "201",
+                created(
+                    "The client, with `clientSecret` when confidential.",
+                    "CreatedClient",
+                ),
+            ),
+            &["409"],
+        ),
+        "admin-clients-list" => admin(
+            "List clients, newest first.",
+            page_params(),
+            None,
+            ("200", ok_json("A page of clients.", "ClientPage")),
+            &["400"],
+        ),
+        "admin-clients-get" => admin(
+            "Read a client.",
+            client(),
+            None,
+            ("200", ok_json("The client.", "Client")),
+            &["404"],
+        ),
+        "admin-clients-update" => admin(
+            "Rename a client or replace its redirect URIs (optimistic: `expectedVersion`).",
+            client(),
+            Some("UpdateClient"),
+            ("200", ok_json("The updated client.", "Client")),
+            &["404", "409"],
+        ),
+        "admin-clients-delete" => admin(
+            "Delete a client and its secret.",
+            client(),
+            None,
+            ("204", no_content()),
+            &["404"],
+        ),
+        "admin-clients-rotate-secret" => {
+            let mut op = admin(
+                "Issue a new client secret; the previous one works until `previousSecretValidUntil`.",
+                client(),
+                None,
+                ("200", ok_json("The new secret, shown once.", "RotatedSecret")),
+                &["400", "404", "409", "413", "415"],
+            );
+            // The body may be left out entirely (no content type, no bytes).
+            op["requestBody"] = json!({ "required": false, "content": json_body("RotateSecret") });
+            op
+        }
+        "admin-users-create" => admin(
+            "Create a streamer account.",
+            json!([]),
+            Some("CreateUser"),
+            ("201", created("The user.", "User")),
+            &["409"],
+        ),
+        "admin-users-get" => admin(
+            "Read a user.",
+            user(),
+            None,
+            ("200", ok_json("The user.", "User")),
+            &["404"],
+        ),
+        "admin-users-update" => admin(
+            "Change a user's profile or password, or disable/enable them (optimistic: `expectedVersion`).",
+            user(),
+            Some("UpdateUser"),
+            ("200", ok_json("The updated user.", "User")),
+            &["404", "409"],
+        ),
+        "admin-users-delete" => admin(
+            "Delete a user and every channel they own.",
+            user(),
+            None,
+            ("204", no_content()),
+            &["404"],
+        ),
+        "admin-channels-create" => admin(
+            "Create a channel for a user.",
+            user(),
+            Some("CreateChannel"),
+            ("201", created("The channel.", "Channel")),
+            &["404", "409"],
+        ),
+        "admin-channels-list" => {
+            let mut params = user();
+            if let (Some(list), Some(page)) = (params.as_array_mut(), page_params().as_array()) {
+                list.extend(page.iter().cloned());
+            }
+            admin(
+                "List a user's channels, modified desc then created desc.",
+                params,
+                None,
+                ("200", ok_json("A page of channels.", "ChannelPage")),
+                &["400", "404"],
+            )
+        }
+        "admin-channels-get" => admin(
+            "Read a channel.",
+            channel(),
+            None,
+            ("200", ok_json("The channel.", "Channel")),
+            &["404"],
+        ),
+        "admin-channels-update" => admin(
+            "Change any channel field, including enable/disable (optimistic: `expectedVersion`).",
+            channel(),
+            Some("UpdateChannel"),
+            ("200", ok_json("The updated channel.", "Channel")),
+            &["404", "409"],
+        ),
+        "admin-audit-list" => {
+            let mut params = json!([{
+                "name": "day", "in": "query",
+                "description": "The UTC day (default today).",
+                "schema": { "type": "string", "format": "date" },
+            }]);
+            if let (Some(list), Some(page)) = (params.as_array_mut(), page_params().as_array()) {
+                list.extend(page.iter().cloned());
+            }
+            admin(
+                "One UTC day's audit trail, newest first.",
+                params,
+                None,
+                ("200", ok_json("A page of audit records.", "AuditPage")),
+                &["400"],
+            )
+        }
+        "oauth-authorize" => json!({
+            "tags": ["pages"],
+            "summary": "The authorization endpoint: shows the login page (or starts federated login).",
+            "parameters": authorize_params(),
+            "responses": {
+                "200": {
+                    "description": "The login page, with a fresh CSRF cookie.",
+                    "content": html(),
+                },
+                "303": response("PageRedirect"),
+                "400": response("PageDenied"),
+                "503": response("PageUnavailable"),
+            },
+        }),
+        "oauth-login" => json!({
+            "tags": ["pages"],
+            "summary": "The login form: on success redirects to the client with a code.",
+            "requestBody": {
+                "required": true,
+                "content": { "application/x-www-form-urlencoded": { "schema": schema("LoginForm") } },
+            },
+            "responses": {
+                "303": response("PageRedirect"),
+                "400": response("PageDenied"),
+                "401": { "description": "Wrong login or password: the form again.", "content": html() },
+                "403": { "description": "Missing or wrong CSRF token: the form again.", "content": html() },
+                "429": {
+                    "description": "Too many failed logins for this account or address: the form again, \
+                                    the same whether or not the account exists.",
+                    "content": html(),
+                },
+                "413": response("PageTooLarge"),
+                "503": response("PageUnavailable"),
+            },
+        }),
+        "oauth-federated-callback" => json!({
+            "tags": ["pages"],
+            "summary": "Where the platform's identity provider sends the streamer back (federated login).",
+            "parameters": [
+                query("code", "The provider's authorization code."),
+                query("state", "The state onair sent."),
+                query("iss", "RFC 9207 issuer."),
+                query("error", "The provider's error."),
+            ],
+            "responses": {
+                "303": response("PageRedirect"),
+                "400": response("PageDenied"),
+                "503": response("PageUnavailable"),
+            },
+        }),
+        "oauth-token" => oauth_form(
+            "Token endpoint (RFC 6749 §3.2): authorization_code and refresh_token grants.",
+            "TokenRequest",
+            oauth_ok("Tokens.", Some("TokenResponse")),
+        ),
+        "oauth-revoke" => oauth_form(
+            "Revocation (RFC 7009): revokes the token's whole family; unknown tokens too answer 200.",
+            "TokenReference",
+            oauth_ok("Revoked (or nothing to revoke).", None),
+        ),
+        "oauth-introspect" => oauth_form(
+            "Introspection (RFC 7662) of the caller's own tokens.",
+            "TokenReference",
+            oauth_ok("The token's state.", Some("IntrospectionResponse")),
+        ),
+        "oauth-metadata" => json!({
+            "tags": ["oauth"],
+            "summary": "Authorization server metadata (RFC 8414).",
+            "responses": {
+                "200": ok_json("The metadata.", "ServerMetadata"),
+            },
+        }),
+        "prism-token" => json!({
+            "tags": ["oauth", "prism"],
+            "summary": "PRISM's token endpoint: the standard grants with query parameters and the client's \
+                        credentials in `x-prism-client-id` / `x-prism-client-secret`.",
+            "security": [{ "prismClientId": [], "prismClientSecret": [] }],
+            "parameters": [
+                {
+                    "name": "grant_type", "in": "query", "required": true,
+                    "schema": schema("GrantType"),
+                },
+                query("code", "With `authorization_code`."),
+                query("redirect_uri", "With `authorization_code`."),
+                query("code_verifier", "PKCE verifier, when the request had a challenge."),
+                query("refresh_token", "With `refresh_token`."),
+            ],
+            "responses": {
+                "200": oauth_ok("Tokens.", Some("TokenResponse")),
+                "400": response("OAuthBadRequest"),
+                "401": response("OAuthInvalidClient"),
+                "503": response("OAuthUnavailable"),
+            },
+        }),
+        "prism-user" => prism(
+            "The streamer the access token belongs to (PRISM R3).",
+            json!([]),
+            "PrismUserReply",
+            false,
+        ),
+        "prism-channel-list" => prism(
+            "The streamer's channels (PRISM R4).",
+            json!([]),
+            "PrismChannelListReply",
+            false,
+        ),
+        "prism-channel-get" => prism(
+            "One of the streamer's channels (PRISM R5); someone else's is 404 too.",
+            json!([path_param("channelId", "channel")]),
+            "PrismChannelReply",
+            true,
+        ),
+        _ => return None,
+    };
+    Some(op)
+}
+
+/// Shared responses: every error shape of every surface.
+pub fn responses() -> Value {
+    let admin =
+        |description: &str| json!({ "description": description, "content": json_body("AdminErrorBody") });
+    let oauth = |description: &str| {
+        json!({
+            "description": description,
+            "headers": { "Cache-Control": no_store() },
+            "content": json_body("OAuthErrorBody"),
+        })
+    };
+    let prism = |description: &str| {
+        json!({
+            "description": description,
+            "headers": { "Cache-Control": no_store() },
+            "content": json_body("PrismErrorBody"),
+        })
+    };
+    let page = |description: &str| json!({ "description": description, "content": html() });
+    let with = |mut response: Value, name: &str, header: Value| {
+        response["headers"][name] = header;
+        response
+    };
+    json!({
+        "AdminBadRequest": admin("`invalid_request` (with `details`) or `malformed_request`."),
+        "AdminUnauthorized": with(
+            admin("`unauthorized`: missing or wrong admin token."),
+            "WWW-Authenticate",
+            www_authenticate("Bearer realm=\"onair-admin\""),
+        ),
+        "AdminNotFound": admin("`not_found`."),
+        "AdminMethodNotAllowed": admin("`method_not_allowed`."),
+        "AdminConflict": admin("`conflict`: a concurrent or pinned (`expectedVersion`) write lost, or a unique value is taken."),
+        "AdminTooLarge": admin("`payload_too_large`: the body exceeds 64 KiB."),
+        "AdminUnsupportedMediaType": admin("`unsupported_media_type`: send `application/json`."),
+        "AdminUnavailable": with(admin("`unavailable`."), "Retry-After", retry_after()),
+        "AdminInternal": admin("`internal` (the cause is logged with the request id)."),
+        "OAuthBadRequest": oauth("RFC 6749 §5.2 error (`invalid_request`, `invalid_grant`, …)."),
+        "OAuthInvalidClient": with(
+            oauth("`invalid_client` (or `invalid_token`)."),
+            "WWW-Authenticate",
+            www_authenticate("Basic realm=\"onair\""),
+        ),
+        "OAuthUnavailable": with(oauth("`temporarily_unavailable`."), "Retry-After", retry_after()),
+        "OAuthTooLarge": oauth("`invalid_request`: the body exceeds 64 KiB."),
+        "OAuthServerError": oauth("`server_error`."),
+        "OAuthNoRoute": { "description": "`not_found`.", "content": json_body("OAuthErrorBody") },
+        "OAuthMethodNotAllowed": { "description": "`invalid_request`.", "content": json_body("OAuthErrorBody") },
+        "PrismBadRequest": prism("`INVALID_REQUEST` (40001)."),
+        "PrismUnauthorized": with(
+            prism("`MISSING_TOKEN` (40101), `INVALID_TOKEN` (40102) or `EXPIRED_TOKEN` (40103); PRISM \
+                   treats 401 as \"log in again\"."),
+            "WWW-Authenticate",
+            www_authenticate("Bearer realm=\"onair\""),
+        ),
+        "PrismNotFound": prism("`CHANNEL_NOT_FOUND` (40401) or `NOT_FOUND` (40400)."),
+        "PrismMethodNotAllowed": prism("`METHOD_NOT_ALLOWED` (40501)."),
+        "PrismUnavailable": with(prism("`UNAVAILABLE` (50301)."), "Retry-After", retry_after()),
+        "PrismInternal": prism("`INTERNAL_ERROR` (50001)."),
+        "PageRedirect": {
+            "description": "To the client's verified redirect URI with `code` and `state` (or `error`, \
+                            `error_description` and `state`), or to the identity provider.",
+            "headers": {
+                "Location": { "required": true, "schema": { "type": "string", "format": "uri-reference" } },
+            },
+        },
+        "PageDenied": page("An error page: the request cannot be trusted to redirect (unknown client, \
+                            unregistered redirect URI, malformed request) or was refused."),
+        "PageTooLarge": page("The body exceeds 64 KiB."),
+        "PageNoRoute": page("Not found."),
+        "PageMethodNotAllowed": page("Method not allowed."),
+        "PageUnavailable": with(page("Temporarily unavailable."), "Retry-After", retry_after()),
+        "PageInternal": page("Internal error."),
+    })
+}
+
+/// How callers authenticate.
+pub fn security_schemes() -> Value {
+    json!({
+        "adminToken": {
+            "type": "http", "scheme": "bearer",
+            "description": "The local server's admin token (printed at start-up, or ONAIR_ADMIN_TOKEN). \
+                            On AWS the admin routes use API Gateway's IAM authorization (SigV4) instead.",
+        },
+        "prismAccessToken": {
+            "type": "apiKey", "in": "header", "name": "x-prism-access-token",
+            "description": "An access token, the way PRISM sends it.",
+        },
+        "bearerAccessToken": {
+            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "description": "An access token (RFC 6750 §2.1).",
+        },
+        "prismClientId": { "type": "apiKey", "in": "header", "name": "x-prism-client-id" },
+        "prismClientSecret": { "type": "apiKey", "in": "header", "name": "x-prism-client-secret" },
+        "clientSecretBasic": {
+            "type": "http", "scheme": "basic",
+            "description": "`client_secret_basic` (RFC 6749 §2.3.1). `client_secret_post` puts the same \
+                            values in the form instead; public clients send only `client_id`.",
+        },
+    })
+}
