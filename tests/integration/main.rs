@@ -17,6 +17,7 @@
 mod admin_api;
 mod drift;
 mod federation;
+mod grant_misuse;
 mod lambda_parity;
 mod local_server;
 mod login_browser;
