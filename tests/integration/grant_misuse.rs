@@ -20,6 +20,8 @@ use onair_domain::audit::{AuditEntry, AuditEvent};
 use onair_domain::oauth::token::{successor, token_hash};
 use onair_domain::{ClientId, Clock};
 use serde_json::json;
+use futures::future::join_all;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 use time::Duration;
 
@@ -31,6 +33,7 @@ crate::support::on_both_backends!(
     replay_of_a_code_whose_redirect_uri_was_removed_still_revokes_what_it_issued,
     grace_retry_between_the_two_writes_of_a_rotation_waits_for_the_successor,
     grace_retry_whose_successor_never_lands_is_refused_within_a_bound,
+    concurrent_refreshes_of_one_token_all_get_its_one_successor_round_after_round,
 );
 
 /// The signing-key secret's value in every test state ([`TestApp`]); successors derive from it.
@@ -398,4 +401,42 @@ async fn grace_retry_whose_successor_never_lands_is_refused_within_a_bound(backe
         "no wait once the second write cannot be in flight: {:?}",
         started.elapsed()
     );
+}
+
+/// Racers per round and rounds of [`concurrent_refreshes_of_one_token_all_get_its_one_successor_round_after_round`].
+const RACERS: usize = 50;
+const ROUNDS: usize = 4;
+
+/// `RACERS` refreshes of one token at once, `ROUNDS` times in a row (each round races the successor
+/// of the last): every racer gets 200 and the same successor — one rotation, the rest grace replies,
+/// none refused because it read the successor before the winner had stored it.
+async fn concurrent_refreshes_of_one_token_all_get_its_one_successor_round_after_round(backend: Backend) {
+    let fx = Fx::new(backend).await;
+    let mut current = fx.login().await;
+    for round in 0..ROUNDS {
+        let racers = (0..RACERS).map(|_| {
+            let (router, client, refresh) = (fx.router.clone(), fx.client.clone(), current.refresh.clone());
+            tokio::spawn(async move { prism_refresh(&router, &client, &refresh).await })
+        });
+        let replies: Vec<Reply> = join_all(racers).await.into_iter().map(Result::unwrap).collect();
+        let mut summary: BTreeMap<String, usize> = BTreeMap::new();
+        for r in &replies {
+            let key = format!("{} {}", r.status.as_u16(), r.body["error"].as_str().unwrap_or(""));
+            *summary.entry(key).or_default() += 1;
+        }
+        assert!(
+            replies.iter().all(|r| r.status == StatusCode::OK),
+            "round {round}: {summary:?}"
+        );
+        let successors: HashSet<&str> = replies
+            .iter()
+            .map(|r| r.body["refresh_token"].as_str().unwrap())
+            .collect();
+        assert_eq!(successors.len(), 1, "round {round}: one successor");
+        current = tokens(&replies[0]);
+        // The next round starts outside this round's grace window, as a real client would.
+        fx.app.clock.advance(Duration::minutes(1));
+    }
+    assert_eq!(fx.count("token_refreshed").await, ROUNDS, "one rotation per round");
+    assert_eq!(fx.count("refresh_reuse_detected").await, 0);
 }
