@@ -15,6 +15,7 @@
 )]
 
 mod admin_api;
+mod claims;
 mod drift;
 mod federation;
 mod grant_misuse;
