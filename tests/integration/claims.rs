@@ -7,16 +7,16 @@
 //!   own signing key, in the logs of the real binary (debug level, Lambda's JSON format).
 
 use crate::oauth_support::{
-    PASSWORD, TestClient, Tokens, create_client, create_user, introspect, obtain_code, open_login,
-    authorize_path, prism_exchange, prism_get, prism_refresh, revoke, tokens,
+    PASSWORD, TestClient, Tokens, authorize_path, create_client, create_user, introspect, obtain_code,
+    open_login, prism_exchange, prism_get, prism_refresh, revoke, tokens,
 };
 use crate::support::{ADMIN_TOKEN, Backend, Reply, TestApp, admin, unique};
 use axum::Router;
 use http::{Method, StatusCode};
 use onair_api::host::ClientIp;
 use onair_domain::{Clock, SecretString, SystemClock};
-use onair_store::secrets::manager::SecretsManagerStore;
 use onair_store::SecretStore;
+use onair_store::secrets::manager::SecretsManagerStore;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -60,9 +60,7 @@ struct Fx {
 impl Fx {
     async fn new(backend: Backend) -> Fx {
         let app = TestApp::new(backend).await;
-        let router = app
-            .router()
-            .layer(axum::Extension(ClientIp(CALLER_IP.into())));
+        let router = app.router().layer(axum::Extension(ClientIp(CALLER_IP.into())));
         let client = create_client(&router, "PRISM").await;
         let user = create_user(&router, "alice").await;
         Fx {
@@ -122,7 +120,10 @@ async fn signing_keys_previous_value_verifies_until_previous_until_and_not_after
     let state = &fx.app.state;
     let old = fx.login().await;
     let user_path = "/prism/v1/service/user";
-    assert_eq!(prism_get(&fx.router, user_path, &old.access).await.status, StatusCode::OK);
+    assert_eq!(
+        prism_get(&fx.router, user_path, &old.access).await.status,
+        StatusCode::OK
+    );
 
     // Rotate: the overlap (20 min) ends well inside the old token's lifetime (1 h), so only the
     // overlap can make it fail.
@@ -150,10 +151,15 @@ async fn signing_keys_previous_value_verifies_until_previous_until_and_not_after
         "the previous key verifies during the overlap"
     );
 
-    fx.app.clock.advance(previous_until - fx.app.clock.now() - Duration::seconds(1));
+    fx.app
+        .clock
+        .advance(previous_until - fx.app.clock.now() - Duration::seconds(1));
     let last_second = prism_get(&fx.router, user_path, &old.access).await;
     assert_eq!(last_second.status, StatusCode::OK, "{}", last_second.text);
-    assert_eq!(introspect(&fx.router, &fx.client, &old.access).await["active"], true);
+    assert_eq!(
+        introspect(&fx.router, &fx.client, &old.access).await["active"],
+        true
+    );
 
     fx.app.clock.advance(Duration::seconds(1));
     let after = prism_get(&fx.router, user_path, &old.access).await;
@@ -163,9 +169,15 @@ async fn signing_keys_previous_value_verifies_until_previous_until_and_not_after
         "the previous key stops verifying at previousUntil: {}",
         after.text
     );
-    assert_eq!(introspect(&fx.router, &fx.client, &old.access).await["active"], false);
+    assert_eq!(
+        introspect(&fx.router, &fx.client, &old.access).await["active"],
+        false
+    );
     // The new key's token is unaffected, and the old token had not expired on its own.
-    assert_eq!(prism_get(&fx.router, user_path, &new.access).await.status, StatusCode::OK);
+    assert_eq!(
+        prism_get(&fx.router, user_path, &new.access).await.status,
+        StatusCode::OK
+    );
     assert!(fx.app.clock.now() < crate::support::T0 + state.settings.oauth.access_ttl);
 }
 
@@ -202,7 +214,10 @@ async fn audit_day_filter_returns_that_days_entries_only(backend: Backend) {
     }
     assert_eq!(ids(&fx.audit("").await), ids(&on_day2), "no day means today");
     let day0 = day1.previous_day().unwrap();
-    assert!(fx.audit(&format!("&day={day0}")).await.is_empty(), "the day before holds nothing");
+    assert!(
+        fx.audit(&format!("&day={day0}")).await.is_empty(),
+        "the day before holds nothing"
+    );
 }
 
 /// A full flow — a wrong password, login, code, token, refresh, revocation, a replay — through the
@@ -301,8 +316,7 @@ mod logs {
 /// what the binary logged.
 async fn no_secret_in_logs_of_the_real_binary_after_a_federated_login() {
     use crate::federation::{
-        Browser, Provider, UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET, free_port, http, location,
-        query_param,
+        Browser, Provider, UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET, free_port, http, location, query_param,
     };
     use crate::oauth_e2e::{Running, Secrets, local_binary};
     use std::process::{Command, Stdio};
@@ -383,8 +397,14 @@ async fn no_secret_in_logs_of_the_real_binary_after_a_federated_login() {
         );
         let target = location(&next, response.headers());
         if next.path() == "/oauth/federated/callback" {
-            secrets.add("upstream code", &query_param(&next, "code").expect("an upstream code"));
-            assert!(target.as_str().starts_with(&redirect_uri), "to the client: {target}");
+            secrets.add(
+                "upstream code",
+                &query_param(&next, "code").expect("an upstream code"),
+            );
+            assert!(
+                target.as_str().starts_with(&redirect_uri),
+                "to the client: {target}"
+            );
             break query_param(&target, "code").expect("onair's code");
         }
         next = target;
@@ -420,7 +440,12 @@ async fn no_secret_in_logs_of_the_real_binary_after_a_federated_login() {
                 .json()
                 .await
                 .unwrap();
-            let get = |f: &str| reply[f].as_str().unwrap_or_else(|| panic!("{f} in {reply}")).to_owned();
+            let get = |f: &str| {
+                reply[f]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{f} in {reply}"))
+                    .to_owned()
+            };
             (get("access_token"), get("refresh_token"))
         }
     };
@@ -432,7 +457,11 @@ async fn no_secret_in_logs_of_the_real_binary_after_a_federated_login() {
     .await;
     secrets.add_jwt("access token", &access);
     secrets.add("refresh token", &refresh);
-    let (access2, refresh2) = token(vec![("grant_type", "refresh_token".into()), ("refresh_token", refresh)]).await;
+    let (access2, refresh2) = token(vec![
+        ("grant_type", "refresh_token".into()),
+        ("refresh_token", refresh),
+    ])
+    .await;
     secrets.add_jwt("refreshed access token", &access2);
     secrets.add("refreshed refresh token", &refresh2);
     let user = http
@@ -445,19 +474,31 @@ async fn no_secret_in_logs_of_the_real_binary_after_a_federated_login() {
 
     drop(process);
     let log = std::fs::read_to_string(&log_file).unwrap();
-    assert!(log.contains("DEBUG"), "RUST_LOG=debug was in force ({})", log_file.display());
+    assert!(
+        log.contains("DEBUG"),
+        "RUST_LOG=debug was in force ({})",
+        log_file.display()
+    );
     assert!(
         log.contains("/oauth/federated/callback") && log.contains("/prism/v1/service/oauth2/token"),
         "the requests were logged ({})",
         log_file.display()
     );
-    assert!(log.contains(&client_id), "the log names the client ({})", log_file.display());
+    assert!(
+        log.contains(&client_id),
+        "the log names the client ({})",
+        log_file.display()
+    );
     let leaked: Vec<&str> = secrets
         .0
         .iter()
         .filter(|(_, value)| log.contains(value.as_str()))
         .map(|(label, _)| label.as_str())
         .collect();
-    assert!(leaked.is_empty(), "secrets in the log {}: {leaked:?}", log_file.display());
+    assert!(
+        leaked.is_empty(),
+        "secrets in the log {}: {leaked:?}",
+        log_file.display()
+    );
     let _ = std::fs::remove_file(&log_file);
 }

@@ -15,12 +15,12 @@ use crate::oauth_support::{
 };
 use crate::support::{Backend, Reply, TestApp, admin};
 use axum::Router;
+use futures::future::join_all;
 use http::{Method, StatusCode};
 use onair_domain::audit::{AuditEntry, AuditEvent};
 use onair_domain::oauth::token::{successor, token_hash};
 use onair_domain::{ClientId, Clock};
 use serde_json::json;
-use futures::future::join_all;
 use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 use time::Duration;
@@ -136,7 +136,10 @@ async fn refresh_after_its_successor_was_rotated_revokes_the_family_inside_the_g
     fx.app.clock.advance(Duration::seconds(5));
     // Control: a retry of t0 while t1 is unused gets t1 again.
     let again = tokens(&prism_refresh(&fx.router, &fx.client, &t0.refresh).await);
-    assert_eq!(again.refresh, t1.refresh, "a grace retry hands out the same successor");
+    assert_eq!(
+        again.refresh, t1.refresh,
+        "a grace retry hands out the same successor"
+    );
     fx.app.clock.advance(Duration::seconds(5));
     let t2 = tokens(&prism_refresh(&fx.router, &fx.client, &t1.refresh).await);
     assert_eq!(fx.count("refresh_reuse_detected").await, 0);
@@ -162,7 +165,10 @@ async fn refresh_after_its_successor_was_rotated_revokes_the_family_inside_the_g
         .find(|e| e.event == AuditEvent::RefreshReuseDetected)
         .unwrap();
     assert_eq!(entry.user_id.as_ref().map(|u| u.as_str()), Some(fx.user.as_str()));
-    assert_eq!(entry.client_id.as_ref().map(ClientId::as_str), Some(fx.client.id.as_str()));
+    assert_eq!(
+        entry.client_id.as_ref().map(ClientId::as_str),
+        Some(fx.client.id.as_str())
+    );
     assert_eq!(entry.detail.as_deref(), Some("family revoked"));
 }
 
@@ -215,7 +221,8 @@ async fn code_replayed_a_week_later_still_revokes_what_it_issued(backend: Backen
         &prism_exchange(&fx.router, &fx.client, &code, &[]).await,
         "replay a week later",
     );
-    fx.assert_dead(&current, "the newest token after the replay").await;
+    fx.assert_dead(&current, "the newest token after the replay")
+        .await;
 }
 
 /// The TTL attribute (epoch seconds) of a code's item in the tokens table.
@@ -256,7 +263,8 @@ async fn code_for_a_redirect_uri_removed_before_redemption_does_not_redeem_and_r
         "code for a removed redirect URI",
     );
     assert_eq!(fx.events().await, before, "the refusal wrote nothing");
-    fx.assert_alive(&earlier, "an earlier login, after the refusal").await;
+    fx.assert_alive(&earlier, "an earlier login, after the refusal")
+        .await;
     // The authorization endpoint refuses the removed URI too (error page, no redirect).
     let page = crate::oauth_support::get(&fx.router, &authorize_path(&fx.client.id, &[]), &[]).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.text);
@@ -369,8 +377,12 @@ async fn grace_retry_between_the_two_writes_of_a_rotation_waits_for_the_successo
 
     let reply = retry.await.unwrap();
     let answered = tokens(&reply);
-    assert_eq!(answered.refresh, next, "the retry carries the successor that landed");
-    fx.assert_alive(&answered, "the successor handed out by the waiting retry").await;
+    assert_eq!(
+        answered.refresh, next,
+        "the retry carries the successor that landed"
+    );
+    fx.assert_alive(&answered, "the successor handed out by the waiting retry")
+        .await;
 }
 
 /// When the successor never lands (the second write failed and could not be undone), the retry is
@@ -437,6 +449,10 @@ async fn concurrent_refreshes_of_one_token_all_get_its_one_successor_round_after
         // The next round starts outside this round's grace window, as a real client would.
         fx.app.clock.advance(Duration::minutes(1));
     }
-    assert_eq!(fx.count("token_refreshed").await, ROUNDS, "one rotation per round");
+    assert_eq!(
+        fx.count("token_refreshed").await,
+        ROUNDS,
+        "one rotation per round"
+    );
     assert_eq!(fx.count("refresh_reuse_detected").await, 0);
 }

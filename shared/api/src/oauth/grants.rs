@@ -332,27 +332,29 @@ pub async fn refresh_token(
         Err(RotateError::Unknown) => return Err(OAuthError::invalid_grant("refresh token is invalid").into()),
         Err(RotateError::GrantInvalid(why)) => return Err(OAuthError::invalid_grant(why).into()),
         Err(RotateError::Store(e)) => return Err(TokenError::store(e)),
-        Err(RotateError::NotActive(old)) => match retired(state, &keys, presented, &old, client, now).await? {
-            Retired::Answer(record, value) => (record, value),
-            Retired::Reuse => {
-                let misuse = Misuse {
-                    family: &old.family_id,
-                    owner: &old.client_id,
-                    user: &old.user_id,
-                };
-                revoke_after_misuse(
-                    state,
-                    client,
-                    caller,
-                    &misuse,
-                    AuditEvent::RefreshReuseDetected,
-                    now,
-                )
-                .await?;
-                return Err(OAuthError::invalid_grant("refresh token has already been used").into());
+        Err(RotateError::NotActive(old)) => {
+            match retired(state, &keys, presented, &old, client, now).await? {
+                Retired::Answer(record, value) => (record, value),
+                Retired::Reuse => {
+                    let misuse = Misuse {
+                        family: &old.family_id,
+                        owner: &old.client_id,
+                        user: &old.user_id,
+                    };
+                    revoke_after_misuse(
+                        state,
+                        client,
+                        caller,
+                        &misuse,
+                        AuditEvent::RefreshReuseDetected,
+                        now,
+                    )
+                    .await?;
+                    return Err(OAuthError::invalid_grant("refresh token has already been used").into());
+                }
+                Retired::Refuse(why) => return Err(OAuthError::invalid_grant(why).into()),
             }
-            Retired::Refuse(why) => return Err(OAuthError::invalid_grant(why).into()),
-        },
+        }
     };
     let (record, refresh) = issued;
     let grant = Grant {

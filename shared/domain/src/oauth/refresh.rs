@@ -257,7 +257,11 @@ mod tests {
             (found(&rotated, &revoked), s(2), gone.clone()),
             (found(&lapsed, &family), s(2), gone.clone()),
             (Successor::Missing, s(0), GraceDecision::Wait),
-            (Successor::Missing, SUCCESSOR_IN_FLIGHT - s(1), GraceDecision::Wait),
+            (
+                Successor::Missing,
+                SUCCESSOR_IN_FLIGHT - s(1),
+                GraceDecision::Wait,
+            ),
             (Successor::Missing, SUCCESSOR_IN_FLIGHT, gone.clone()),
             (Successor::Missing, s(29), gone.clone()),
         ];

@@ -180,11 +180,7 @@ impl GrantStore for DynamoGrantStore {
         let ctx = &self.context;
         if !redemption.redirect_uri_registered {
             let old = self.get(keys::code_key(hash)).await?;
-            return Err(refusal(
-                old.as_ref().map(code_from).transpose()?,
-                redemption,
-                now,
-            ));
+            return Err(refusal(old.as_ref().map(code_from).transpose()?, redemption, now));
         }
         // The same rule as `check_redemption`: unexpired at `now`, issued to this client, not redeemed,
         // same redirect URI, and the verifier's challenge equal to the stored one (both absent counts).
