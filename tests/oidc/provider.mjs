@@ -13,6 +13,7 @@
 // `access_denied`, as a user pressing "cancel" at the provider would.
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -124,6 +125,13 @@ server.listen(port, '127.0.0.1', () => {
     },
   });
   provider.on('server_error', (_ctx, err) => console.error('server_error:', err));
+  // For the log-secrecy test: every token response, one JSON line each, so it can search onair's logs
+  // for the upstream tokens it never sees itself.
+  if (process.env.OIDC_ISSUED_FILE) {
+    provider.on('grant.success', (ctx) => {
+      appendFileSync(process.env.OIDC_ISSUED_FILE, `${JSON.stringify(ctx.body)}\n`);
+    });
+  }
   console.log(`oidc-provider ready on 127.0.0.1:${actual}`);
 });
 

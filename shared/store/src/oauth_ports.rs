@@ -5,7 +5,8 @@
 //! - Codes and refresh tokens are addressed by hash only.
 //! - `redeem_code` is the single-use guard: of any number of concurrent redemptions exactly one
 //!   succeeds; a refused redemption writes nothing (a replay is reported with the record so the
-//!   caller can revoke its family).
+//!   caller can revoke its family — however late it comes: a redeemed code is kept as long as the
+//!   family it started, 400 days on DynamoDB).
 //! - `rotate_refresh` is the rotation guard: of concurrent rotations of one token exactly one succeeds;
 //!   the others get the retired record back to apply the grace/reuse rule.
 //! - Every audit entry passed to a write is stored atomically with that write (except revocation's,
@@ -59,7 +60,8 @@ pub trait GrantStore: Send + Sync {
     async fn put_code(&self, code: &CodeRecord, audit: &AuditEntry) -> Result<(), StoreError>;
 
     /// Redeems the code with this hash if [`onair_domain::oauth::code::check_redemption`] allows it at
-    /// `now`, marking it redeemed; returns the record as it was before.
+    /// `now`, marking it redeemed; returns the record as it was before. The refusal is the first that
+    /// rule names, so a redeemed code is `Replayed` even after it expired.
     async fn redeem_code(
         &self,
         hash: &str,

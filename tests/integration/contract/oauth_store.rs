@@ -117,6 +117,7 @@ fn redemption() -> Redemption {
         client_id: prism(),
         redirect_uri: REDIRECT.into(),
         challenge_of_verifier: Some(CHALLENGE.into()),
+        redirect_uri_registered: true,
     }
 }
 

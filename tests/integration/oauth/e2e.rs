@@ -976,7 +976,7 @@ async fn concurrent_refreshes_rotate_once_and_every_reply_carries_the_same_succe
 
 /// The `onair-local` binary the test command built.
 #[allow(clippy::disallowed_methods)] // handed over by the test command
-fn local_binary() -> PathBuf {
+pub(crate) fn local_binary() -> PathBuf {
     let path = std::env::var("ONAIR_LOCAL_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/onair-local"));
@@ -989,7 +989,7 @@ fn local_binary() -> PathBuf {
 }
 
 /// A child process killed when dropped.
-struct Running(Child);
+pub(crate) struct Running(pub(crate) Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -1000,16 +1000,16 @@ impl Drop for Running {
 
 /// Every secret the flow handled, labelled.
 #[derive(Default)]
-struct Secrets(Vec<(String, String)>);
+pub(crate) struct Secrets(pub(crate) Vec<(String, String)>);
 
 impl Secrets {
-    fn add(&mut self, label: impl Into<String>, value: &str) {
+    pub(crate) fn add(&mut self, label: impl Into<String>, value: &str) {
         assert!(value.len() >= 8, "{} is too short to search for", label.into());
         self.0.push((label.into(), value.to_owned()));
     }
 
     /// An access token and, separately, its signature (a log could cut the token up).
-    fn add_jwt(&mut self, label: &str, token: &str) {
+    pub(crate) fn add_jwt(&mut self, label: &str, token: &str) {
         self.add(label, token);
         if let Some(signature) = token.rsplit('.').next().filter(|s| *s != token) {
             self.add(format!("{label} (signature)"), signature);
@@ -1030,11 +1030,16 @@ async fn no_secret_in_logs_of_the_real_binary_after_a_full_flow(aws: bool) {
         .env("RUST_LOG", "debug")
         .stdout(Stdio::null())
         .stderr(Stdio::from(std::fs::File::create(&log_file).unwrap()));
+    // The signing key, when the test can know it: on Secrets Manager it is written before the server
+    // starts (the server keeps an existing key); the embedded store's key is random and in memory.
+    let mut signing_key = None;
     if aws {
+        let prefix = format!("{}/", unique("log"));
+        signing_key = Some(crate::oauth::claims::seed_signing_key(&prefix).await);
         cmd.env("AWS_ENDPOINT_URL", support::moto_endpoint())
             .env("ONAIR_REGISTRATIONS_TABLE", unique("log-registrations"))
             .env("ONAIR_TOKENS_TABLE", unique("log-tokens"))
-            .env("ONAIR_SECRET_PREFIX", format!("{}/", unique("log")))
+            .env("ONAIR_SECRET_PREFIX", &prefix)
             // Lambda's format, with the current span's fields on every line.
             .env("ONAIR_LOG_FORMAT", "json");
     } else {
@@ -1073,6 +1078,9 @@ async fn no_secret_in_logs_of_the_real_binary_after_a_full_flow(aws: bool) {
     secrets.add("client secret", &client_secret);
     secrets.add("user password", &password);
     secrets.add("admin token", &admin);
+    if let Some(key) = &signing_key {
+        secrets.add("signing key", key);
+    }
 
     // A failed login with a wrong password.
     let wrong_password = format!("wrong-{}", unique("password"));

@@ -49,8 +49,8 @@ on_both_stores!(
 );
 
 // The provider's fixed test data (tests/oidc/provider.mjs).
-const UPSTREAM_CLIENT_ID: &str = "onair-test";
-const UPSTREAM_CLIENT_SECRET: &str = "onair-test-secret-0123456789abcdef";
+pub(crate) const UPSTREAM_CLIENT_ID: &str = "onair-test";
+pub(crate) const UPSTREAM_CLIENT_SECRET: &str = "onair-test-secret-0123456789abcdef";
 const UPSTREAM_NAME: &str = "Federated Streamer";
 const UPSTREAM_PICTURE: &str = "https://images.example/user-123.png";
 const UPSTREAM_PROFILE: &str = "https://profiles.example/user-123";
@@ -65,10 +65,13 @@ const PENDING_COOKIE: &str = onair_api::oauth::federation::PENDING_COOKIE;
 // ---------------------------------------------------------------------------------------------------
 
 /// `node tests/oidc/provider.mjs`, killed on drop.
-struct Provider {
+pub(crate) struct Provider {
     child: Child,
-    issuer: String,
+    pub(crate) issuer: String,
     log: PathBuf,
+    /// Where the provider appends every token response it sends (`OIDC_ISSUED_FILE`), so a test can
+    /// search logs for the upstream tokens.
+    issued: PathBuf,
 }
 
 impl Drop for Provider {
@@ -76,13 +79,14 @@ impl Drop for Provider {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
+        let _ = std::fs::remove_file(&self.issued);
     }
 }
 
 impl Provider {
     /// Starts the provider on a free port with onair's `callback` as the client's redirect URI, and
     /// waits for its ready line.
-    fn start(callback: &str) -> Provider {
+    pub(crate) fn start(callback: &str) -> Provider {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oidc");
         assert!(
             dir.join("node_modules/oidc-provider/package.json").exists(),
@@ -91,12 +95,14 @@ impl Provider {
         );
         let log = std::env::temp_dir().join(format!("{}.log", unique("oidc-provider")));
         let stderr = std::fs::File::create(&log).expect("create the provider's log file");
+        let issued = std::env::temp_dir().join(format!("{}.jsonl", unique("oidc-issued")));
         let mut child = Command::new("node")
             .arg(dir.join("provider.mjs"))
             .arg("0")
             .arg(callback)
             .current_dir(&dir)
             .env_remove("NODE_ENV")
+            .env("OIDC_ISSUED_FILE", &issued)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -115,6 +121,7 @@ impl Provider {
             child,
             issuer: String::new(),
             log,
+            issued,
         };
         match rx.recv_timeout(Duration::from_secs(30)) {
             Ok(port) => provider.issuer = format!("http://127.0.0.1:{port}"),
@@ -127,8 +134,24 @@ impl Provider {
     }
 }
 
+impl Provider {
+    /// Every token value the provider has handed out so far (access and ID tokens of its token
+    /// responses), as `(field, value)`.
+    pub(crate) fn issued_tokens(&self) -> Vec<(String, String)> {
+        let text = std::fs::read_to_string(&self.issued).unwrap_or_default();
+        text.lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .flat_map(|body| {
+                ["access_token", "id_token", "refresh_token"]
+                    .into_iter()
+                    .filter_map(move |f| body[f].as_str().map(|v| (f.to_owned(), v.to_owned())))
+            })
+            .collect()
+    }
+}
+
 /// A port nobody listens on right now (onair must know its callback URL before the provider starts).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -150,7 +173,7 @@ struct Fixture {
 }
 
 /// A browser-like HTTP client: no redirects followed, no proxy.
-fn http() -> Client {
+pub(crate) fn http() -> Client {
     Client::builder()
         .redirect(redirect::Policy::none())
         .no_proxy()
@@ -228,7 +251,7 @@ async fn fixture(aws: bool) -> Fixture {
 // ---------------------------------------------------------------------------------------------------
 
 #[derive(Default)]
-struct Browser {
+pub(crate) struct Browser {
     jar: HashMap<String, HashMap<String, String>>,
 }
 
@@ -241,7 +264,7 @@ fn origin(url: &Url) -> String {
 }
 
 /// A redirect's target, resolved against the request URL.
-fn location(url: &Url, headers: &HeaderMap) -> Url {
+pub(crate) fn location(url: &Url, headers: &HeaderMap) -> Url {
     let value = headers
         .get(LOCATION)
         .expect("a Location header")
@@ -250,7 +273,7 @@ fn location(url: &Url, headers: &HeaderMap) -> Url {
     url.join(value).unwrap()
 }
 
-fn query_param(url: &Url, name: &str) -> Option<String> {
+pub(crate) fn query_param(url: &Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
@@ -272,7 +295,7 @@ impl Browser {
     }
 
     /// One GET with this browser's cookies for the host; keeps the cookies it sets.
-    async fn get(&mut self, http: &Client, url: &Url) -> reqwest::Response {
+    pub(crate) async fn get(&mut self, http: &Client, url: &Url) -> reqwest::Response {
         let mut request = http.get(url.clone());
         if let Some(cookies) = self.jar.get(&origin(url)).filter(|c| !c.is_empty()) {
             let header: Vec<String> = cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -2,8 +2,10 @@
 //! independent clients (the `oauth2` crate, authlib, headless Chromium).
 
 mod bad_input;
+mod claims;
 mod e2e;
 mod federation;
+mod grant_misuse;
 mod key_rotation;
 mod login_browser;
 mod login_throttle;

@@ -2,7 +2,8 @@
 //! (RFC 6749 §4.1.3, RFC 7636 §4.6) and refresh token with rotation (RFC 6749 §6, RFC 9700 §4.14).
 //!
 //! Round trips on a warm function (client and secret cached): code exchange = redeem (1) + start
-//! family (1); refresh = rotate (2), or a grace retry = failed rotate (1) + successor-and-family read (1).
+//! family (1); refresh = rotate (2), or a grace retry = failed rotate (1) + successor-and-family read (1,
+//! repeated a few times only while a concurrent rotation's successor is still being written).
 
 use super::audit::Who;
 use super::issue::{Grant, IssuedTokens, access_token};
@@ -16,7 +17,9 @@ use onair_domain::oauth::code::{RedeemRefusal, Redemption};
 use onair_domain::oauth::jwt::KeySet;
 use onair_domain::oauth::params::Params;
 use onair_domain::oauth::pkce;
-use onair_domain::oauth::refresh::{Family, RefreshDecision, RefreshRecord, decide};
+use onair_domain::oauth::refresh::{
+    Family, GraceDecision, RefreshDecision, RefreshRecord, Successor, decide, decide_grace,
+};
 use onair_domain::oauth::token::{successor, token_hash};
 use onair_store::{RedeemError, RotateError, StoreError};
 
@@ -100,6 +103,9 @@ pub async fn authorization_code(
         client_id: client.id.clone(),
         redirect_uri: redirect_uri.to_owned(),
         challenge_of_verifier,
+        // The client as this instance knows it (cached for at most the client-cache TTL): a redirect
+        // URI removed since the code was issued no longer redeems it.
+        redirect_uri_registered: client.allows_redirect(redirect_uri),
     };
     let record = match state
         .grants
@@ -124,6 +130,7 @@ pub async fn authorization_code(
                 }
                 RedeemRefusal::WrongClient => "authorization code was issued to another client",
                 RedeemRefusal::WrongRedirect => "redirect_uri does not match the authorization request",
+                RedeemRefusal::RedirectUnregistered => "redirect_uri is no longer registered for this client",
                 RedeemRefusal::WrongVerifier => "PKCE verification failed",
             };
             return Err(OAuthError::invalid_grant(why).into());
@@ -208,6 +215,94 @@ fn successor_for(keys: &KeySet, presented: &str, expected_hash: Option<&str>) ->
     }
 }
 
+/// What the presentation of a token that is no longer active ends with.
+enum Retired {
+    /// A retry inside the grace window: hand out this already-issued successor (record and value).
+    Answer(RefreshRecord, onair_domain::SecretString),
+    /// Misuse: revoke the family.
+    Reuse,
+    /// Refuse, change nothing.
+    Refuse(&'static str),
+}
+
+/// Applies the grace/reuse rules to `old`, the stored record of a presented token that could not be
+/// rotated.
+async fn retired(
+    state: &AppState,
+    keys: &KeySet,
+    presented: &str,
+    old: &RefreshRecord,
+    client: &Client,
+    now: time::OffsetDateTime,
+) -> Result<Retired, TokenError> {
+    match decide(old, &client.id, now, state.settings.oauth.grace) {
+        RefreshDecision::Grace { successor_hash } => {
+            let again = successor_for(keys, presented, Some(&successor_hash));
+            if token_hash(again.expose()) != successor_hash {
+                return Ok(Retired::Refuse("refresh token is no longer valid"));
+            }
+            grace_retry(state, old, &successor_hash, again, now).await
+        }
+        RefreshDecision::Reuse => Ok(Retired::Reuse),
+        RefreshDecision::Refuse(why) => Ok(Retired::Refuse(why)),
+        RefreshDecision::Rotate => Ok(Retired::Refuse("refresh token changed concurrently")),
+    }
+}
+
+/// Re-reads of a successor that may still be in flight, and the pause before each: about 1.3 s in
+/// all, ample for the one `TransactWriteItems` a rotation's second write is, yet short enough that a
+/// client never times out on the retry.
+const IN_FLIGHT_PAUSES_MS: [u64; 6] = [20, 40, 80, 160, 320, 640];
+
+/// A retry of `old` inside its grace window: [`decide_grace`] on its successor (`again` is the
+/// successor's value). When the successor is not stored yet and the rotation is recent, its write may
+/// be in flight (a rotation retires the old token first, then stores the successor): the read is
+/// repeated after the pauses of [`IN_FLIGHT_PAUSES_MS`]. One round trip when the successor is there.
+async fn grace_retry(
+    state: &AppState,
+    old: &RefreshRecord,
+    successor_hash: &str,
+    again: onair_domain::SecretString,
+    now: time::OffsetDateTime,
+) -> Result<Retired, TokenError> {
+    const GONE: &str = "refresh token is no longer valid";
+    let mut pauses = IN_FLIGHT_PAUSES_MS.iter();
+    loop {
+        let found = match state
+            .grants
+            .get_refresh_and_family(successor_hash, &old.family_id)
+            .await
+        {
+            Ok(found) => Some(found),
+            Err(StoreError::NotFound) => None,
+            Err(other) => return Err(TokenError::store(other)),
+        };
+        let successor = match &found {
+            Some((token, family)) => Successor::Found { token, family },
+            None => Successor::Missing,
+        };
+        match (decide_grace(old, successor, now), found) {
+            (GraceDecision::Answer, Some((successor, _))) => {
+                tracing::info!(user_id = %old.user_id, "refresh retried within the grace window");
+                return Ok(Retired::Answer(successor, again));
+            }
+            (GraceDecision::Answer, None) => return Ok(Retired::Refuse(GONE)),
+            // RFC 9700 §4.14.2: the successor has been used, so the retired token is in other hands —
+            // misuse even inside the grace window.
+            (GraceDecision::Reuse, _) => return Ok(Retired::Reuse),
+            (GraceDecision::Refuse(why), _) => return Ok(Retired::Refuse(why)),
+            (GraceDecision::Wait, _) => match pauses.next() {
+                // Real time, not the injected clock: this waits for another request's write to land.
+                Some(ms) => tokio::time::sleep(std::time::Duration::from_millis(*ms)).await,
+                None => {
+                    tracing::warn!(user_id = %old.user_id, "the successor of a rotated refresh token never landed");
+                    return Ok(Retired::Refuse(GONE));
+                }
+            },
+        }
+    }
+}
+
 /// `grant_type=refresh_token`.
 pub async fn refresh_token(
     state: &AppState,
@@ -237,52 +332,29 @@ pub async fn refresh_token(
         Err(RotateError::Unknown) => return Err(OAuthError::invalid_grant("refresh token is invalid").into()),
         Err(RotateError::GrantInvalid(why)) => return Err(OAuthError::invalid_grant(why).into()),
         Err(RotateError::Store(e)) => return Err(TokenError::store(e)),
-        Err(RotateError::NotActive(old)) => match decide(&old, &client.id, now, state.settings.oauth.grace) {
-            RefreshDecision::Grace { successor_hash } => {
-                let again = successor_for(&keys, presented, Some(&successor_hash));
-                if token_hash(again.expose()) != successor_hash {
-                    return Err(OAuthError::invalid_grant("refresh token is no longer valid").into());
+        Err(RotateError::NotActive(old)) => {
+            match retired(state, &keys, presented, &old, client, now).await? {
+                Retired::Answer(record, value) => (record, value),
+                Retired::Reuse => {
+                    let misuse = Misuse {
+                        family: &old.family_id,
+                        owner: &old.client_id,
+                        user: &old.user_id,
+                    };
+                    revoke_after_misuse(
+                        state,
+                        client,
+                        caller,
+                        &misuse,
+                        AuditEvent::RefreshReuseDetected,
+                        now,
+                    )
+                    .await?;
+                    return Err(OAuthError::invalid_grant("refresh token has already been used").into());
                 }
-                // The successor must really exist (its write may have failed) and its family be live.
-                let (successor, family) = match state
-                    .grants
-                    .get_refresh_and_family(&successor_hash, &old.family_id)
-                    .await
-                {
-                    Ok(found) => found,
-                    Err(StoreError::NotFound) => {
-                        return Err(OAuthError::invalid_grant("refresh token is no longer valid").into());
-                    }
-                    Err(other) => return Err(TokenError::store(other)),
-                };
-                if family.revoked_at.is_some() || successor.rotated.is_some() {
-                    return Err(OAuthError::invalid_grant("refresh token is no longer valid").into());
-                }
-                tracing::info!(client_id = %client.id, user_id = %old.user_id, "refresh retried within the grace window");
-                (successor, again)
+                Retired::Refuse(why) => return Err(OAuthError::invalid_grant(why).into()),
             }
-            RefreshDecision::Reuse => {
-                let misuse = Misuse {
-                    family: &old.family_id,
-                    owner: &old.client_id,
-                    user: &old.user_id,
-                };
-                revoke_after_misuse(
-                    state,
-                    client,
-                    caller,
-                    &misuse,
-                    AuditEvent::RefreshReuseDetected,
-                    now,
-                )
-                .await?;
-                return Err(OAuthError::invalid_grant("refresh token has already been used").into());
-            }
-            RefreshDecision::Refuse(why) => return Err(OAuthError::invalid_grant(why).into()),
-            RefreshDecision::Rotate => {
-                return Err(OAuthError::invalid_grant("refresh token changed concurrently").into());
-            }
-        },
+        }
     };
     let (record, refresh) = issued;
     let grant = Grant {

@@ -1,5 +1,11 @@
 //! Authorization codes (RFC 6749 §4.1.2): single use, 60 s, bound to the client, the redirect URI, the
 //! user and the PKCE challenge.
+//!
+//! The order of the checks matters: a replay is recognised before expiry and before the redirect
+//! checks, because RFC 6749 §4.1.2 makes *any* second use a reason to revoke what the code issued — a
+//! replay a minute, or a month, later is still a replay. Only a code presented by another client is
+//! refused first: it says nothing about who holds the owner's tokens, and must not let one client
+//! revoke another's.
 
 use crate::ids::{ClientId, UserId};
 use time::{Duration, OffsetDateTime};
@@ -42,6 +48,9 @@ pub struct Redemption {
     pub redirect_uri: String,
     /// S256 of the `code_verifier`, if one was sent.
     pub challenge_of_verifier: Option<String>,
+    /// Whether the client still registers `redirect_uri`. A URI removed after the code was issued no
+    /// longer redeems it (the admin withdrew trust in that destination; the code may have gone there).
+    pub redirect_uri_registered: bool,
 }
 
 /// Why a code could not be redeemed.
@@ -53,6 +62,9 @@ pub enum RedeemRefusal {
     WrongClient,
     /// Redirect URI differs from the authorization request's.
     WrongRedirect,
+    /// The redirect URI was removed from the client after the code was issued. Not misuse: nothing is
+    /// revoked, and the code is not spent.
+    RedirectUnregistered,
     /// PKCE verifier missing, unexpected or wrong.
     WrongVerifier,
     /// Already redeemed: RFC 6749 §4.1.2 says revoke what it issued.
@@ -60,19 +72,22 @@ pub enum RedeemRefusal {
 }
 
 /// Decides whether `code` may be redeemed by `r` at `now` — the same rule every store adapter
-/// enforces atomically.
+/// enforces atomically. A replay is reported whenever the code was redeemed, however late.
 pub fn check_redemption(code: &CodeRecord, r: &Redemption, now: OffsetDateTime) -> Result<(), RedeemRefusal> {
-    if now >= code.expires_at {
-        return Err(RedeemRefusal::Invalid);
-    }
     if code.client_id != r.client_id {
         return Err(RedeemRefusal::WrongClient);
     }
     if code.redeemed_at.is_some() {
         return Err(RedeemRefusal::Replayed);
     }
+    if now >= code.expires_at {
+        return Err(RedeemRefusal::Invalid);
+    }
     if code.redirect_uri != r.redirect_uri {
         return Err(RedeemRefusal::WrongRedirect);
+    }
+    if !r.redirect_uri_registered {
+        return Err(RedeemRefusal::RedirectUnregistered);
     }
     if code.code_challenge != r.challenge_of_verifier {
         return Err(RedeemRefusal::WrongVerifier);
@@ -105,6 +120,7 @@ mod tests {
             client_id: ClientId::parse("c").unwrap(),
             redirect_uri: "https://a.example/cb".into(),
             challenge_of_verifier: Some("ch".into()),
+            redirect_uri_registered: true,
         }
     }
 
@@ -166,5 +182,51 @@ mod tests {
             ..redemption()
         };
         assert_eq!(check_redemption(&plain, &none, t), Ok(()));
+    }
+
+    /// Every combination of the refusals, in order: the first that applies is the answer.
+    #[test]
+    fn a_replay_is_recognised_before_expiry_and_the_redirect_checks() {
+        let t = OffsetDateTime::UNIX_EPOCH;
+        let late = t + CODE_LIFETIME + Duration::days(30);
+        let used = CodeRecord {
+            redeemed_at: Some(t + Duration::seconds(1)),
+            ..code()
+        };
+        let other_client = Redemption {
+            client_id: ClientId::parse("d").unwrap(),
+            ..redemption()
+        };
+        let other_uri = Redemption {
+            redirect_uri: "https://a.example/cb2".into(),
+            ..redemption()
+        };
+        let unregistered = Redemption {
+            redirect_uri_registered: false,
+            ..redemption()
+        };
+        let unregistered_no_verifier = Redemption {
+            challenge_of_verifier: None,
+            ..unregistered.clone()
+        };
+        use RedeemRefusal::*;
+        // (code, redemption, at, answer)
+        let table = [
+            (&used, &redemption(), t, Err(Replayed)),
+            (&used, &redemption(), late, Err(Replayed)),
+            (&used, &other_uri, late, Err(Replayed)),
+            (&used, &unregistered, t, Err(Replayed)),
+            (&used, &other_client, t, Err(WrongClient)),
+            (&code(), &other_client, late, Err(WrongClient)),
+            (&code(), &redemption(), late, Err(Invalid)),
+            (&code(), &unregistered, late, Err(Invalid)),
+            (&code(), &other_uri, t, Err(WrongRedirect)),
+            (&code(), &unregistered, t, Err(RedirectUnregistered)),
+            (&code(), &unregistered_no_verifier, t, Err(RedirectUnregistered)),
+            (&code(), &redemption(), t, Ok(())),
+        ];
+        for (i, (code, r, at, answer)) in table.into_iter().enumerate() {
+            assert_eq!(check_redemption(code, r, at), answer, "row {i}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use crate::error::StoreError;
 use onair_domain::oauth::code::CodeRecord;
 use onair_domain::oauth::refresh::{Family, RefreshRecord, Rotation};
 use onair_domain::{ClientId, UserId};
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 const CODE_PREFIX: &str = "CODE#";
 
@@ -29,10 +29,14 @@ pub fn family_key(id: &str) -> Item {
     hash_key(format!("{FAMILY_PREFIX}{id}"))
 }
 
-/// How long a code item outlives its expiry before TTL may delete it. The code decides expiry; the
-/// margin only keeps a just-expired code readable (a late replay still reports `Invalid`, not a
-/// missing item) and bounds the table's size.
+/// How long an unredeemed code item outlives its expiry before TTL may delete it. The code decides
+/// expiry; the margin only keeps a just-expired code readable and bounds the table's size. Nothing was
+/// issued from an unredeemed code, so nothing depends on it after that.
 pub const CODE_TTL_MARGIN: Duration = Duration::days(1);
+/// How long a redeemed code item is kept after its redemption: as long as the family it started
+/// ([`FAMILY_TTL`]), so a replay of the code — however late — still finds it and revokes everything
+/// it issued (RFC 6749 §4.1.2). Once the family's record is gone, its tokens no longer refresh anyway.
+pub const REDEEMED_CODE_KEPT: Duration = FAMILY_TTL;
 
 /// How long a refresh-token item outlives its expiry: a retired token must stay readable for the
 /// grace/reuse decision for a while after it lapsed.
@@ -56,14 +60,20 @@ pub fn code_item(c: &CodeRecord) -> Result<Item, StoreError> {
     item.insert(attr::ISSUED_AT.to_owned(), timestamp(c.issued_at)?);
     item.insert(attr::VALID_UNTIL.to_owned(), timestamp(c.expires_at)?);
     item.insert(attr::EXPIRES_AT_NANOS.to_owned(), unix_nanos(c.expires_at));
-    item.insert(
-        attr::TTL.to_owned(),
-        epoch_seconds(c.expires_at + CODE_TTL_MARGIN),
-    );
+    item.insert(attr::TTL.to_owned(), epoch_seconds(code_ttl(c)));
     if let Some(at) = c.redeemed_at {
         item.insert(attr::REDEEMED_AT.to_owned(), timestamp(at)?);
     }
     Ok(item)
+}
+
+/// When a code's item may be deleted by TTL: a day after expiry while unredeemed,
+/// [`REDEEMED_CODE_KEPT`] after its redemption once redeemed.
+pub fn code_ttl(c: &CodeRecord) -> OffsetDateTime {
+    match c.redeemed_at {
+        None => c.expires_at + CODE_TTL_MARGIN,
+        Some(at) => at + REDEEMED_CODE_KEPT,
+    }
 }
 
 /// A code read back from its item.
@@ -149,7 +159,6 @@ mod tests {
     use crate::dynamo::keys::PK;
     use crate::dynamo::lockouts::item::lock_key;
     use aws_sdk_dynamodb::types::AttributeValue;
-    use time::OffsetDateTime;
 
     fn t(nanos: i128) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap()
@@ -180,7 +189,10 @@ mod tests {
         c.code_challenge = None;
         c.scope = None;
         c.redeemed_at = Some(t(1_700_000_001_000_000_000));
-        assert_eq!(code_from(&code_item(&c).unwrap()).unwrap(), c);
+        let redeemed = code_item(&c).unwrap();
+        assert_eq!(code_from(&redeemed).unwrap(), c);
+        // A redeemed code is kept as long as its family, for replay detection.
+        assert_eq!(redeemed[attr::TTL], n(1_700_000_001 + 400 * 86_400));
     }
 
     #[test]

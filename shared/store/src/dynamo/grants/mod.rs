@@ -4,7 +4,8 @@
 //! The guards are conditional writes on one item each, so concurrent requests have exactly one winner
 //! and the losers get the stored item back (`ALL_OLD`) to explain themselves:
 //! - `redeem_code` is one `UpdateItem` whose condition is [`check_redemption`] written as an expression;
-//!   only when it fails does the old item go through `check_redemption` to name the refusal.
+//!   only when it fails does the old item go through `check_redemption` to name the refusal (a replay
+//!   is named however late it comes: a redeemed code's item is kept as long as its family).
 //! - `rotate_refresh` first retires the presented token with one `UpdateItem` (the rotation guard),
 //!   then writes the successor in a transaction conditioned on the family and the user. A revoked family
 //!   or a disabled user therefore still burns the presented token, like the embedded store.
@@ -32,8 +33,8 @@ use aws_sdk_dynamodb::types::{
     Update,
 };
 use item::{
-    FAMILY_TTL, code_from, code_item, code_key, family_from, family_key, refresh_from, refresh_item,
-    refresh_key,
+    FAMILY_TTL, REDEEMED_CODE_KEPT, code_from, code_item, code_key, family_from, family_key, refresh_from,
+    refresh_item, refresh_key,
 };
 use onair_domain::audit::AuditEntry;
 use onair_domain::oauth::code::{CodeRecord, RedeemRefusal, Redemption, check_redemption};
@@ -197,7 +198,10 @@ impl GrantStore for DynamoGrantStore {
         })
     }
 
-    /// One `UpdateItem` whose condition is the whole redemption rule.
+    /// One `UpdateItem` whose condition is the whole redemption rule; it also extends the item's TTL
+    /// to [`REDEEMED_CODE_KEPT`], so a replay, however late, finds the code and revokes its family. A
+    /// redemption the rule refuses whatever the code holds (its redirect URI is no longer registered)
+    /// is one consistent `GetItem` instead, to name the refusal — a replay still reports `Replayed`.
     async fn redeem_code(
         &self,
         hash: &str,
@@ -205,6 +209,10 @@ impl GrantStore for DynamoGrantStore {
         now: OffsetDateTime,
     ) -> Result<CodeRecord, RedeemError> {
         let ctx = &self.context;
+        if !redemption.redirect_uri_registered {
+            let old = self.get(code_key(hash)).await?;
+            return Err(refusal(old.as_ref().map(code_from).transpose()?, redemption, now));
+        }
         // The same rule as `check_redemption`: unexpired at `now`, issued to this client, not redeemed,
         // same redirect URI, and the verifier's challenge equal to the stored one (both absent counts).
         let challenge = match &redemption.challenge_of_verifier {
@@ -220,10 +228,12 @@ impl GrantStore for DynamoGrantStore {
             .update_item()
             .table_name(&*self.tokens_table)
             .set_key(Some(code_key(hash)))
-            .update_expression("SET #redeemedAt = :now")
+            .update_expression("SET #redeemedAt = :now, #ttl = :ttl")
             .condition_expression(condition)
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#redeemedAt", attr::REDEEMED_AT)
+            .expression_attribute_names("#ttl", attr::TTL)
+            .expression_attribute_values(":ttl", epoch_seconds(now + REDEEMED_CODE_KEPT))
             .expression_attribute_names("#expiresAtNanos", attr::EXPIRES_AT_NANOS)
             .expression_attribute_names("#clientId", attr::CLIENT_ID)
             .expression_attribute_names("#redirectUri", attr::REDIRECT_URI)
