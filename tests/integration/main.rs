@@ -25,6 +25,7 @@ mod oauth_e2e;
 mod oauth_store_contract;
 mod oauth_support;
 mod prism_resources;
+mod secret_rotation;
 mod secrets_contract;
 mod store_contract;
 mod support;
