@@ -167,7 +167,10 @@ async fn parallel_rotations_have_exactly_one_winner_and_losers_change_nothing(ba
     assert_eq!(winners[0].body["version"], 2);
     assert_eq!(rig.version().await, 2, "only the winner bumped the record");
     assert!(rig.works(&winner).await, "the returned secret works");
-    assert!(rig.works(&rig.original).await, "the original works during the overlap");
+    assert!(
+        rig.works(&rig.original).await,
+        "the original works during the overlap"
+    );
 
     // The generator is a sequence (`secret-N`): every secret a loser drew is among the first few
     // hundred, and none of them was ever stored.
@@ -181,7 +184,10 @@ async fn parallel_rotations_have_exactly_one_winner_and_losers_change_nothing(ba
     expected.sort();
     let mut accepted = accepted;
     accepted.sort();
-    assert_eq!(accepted, expected, "only the original and the winner's secret exist");
+    assert_eq!(
+        accepted, expected,
+        "only the original and the winner's secret exist"
+    );
 
     // The winner's promise holds, to the second.
     rig.set_clock(until(winners[0]) - Duration::seconds(1));
@@ -302,7 +308,10 @@ async fn rotation_without_overlap_never_blocks_the_next_one(backend: Backend) {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         assert_eq!(until(&reply), rig.now());
         let next = text(&reply.body, "clientSecret");
-        assert!(!rig.works(&last).await, "no overlap: the old secret stops at once");
+        assert!(
+            !rig.works(&last).await,
+            "no overlap: the old secret stops at once"
+        );
         assert!(rig.works(&next).await);
         last = next;
     }

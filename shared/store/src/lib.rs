@@ -16,4 +16,4 @@ pub mod secrets;
 pub use error::StoreError;
 pub use oauth_ports::{AuditStore, GrantStore, LockoutStore, RedeemError, RotateError};
 pub use ports::{ChannelStore, ClientStore, OwnedChannel, OwnedChannels, SecretStore, UserStore};
-pub use secrets::{ClientSecret, StoredSecret};
+pub use secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};
