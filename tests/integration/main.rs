@@ -15,16 +15,19 @@
 )]
 
 mod admin_api;
+mod authorization_responses;
 mod drift;
 mod federation;
 mod lambda_parity;
 mod local_server;
+mod local_timeouts;
 mod login_browser;
 mod oauth_bad_input;
 mod oauth_e2e;
 mod oauth_store_contract;
 mod oauth_support;
 mod prism_resources;
+mod resource_access;
 mod secret_rotation;
 mod secrets_contract;
 mod store_contract;
