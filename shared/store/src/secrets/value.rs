@@ -249,10 +249,10 @@ mod tests {
     fn documents_without_older_values_are_read_and_written_unchanged() {
         // The shape written before `older` existed, and still the signing key's shape.
         let legacy = r#"{"current":"b","previous":"a","previousUntil":"1970-01-01T01:00:00Z"}"#;
-        let s: ClientSecret = serde_json::from_str(legacy).unwrap();
-        assert!(s.accepts("a", T0) && s.accepts("b", T0));
-        assert!(s.older.is_empty());
-        assert_eq!(serde_json::to_string(&s).unwrap(), legacy);
+        let doc: ClientSecret = serde_json::from_str(legacy).unwrap();
+        assert!(doc.accepts("a", T0) && doc.accepts("b", T0));
+        assert!(doc.older.is_empty());
+        assert_eq!(serde_json::to_string(&doc).unwrap(), legacy);
         let bare: ClientSecret = serde_json::from_str(r#"{"current":"x"}"#).unwrap();
         assert_eq!(bare, ClientSecret::new(s("x")));
     }
