@@ -81,23 +81,59 @@ pub fn check_redirect_uris(v: &mut Violations, field: &str, uris: &[String]) {
 }
 
 /// Whether one redirect URI may be registered; the error says why not.
+///
+/// Redirects go to the registered string exactly, and browsers and URL libraries normalise what they
+/// are given, so only URIs already in canonical form are accepted: the string must equal its own
+/// WHATWG serialisation (the `url` crate's). The common ways to differ get their own message.
 pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
     if uri.len() > MAX_URL {
         return Err(format!("must be at most {MAX_URL} characters"));
+    }
+    if uri.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("must not contain whitespace or control characters".into());
     }
     let url = Url::parse(uri).map_err(|e| format!("is not an absolute URL: {e}"))?;
     if url.fragment().is_some() {
         return Err("must not contain a fragment".into());
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    let authority = raw_authority(uri);
+    if !url.username().is_empty() || url.password().is_some() || authority.is_some_and(|a| a.contains('@')) {
         return Err("must not contain credentials".into());
     }
     match (url.scheme(), url.host()) {
-        ("https", Some(_)) => Ok(()),
-        ("http", Some(host)) if is_loopback(&host) => Ok(()),
-        ("http", Some(_)) => Err("must use https (plain http is allowed only for loopback hosts)".into()),
-        _ => Err("must be an https URL".into()),
+        ("https", Some(_)) => {}
+        ("http", Some(host)) if is_loopback(&host) => {}
+        ("http", Some(_)) => {
+            return Err("must use https (plain http is allowed only for loopback hosts)".into());
+        }
+        _ => return Err("must be an https URL".into()),
     }
+    let Some(authority) = authority.filter(|a| !a.is_empty()) else {
+        return Err("must name a host after the scheme's //".into());
+    };
+    if authority.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err("the host must be written in lower case".into());
+    }
+    if url.port().is_none()
+        && authority
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| !port.contains(']'))
+    {
+        return Err("must not name the scheme's default port".into());
+    }
+    if url.as_str() != uri {
+        return Err(format!("must be written in canonical form: {}", url.as_str()));
+    }
+    Ok(())
+}
+
+/// The authority exactly as written: what lies between `scheme://` and the next `/`, `?` or `#`;
+/// `None` when the string has no `//` after its scheme.
+fn raw_authority(uri: &str) -> Option<&str> {
+    let (_, rest) = uri.split_once(':')?;
+    let rest = rest.strip_prefix("//")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end])
 }
 
 fn is_loopback(host: &Host<&str>) -> bool {
@@ -125,6 +161,47 @@ mod tests {
         assert!(check_redirect_uri("https://user:pw@example.com/cb").is_err());
         assert!(check_redirect_uri("/relative").is_err());
         assert!(check_redirect_uri("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn redirect_uris_must_be_canonical() {
+        for (uri, why) in [
+            ("https:///cb", "host"),
+            ("https://example.com/c\nb", "control"),
+            ("https://example.com/c\tb", "control"),
+            ("https://example.com/c b", "whitespace"),
+            (" https://example.com/cb", "whitespace"),
+            ("https://example.com/cb\u{0}", "control"),
+            ("https://Example.COM/cb", "lower case"),
+            ("https://example.com:443/cb", "default port"),
+            ("http://127.0.0.1:80/cb", "default port"),
+            ("https://@example.com/cb", "credentials"),
+            ("https://user@example.com/cb", "credentials"),
+            ("https://example.com", "canonical form: https://example.com/"),
+            (
+                "https://example.com/a/../cb",
+                "canonical form: https://example.com/cb",
+            ),
+            ("https://example.com/c%7eb/ü", "canonical form"),
+            (
+                "https://bücher.example/cb",
+                "canonical form: https://xn--bcher-kva.example/cb",
+            ),
+            ("https://0x7f.1/cb", "canonical form"),
+            ("HTTPS://example.com/cb", "canonical form"),
+        ] {
+            let err = check_redirect_uri(uri).expect_err(uri);
+            assert!(err.contains(why), "{uri}: {err}");
+        }
+        for ok in [
+            "https://example.com/",
+            "https://example.com:8443/cb?x=1",
+            "http://[::1]:8080/cb",
+            "http://localhost/cb",
+            "https://example.com/c%7Eb",
+        ] {
+            assert_eq!(check_redirect_uri(ok), Ok(()), "{ok}");
+        }
     }
 
     #[test]

@@ -86,8 +86,34 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Where the local server writes the demo registrations as JSON (`ONAIR_DEMO_FILE`).
     pub demo_file: Option<PathBuf>,
+    /// Connection timeouts of the local server (API Gateway enforces its own on Lambda).
+    pub local_timeouts: LocalTimeouts,
     /// The authorization server.
     pub oauth: OAuthConfig,
+}
+
+/// How long the local server waits on a client before closing its connection. Without these a client
+/// that opens connections and sends nothing, or half a request, holds a socket and a task each for
+/// ever (1,000 such connections stayed open indefinitely before they existed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalTimeouts {
+    /// `ONAIR_LOCAL_HEADER_READ_TIMEOUT_SECONDS` (default 10): the whole request head must arrive
+    /// within this time, counted from when the connection opens or, on a kept-alive connection, from
+    /// when the previous response was sent — so it also bounds the idle wait between requests.
+    pub header_read: Duration,
+    /// `ONAIR_LOCAL_IDLE_TIMEOUT_SECONDS` (default 60): a connection on which nothing is read or
+    /// written for this long is closed, whatever state it is in (a trickled body, a client that
+    /// stopped reading).
+    pub idle: Duration,
+}
+
+impl Default for LocalTimeouts {
+    fn default() -> Self {
+        Self {
+            header_read: Duration::seconds(10),
+            idle: Duration::seconds(60),
+        }
+    }
 }
 
 /// How streamers log in.
@@ -161,6 +187,8 @@ pub const VARIABLES: &[&str] = &[
     "ONAIR_LOG_FORMAT",
     "ONAIR_LISTEN",
     "ONAIR_DEMO_FILE",
+    "ONAIR_LOCAL_HEADER_READ_TIMEOUT_SECONDS",
+    "ONAIR_LOCAL_IDLE_TIMEOUT_SECONDS",
     "RUST_LOG",
 ];
 
@@ -269,6 +297,25 @@ impl Config {
             .get("ONAIR_DEMO_FILE")
             .filter(|p| !p.is_empty())
             .map(PathBuf::from);
+        let defaults = LocalTimeouts::default();
+        let local_timeouts = LocalTimeouts {
+            header_read: r.seconds(
+                "ONAIR_LOCAL_HEADER_READ_TIMEOUT_SECONDS",
+                defaults.header_read.whole_seconds(),
+            ),
+            idle: r.seconds("ONAIR_LOCAL_IDLE_TIMEOUT_SECONDS", defaults.idle.whole_seconds()),
+        };
+        for (name, value) in [
+            (
+                "ONAIR_LOCAL_HEADER_READ_TIMEOUT_SECONDS",
+                local_timeouts.header_read,
+            ),
+            ("ONAIR_LOCAL_IDLE_TIMEOUT_SECONDS", local_timeouts.idle),
+        ] {
+            if value.is_zero() {
+                r.problems.push(format!("{name} must be at least 1"));
+            }
+        }
         let issuer = vars
             .get("ONAIR_ISSUER")
             .filter(|v| !v.is_empty())
@@ -316,6 +363,7 @@ impl Config {
                 log_filter,
                 listen,
                 demo_file,
+                local_timeouts,
                 oauth,
             })
         } else {
@@ -396,6 +444,27 @@ mod tests {
         assert_eq!(c.secrets, SecretsConfig::Static);
         assert_eq!(c.admin, AdminConfig::Token(None));
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.local_timeouts, LocalTimeouts::default());
+    }
+
+    #[test]
+    fn local_timeouts_are_read_and_must_be_positive() {
+        let c = Config::from_vars(
+            Host::Local,
+            &vars(&[
+                ("ONAIR_LOCAL_HEADER_READ_TIMEOUT_SECONDS", "2"),
+                ("ONAIR_LOCAL_IDLE_TIMEOUT_SECONDS", "5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.local_timeouts.header_read, Duration::seconds(2));
+        assert_eq!(c.local_timeouts.idle, Duration::seconds(5));
+        let err = Config::from_vars(
+            Host::Local,
+            &vars(&[("ONAIR_LOCAL_HEADER_READ_TIMEOUT_SECONDS", "0")]),
+        )
+        .unwrap_err();
+        assert_eq!(err.0.len(), 1, "{err}");
     }
 
     #[test]

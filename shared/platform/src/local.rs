@@ -6,11 +6,17 @@
 //! operator runs it against a real account. On an empty store it seeds a demo (an OAuth client, a
 //! streamer with two channels, one disabled) through its own admin API, prints how to try it and, with
 //! `ONAIR_DEMO_FILE`, writes the demo as JSON for scripts.
+//!
+//! Connections are served by hyper directly rather than `axum::serve`, because the server must not
+//! keep a connection for ever on a client's behalf: a request head must arrive within
+//! [`LocalTimeouts::header_read`] (also the longest idle wait between kept-alive requests), and a
+//! connection with no traffic either way for [`LocalTimeouts::idle`] is closed.
 
-use crate::config::{AdminConfig, Config, Host};
+use crate::config::{AdminConfig, Config, Host, LocalTimeouts};
 use crate::logging;
 use crate::wiring::{self, Wiring};
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use axum::response::IntoResponse;
 use http_body_util::BodyExt;
@@ -22,8 +28,8 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
@@ -124,16 +130,7 @@ pub async fn start(
     let router = with_openapi(local_router(wiring.state.clone()));
     let demo = seed_if_empty(&router, &wiring, addr, &admin_token, generator.as_ref()).await?;
     let (shutdown, signal) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = signal.await;
-        })
-        .await
-    });
+    let task = tokio::spawn(serve(listener, router, config.local_timeouts, signal));
     Ok(LocalServer {
         addr,
         admin_token,
@@ -177,6 +174,170 @@ pub fn print_openapi() -> ExitCode {
             eprintln!("cannot build the OpenAPI document: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Accepts connections until `signal`, then lets every open connection finish its request and close.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    timeouts: LocalTimeouts,
+    mut signal: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let (stop, stopped) = watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut signal => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(connection(stream, peer, router.clone(), timeouts, stopped.clone()));
+                }
+                // Out of file descriptors and the like: the condition passes as connections close, so
+                // wait a moment instead of spinning or giving up.
+                Err(err) => {
+                    tracing::warn!(error = %err, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    while connections.join_next().await.is_some() {}
+    Ok(())
+}
+
+fn std_duration(d: time::Duration) -> std::time::Duration {
+    std::time::Duration::try_from(d).unwrap_or(std::time::Duration::ZERO)
+}
+
+/// Serves one connection under the header-read and idle timeouts.
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: axum::Router,
+    timeouts: LocalTimeouts,
+    mut stop: watch::Receiver<bool>,
+) {
+    let activity = Activity::default();
+    let io = hyper_util::rt::TokioIo::new(Tracked {
+        inner: stream,
+        activity: activity.clone(),
+    });
+    // What `into_make_service_with_connect_info` would add: the peer, for the client-IP extension.
+    let service = hyper_util::service::TowerToHyperService::new(router.map_request(
+        move |mut request: Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        },
+    ));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(std_duration(timeouts.header_read));
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    let idle = std_duration(timeouts.idle);
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(err) = result {
+                    tracing::debug!(%peer, error = %err, "connection ended with an error");
+                }
+                return;
+            }
+            _ = tokio::time::sleep_until(activity.last() + idle) => {
+                if activity.last() + idle <= tokio::time::Instant::now() {
+                    // Dropping the connection closes the socket.
+                    tracing::debug!(%peer, "closing a connection idle for {idle:?}");
+                    return;
+                }
+            }
+            _ = stop.changed(), if !stopping => {
+                stopping = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+/// When a connection last moved a byte.
+#[derive(Clone)]
+struct Activity {
+    origin: tokio::time::Instant,
+    last_ms: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Self {
+            origin: tokio::time::Instant::now(),
+            last_ms: Arc::default(),
+        }
+    }
+}
+
+impl Activity {
+    fn touch(&self) {
+        let ms = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn last(&self) -> tokio::time::Instant {
+        let ms = self.last_ms.load(std::sync::atomic::Ordering::Relaxed);
+        self.origin + std::time::Duration::from_millis(ms)
+    }
+}
+
+/// A stream that records its traffic in an [`Activity`].
+struct Tracked<S> {
+    inner: S,
+    activity: Activity,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Tracked<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Tracked<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 

@@ -17,5 +17,5 @@ pub mod stores;
 pub use error::StoreError;
 pub use oauth_ports::{AuditStore, GrantStore, LockoutStore, RedeemError, RotateError};
 pub use ports::{ChannelStore, ClientStore, OwnedChannel, OwnedChannels, SecretStore, UserStore};
-pub use secrets::{ClientSecret, StoredSecret};
+pub use secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};
 pub use stores::Stores;

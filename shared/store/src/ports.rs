@@ -9,7 +9,7 @@
 //!   id desc; clients by created desc, id desc.
 
 use crate::error::StoreError;
-use crate::secrets::{ClientSecret, StoredSecret};
+use crate::secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};
 use async_trait::async_trait;
 use onair_domain::channel::Channel;
 use onair_domain::client::Client;
@@ -89,13 +89,37 @@ pub trait SecretStore: Send + Sync {
     /// The secret, bypassing and refilling the cache (used once when a presented value does not match
     /// a cached one, so a rotation done by another instance is seen without waiting for the TTL).
     async fn refresh(&self, name: &str) -> Result<StoredSecret, StoreError>;
-    /// Makes `value` current; the old current stays accepted until `previous_until`.
+    /// Makes `value` current, computed from the stored document by [`ClientSecret::rotation`]: the
+    /// replaced value stays accepted until `previous_until`, every earlier one until its own deadline.
+    /// Conditional: of concurrent rotations exactly one wins and the others get `Conflict` and change
+    /// nothing; `Conflict` too when `policy` refuses (an overlap is running, or too many earlier values
+    /// are live). `NotFound` if absent.
+    async fn rotate_with(
+        &self,
+        name: &str,
+        value: &SecretString,
+        previous_until: OffsetDateTime,
+        policy: RotationPolicy,
+    ) -> Result<Rotated, StoreError>;
+    /// [`SecretStore::rotate_with`] under [`RotationPolicy::Force`].
     async fn rotate(
         &self,
         name: &str,
         value: &SecretString,
         previous_until: OffsetDateTime,
-    ) -> Result<ClientSecret, StoreError>;
+    ) -> Result<ClientSecret, StoreError> {
+        self.rotate_with(name, value, previous_until, RotationPolicy::Force)
+            .await
+            .map(|rotated| rotated.after)
+    }
+    /// Writes `replacement` if the stored document still equals `expected` (e.g. to undo a rotation
+    /// whose follow-up failed); `Conflict` if it changed in between, `NotFound` if absent.
+    async fn replace(
+        &self,
+        name: &str,
+        expected: &ClientSecret,
+        replacement: &ClientSecret,
+    ) -> Result<(), StoreError>;
     /// Removes the secret for good; `NotFound` if absent.
     async fn delete(&self, name: &str) -> Result<(), StoreError>;
     /// Replaces the whole value with `next` as the version named `version` (32–64 characters, derived

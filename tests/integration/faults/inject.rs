@@ -26,7 +26,8 @@ use onair_domain::user::User;
 use onair_domain::{ChannelId, ClientId, Page, PageRequest, SecretString, UserId};
 use onair_store::{
     AuditStore, ChannelStore, ClientSecret, ClientStore, GrantStore, LockoutStore, OwnedChannel,
-    OwnedChannels, RedeemError, RotateError, SecretStore, StoreError, StoredSecret, Stores, UserStore,
+    OwnedChannels, RedeemError, RotateError, Rotated, RotationPolicy, SecretStore, StoreError, StoredSecret,
+    Stores, UserStore,
 };
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -299,14 +300,29 @@ impl SecretStore for Faulty<dyn SecretStore> {
             .guard("secrets.put_version", self.inner.put_version(name, next, version))
             .await
     }
-    async fn rotate(
+    /// Named `secrets.rotate`: every rotation, forced or not, goes through here.
+    async fn rotate_with(
         &self,
         name: &str,
         value: &SecretString,
         previous_until: OffsetDateTime,
-    ) -> Result<ClientSecret, StoreError> {
+        policy: RotationPolicy,
+    ) -> Result<Rotated, StoreError> {
         self.faults
-            .guard("secrets.rotate", self.inner.rotate(name, value, previous_until))
+            .guard(
+                "secrets.rotate",
+                self.inner.rotate_with(name, value, previous_until, policy),
+            )
+            .await
+    }
+    async fn replace(
+        &self,
+        name: &str,
+        expected: &ClientSecret,
+        replacement: &ClientSecret,
+    ) -> Result<(), StoreError> {
+        self.faults
+            .guard("secrets.replace", self.inner.replace(name, expected, replacement))
             .await
     }
     async fn delete(&self, name: &str) -> Result<(), StoreError> {

@@ -438,6 +438,8 @@ async fn log_in(fx: &Fixture, browser: &mut Browser, state: &str) -> String {
         Some(state),
         "the client's state is echoed"
     );
+    // RFC 9207: the response names onair (the local server's own address) as its issuer.
+    assert_eq!(query_param(&back, "iss").as_deref(), Some(fx.base.as_str()));
     query_param(&back, "code").expect("an onair authorization code")
 }
 
@@ -660,6 +662,8 @@ async fn an_upstream_denial_is_redirected_to_the_client_as_access_denied_with_it
     assert!(back.as_str().starts_with(CLIENT_REDIRECT), "{back}");
     assert_eq!(query_param(&back, "error").as_deref(), Some("access_denied"));
     assert_eq!(query_param(&back, "state").as_deref(), Some(state.as_str()));
+    // RFC 9207: error responses name the issuer too.
+    assert_eq!(query_param(&back, "iss").as_deref(), Some(fx.base.as_str()));
     assert_eq!(query_param(&back, "code"), None);
     assert!(
         browser.cookie(&callback, PENDING_COOKIE).is_none(),

@@ -5,6 +5,7 @@ mod drift;
 mod lambda_parity;
 mod lambda_wrapper;
 mod local_server;
+mod local_timeouts;
 mod openapi;
 mod outages;
 mod unavailable;

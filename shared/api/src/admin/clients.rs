@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use onair_domain::client::{self, Client, ClientKind};
 use onair_domain::{ClientId, Violations};
-use onair_store::StoreError;
+use onair_store::{RotationPolicy, StoreError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::Duration;
@@ -210,10 +210,23 @@ pub async fn delete(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotateSecret {
     overlap_seconds: Option<i64>,
+    /// Rotate even while an earlier overlap is running (every earlier secret then keeps its own
+    /// deadline, up to [`onair_store::secrets::MAX_PREVIOUS`] at once).
+    #[serde(default, deserialize_with = "not_null")]
+    force: Option<bool>,
 }
+
+/// How often the record's version bump is retried when a concurrent update moved the version on.
+const BUMP_ATTEMPTS: usize = 3;
 
 /// `POST /admin/clients/{clientId}/rotate-secret`: issues a new secret (returned once); the previous one
 /// keeps working for the overlap window.
+///
+/// The secret store is where a rotation is decided: its conditional write lets exactly one of
+/// concurrent rotations through, and it refuses (409) a rotation while an earlier overlap is running
+/// unless `force` is set, so every deadline a reply states holds. The record's version is bumped after
+/// that, so a refused or losing rotation changes nothing at all; if the bump cannot be made, the
+/// rotation is undone (conditionally, so a later rotation is never reverted) and the error returned.
 pub async fn rotate_secret(
     State(s): State<AppState>,
     AdminPath(id): AdminPath<String>,
@@ -230,36 +243,80 @@ pub async fn rotate_secret(
             )));
         }
     };
+    let policy = if body.force.unwrap_or(false) {
+        RotationPolicy::Force
+    } else {
+        RotationPolicy::RefuseDuringOverlap
+    };
     let current = s.clients.get(&id).await.map_err(AdminError::store("client"))?;
     let Some(secret_name) = current.secret_name.clone() else {
         return Err(AdminError::Conflict(
             "public clients have no secret to rotate".into(),
         ));
     };
-    // Bumping the record's version first serialises concurrent rotations: exactly one proceeds.
     let now = s.clock.now();
-    let expected = current.version;
-    let bumped = Client {
-        modified_at: now,
-        version: expected + 1,
-        ..current
-    };
-    s.clients
-        .update(&bumped, expected)
-        .await
-        .map_err(AdminError::store("client"))?;
     let secret = s.generator.secret();
     let until = now + overlap;
-    s.secrets
-        .rotate(&secret_name, &secret, until)
+    let rotated = s
+        .secrets
+        .rotate_with(&secret_name, &secret, until, policy)
         .await
         .map_err(AdminError::store("client secret"))?;
-    tracing::info!(client_id = %id, overlap_seconds = overlap.whole_seconds(), "client secret rotated");
+    let version = match bump(&s, current, now).await {
+        Ok(version) => version,
+        Err(err) => {
+            match s
+                .secrets
+                .replace(&secret_name, &rotated.after, &rotated.before)
+                .await
+            {
+                Ok(()) => tracing::info!(client_id = %id, "client secret rotation undone"),
+                // Undo is best effort: the rotation stands (and its secret is lost to the caller), but
+                // the replaced secret keeps working for the overlap, so nothing is locked out.
+                Err(undo) => tracing::warn!(
+                    client_id = %id, error = %undo, "client secret rotated but the record was not updated"
+                ),
+            }
+            return Err(err);
+        }
+    };
+    s.client_cache.invalidate(&id);
+    tracing::info!(
+        client_id = %id,
+        overlap_seconds = overlap.whole_seconds(),
+        forced = policy == RotationPolicy::Force,
+        "client secret rotated"
+    );
     Ok(Json(json!({
         "clientId": id.as_str(),
         "clientSecret": secret.expose(),
         "previousSecretValidUntil": until.format(&time::format_description::well_known::Rfc3339)
             .map_err(|e| AdminError::Internal(e.to_string()))?,
-        "version": bumped.version,
+        "version": version,
     })))
+}
+
+/// Bumps the record's version and modification time after a rotation, re-reading it when a concurrent
+/// update (a rename, say) moved the version on; returns the new version.
+async fn bump(s: &AppState, mut current: Client, now: time::OffsetDateTime) -> Result<u64, AdminError> {
+    for attempt in 1..=BUMP_ATTEMPTS {
+        let expected = current.version;
+        let bumped = Client {
+            modified_at: now,
+            version: expected + 1,
+            ..current
+        };
+        match s.clients.update(&bumped, expected).await {
+            Ok(()) => return Ok(bumped.version),
+            Err(StoreError::Conflict(_)) if attempt < BUMP_ATTEMPTS => {
+                current = s
+                    .clients
+                    .get(&bumped.id)
+                    .await
+                    .map_err(AdminError::store("client"))?;
+            }
+            Err(err) => return Err(AdminError::store("client")(err)),
+        }
+    }
+    Err(AdminError::Conflict("the client kept changing; retry".into()))
 }

@@ -2,14 +2,14 @@
 //!
 //! Until the client and redirect URI are verified, every error is an HTML page and never a redirect
 //! (RFC 6749 §4.1.2.1, RFC 9700 §4.11). After that, protocol errors go back to the client as
-//! `error=` redirects with `state`.
+//! `error=` redirects with `state` and `iss` (RFC 9207).
 
 use crate::oauth::i18n::{Lang, texts};
 use crate::oauth::page::error_page;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use onair_domain::oauth::OAuthError;
-use onair_domain::oauth::authorize::redirect_to;
+use onair_domain::oauth::authorize::authorization_response;
 
 /// A failure of the authorization endpoint.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +26,8 @@ pub enum PageError {
         error: OAuthError,
         /// `state` to echo.
         state: Option<String>,
+        /// The issuer identifier, sent as `iss` (RFC 9207).
+        issuer: String,
     },
     /// No such route / wrong method.
     #[error("not found")]
@@ -52,6 +54,7 @@ impl IntoResponse for PageError {
                 redirect_uri,
                 error,
                 state,
+                issuer,
             } => {
                 tracing::info!(error = error.code.as_str(), description = %error.description, "authorization error redirected");
                 let mut params = vec![
@@ -61,7 +64,8 @@ impl IntoResponse for PageError {
                 if let Some(state) = &state {
                     params.push(("state", state));
                 }
-                let mut response = Redirect::to(&redirect_to(&redirect_uri, &params)).into_response();
+                let mut response =
+                    Redirect::to(&authorization_response(&redirect_uri, &issuer, &params)).into_response();
                 response
                     .headers_mut()
                     .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

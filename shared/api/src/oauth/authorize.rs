@@ -53,20 +53,22 @@ pub fn lang_of(parts: &Parts) -> Lang {
 /// Validates pairs as an authorization request, loading the client.
 async fn validate(
     state: &AppState,
+    parts: &Parts,
     lang: Lang,
     pairs: Vec<(String, String)>,
 ) -> Result<(Client, AuthorizeRequest), PageError> {
-    let (client_id, _) = authorize::identify(&pairs).map_err(|e| to_page(lang, e))?;
+    let (client_id, _) = authorize::identify(&pairs).map_err(|e| to_page(lang, issuer(state, parts), e))?;
     let client = state.client_cache.get(&client_id).await.map_err(|e| match e {
         StoreError::NotFound => PageError::Deny(lang, "unknown client".into()),
         StoreError::Unavailable(cause) => PageError::Unavailable(lang, cause),
         other => PageError::Internal(lang, other.to_string()),
     })?;
-    let request = authorize::validate(pairs, &client).map_err(|e| to_page(lang, e))?;
+    let request = authorize::validate(pairs, &client).map_err(|e| to_page(lang, issuer(state, parts), e))?;
     Ok((client, request))
 }
 
-fn to_page(lang: Lang, e: AuthorizeError) -> PageError {
+/// The page error for a failed validation; redirected errors carry the issuer as `iss` (RFC 9207).
+pub fn to_page(lang: Lang, issuer: String, e: AuthorizeError) -> PageError {
     match e {
         AuthorizeError::Deny(why) => PageError::Deny(lang, why),
         AuthorizeError::Redirect {
@@ -77,6 +79,7 @@ fn to_page(lang: Lang, e: AuthorizeError) -> PageError {
             redirect_uri,
             error,
             state,
+            issuer,
         },
     }
 }
@@ -146,7 +149,7 @@ pub async fn show(State(state): State<AppState>, parts: Parts) -> Result<Respons
     let lang = lang_of(&parts);
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
         .map_err(|_| PageError::Deny(lang, "malformed request".into()))?;
-    let (client, request) = validate(&state, lang, pairs).await?;
+    let (client, request) = validate(&state, &parts, lang, pairs).await?;
     if let LoginMode::Federated(fed) = &state.settings.oauth.login {
         return federation::start(&state, fed, &parts, &request).await;
     }
@@ -178,7 +181,7 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, body: Bytes) ->
         .filter(|(n, _)| CARRIED.contains(&n.as_str()))
         .cloned()
         .collect();
-    let (client, request) = validate(&state, lang, request_pairs).await?;
+    let (client, request) = validate(&state, &parts, lang, request_pairs).await?;
     let action = field("action")?;
     let csrf_field = field("csrf")?.unwrap_or_default();
     if !csrf_matches(&parts, &csrf_field) {
@@ -198,6 +201,7 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, body: Bytes) ->
             redirect_uri: request.redirect_uri,
             error: OAuthError::new(OAuthErrorCode::AccessDenied, "the user cancelled the login"),
             state: request.state,
+            issuer: issuer(&state, &parts),
         });
     }
     if matches!(state.settings.oauth.login, LoginMode::Federated(_)) {

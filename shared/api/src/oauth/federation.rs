@@ -48,7 +48,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use onair_domain::audit::AuditEvent;
 use onair_domain::client::Client;
-use onair_domain::oauth::authorize::{self, AuthorizeError, AuthorizeRequest};
+use onair_domain::oauth::authorize::{self, AuthorizeRequest};
 use onair_domain::oauth::{OAuthError, OAuthErrorCode};
 use onair_domain::{ClientId, UserId};
 use onair_store::StoreError;
@@ -142,6 +142,7 @@ pub async fn start(
             redirect_uri: request.redirect_uri.clone(),
             error: OAuthError::invalid_request("the authorization request is too large for federated login"),
             state: request.state.clone(),
+            issuer: super::request::issuer(state, parts),
         });
     };
     let url = upstream::authorization_url(
@@ -248,7 +249,7 @@ async fn finish(state: &AppState, parts: &Parts) -> Result<Response, PageError> 
         tracing::info!("federated callback whose state does not match this browser's pending login");
         return Err(expired());
     }
-    let (client, request) = revalidate(state, lang, &pending).await?;
+    let (client, request) = revalidate(state, lang, &super::request::issuer(state, parts), &pending).await?;
     let endpoints = fed.endpoints().await.map_err(|e| upstream_page(lang, e))?;
     // RFC 9207 §2.4: the `iss` of the authorization response must be the provider the request went to.
     match &query.iss {
@@ -284,6 +285,7 @@ async fn finish(state: &AppState, parts: &Parts) -> Result<Response, PageError> 
             redirect_uri: request.redirect_uri,
             error: mapped_error(&code),
             state: request.state,
+            issuer: super::request::issuer(state, parts),
         });
     }
     let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
@@ -398,6 +400,7 @@ fn open_cookie<'s>(parts: &Parts, sealers: &'s [Sealer]) -> Option<(Pending, &'s
 async fn revalidate(
     state: &AppState,
     lang: Lang,
+    issuer: &str,
     pending: &Pending,
 ) -> Result<(Client, AuthorizeRequest), PageError> {
     let client_id =
@@ -407,18 +410,8 @@ async fn revalidate(
         StoreError::Unavailable(cause) => PageError::Unavailable(lang, cause),
         other => PageError::Internal(lang, other.to_string()),
     })?;
-    let request = authorize::validate(pending.request_pairs(), &client).map_err(|e| match e {
-        AuthorizeError::Deny(why) => PageError::Deny(lang, why),
-        AuthorizeError::Redirect {
-            redirect_uri,
-            error,
-            state,
-        } => PageError::Redirect {
-            redirect_uri,
-            error,
-            state,
-        },
-    })?;
+    let request = authorize::validate(pending.request_pairs(), &client)
+        .map_err(|e| super::authorize::to_page(lang, issuer.to_owned(), e))?;
     Ok((client, request))
 }
 

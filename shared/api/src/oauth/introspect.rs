@@ -3,7 +3,13 @@
 //! Unlike the resource endpoints, introspection is authoritative: besides the token itself it checks
 //! the family (revoked?), the user (deleted or disabled?) and the client (deleted?), so a revoked access
 //! token reads `active: false` here at once even though resource calls accept it until it expires. A
-//! client may introspect only tokens issued to itself; anything else is simply inactive.
+//! client may introspect only tokens issued to itself; anything else is simply inactive. Only
+//! confidential clients may call it: a public client's id is no proof of anything, so it gets
+//! `invalid_client`.
+//!
+//! The reply holds the RFC 7662 §2.2 members a resource server needs to decide (`active`, `scope`,
+//! `client_id`, `username`, `token_type`, `exp`, `iat`, `sub`, `aud`, `iss`, `jti`) and nothing
+//! internal (no family id, no hashes, no user record fields beyond the login name).
 
 use super::keys::token_keys;
 use super::request::caller;
@@ -16,6 +22,8 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use onair_domain::client::ClientKind;
+use onair_domain::oauth::OAuthError;
 use onair_domain::oauth::jwt::verify;
 use onair_domain::oauth::token::token_hash;
 use onair_domain::{ClientId, UserId};
@@ -29,6 +37,14 @@ pub async fn introspect(
     body: Bytes,
 ) -> Result<Response, TokenError> {
     let (params, client) = authenticated_form(&state, &parts, &body).await?;
+    if client.kind == ClientKind::Public {
+        // RFC 7662 §2.1 requires the caller to be authorised; a public client proves nothing (anyone
+        // can send its id), so it would turn the endpoint into an oracle for whoever holds a token.
+        return Err(OAuthError::invalid_client(
+            "introspection is for confidential clients; authenticate with the client secret",
+        )
+        .into());
+    }
     let token = params.require("token")?;
     let issuer = caller(&state, &parts).issuer;
     let now = state.clock.now();

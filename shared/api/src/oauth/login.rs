@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use onair_domain::audit::{AuditEntry, AuditEvent};
 use onair_domain::client::Client;
 use onair_domain::lockout::{Attempt, LockSubject};
-use onair_domain::oauth::authorize::{AuthorizeRequest, redirect_to};
+use onair_domain::oauth::authorize::{AuthorizeRequest, authorization_response};
 use onair_domain::oauth::code::{CODE_LIFETIME, CodeRecord};
 use onair_domain::oauth::token::token_hash;
 use onair_domain::user::{User, normalize_login};
@@ -236,7 +236,9 @@ pub async fn issue_code(
     if let Some(s) = &request.state {
         params.push(("state", s.as_str()));
     }
-    let mut response = Redirect::to(&redirect_to(&request.redirect_uri, &params)).into_response();
+    let issuer = super::request::issuer(state, parts);
+    let to = authorization_response(&request.redirect_uri, &issuer, &params);
+    let mut response = Redirect::to(&to).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

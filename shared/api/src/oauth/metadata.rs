@@ -24,5 +24,7 @@ pub async fn metadata(State(state): State<AppState>, parts: Parts) -> Json<Value
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "ui_locales_supported": ["en", "ko", "ja"],
+        // Every authorization response carries `iss` (RFC 9207 §3), success and error alike.
+        "authorization_response_iss_parameter_supported": true,
     }))
 }

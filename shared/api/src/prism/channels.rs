@@ -4,7 +4,7 @@
 //! fold in the owner's status (a disabled streamer's channels all read `false`, which makes PRISM stop
 //! a running broadcast) and `userName` needs no second read. Lists are ordered modified desc, then
 //! created desc. A channel that is missing or someone else's is 404 — the same answer, so ownership is
-//! not probeable.
+//! not probeable — unless the token's user no longer exists: then, as on every resource call, 401.
 
 use super::auth::Streamer;
 use super::envelope::Envelope;
@@ -13,6 +13,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use onair_domain::channel::{Channel, MAX_CHANNELS_PER_USER};
 use onair_domain::{ChannelId, PageRequest};
+use onair_store::StoreError;
 use serde_json::{Value, json};
 
 /// PRISM's channel object.
@@ -55,14 +56,28 @@ pub async fn get(
     streamer: Streamer,
     Path(id): Path<String>,
 ) -> Result<Envelope, PrismError> {
-    let id = ChannelId::parse(&id).ok_or(PrismError::ChannelNotFound)?;
-    let owned = state
-        .channels
-        .get(&streamer.user, &id)
-        .await
-        .map_err(PrismError::store(|| PrismError::ChannelNotFound))?;
+    let found = match ChannelId::parse(&id) {
+        Some(id) => state.channels.get(&streamer.user, &id).await,
+        None => Err(StoreError::NotFound),
+    };
+    let owned = match found {
+        Ok(owned) => owned,
+        Err(StoreError::NotFound) => return Err(not_found(&state, &streamer).await),
+        Err(other) => return Err(PrismError::store(|| PrismError::ChannelNotFound)(other)),
+    };
     Ok(Envelope(json!({
         "userName": owned.owner.user_name,
         "channel": channel_dto(&owned.channel, owned.owner.disabled),
     })))
+}
+
+/// The answer when no channel came back: the store answers `NotFound` alike for a missing channel and
+/// a missing owner, and a deleted user's token must be 401 on every resource call, as it is on the
+/// others. So the 404 path (and only it: a found channel costs no extra read) asks whether the user
+/// still exists.
+async fn not_found(state: &AppState, streamer: &Streamer) -> PrismError {
+    match state.users.get(&streamer.user).await {
+        Ok(_) => PrismError::ChannelNotFound,
+        Err(err) => PrismError::store(|| PrismError::InvalidToken)(err),
+    }
 }

@@ -10,7 +10,6 @@ use super::params::Params;
 use super::pkce;
 use crate::client::{Client, ClientKind};
 use crate::ids::ClientId;
-use url::Url;
 
 /// Longest `state` accepted.
 pub const MAX_STATE: usize = 512;
@@ -145,15 +144,43 @@ fn is_scope_token(t: &str) -> bool {
 }
 
 /// `redirect_uri` with `params` appended to its query (keeping any query it already has).
+///
+/// The registered string is used exactly as it is: the parameters are appended to it as text, never
+/// by parsing and re-serialising it, so the browser is sent to precisely what the client registered
+/// (RFC 9700 §4.1.3). Registration only accepts URIs in canonical form without a fragment; a fragment
+/// in an older registration is kept after the parameters.
 pub fn redirect_to(redirect_uri: &str, params: &[(&str, &str)]) -> String {
-    match Url::parse(redirect_uri) {
-        Ok(mut url) => {
-            url.query_pairs_mut().extend_pairs(params);
-            url.into()
+    let (base, fragment) = match redirect_uri.split_once('#') {
+        Some((base, fragment)) => (base, Some(fragment)),
+        None => (redirect_uri, None),
+    };
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    let mut out = String::with_capacity(redirect_uri.len() + query.len() + 1);
+    out.push_str(base);
+    if !query.is_empty() {
+        match base.find('?') {
+            None => out.push('?'),
+            Some(at) if at + 1 == base.len() || base.ends_with('&') => {}
+            Some(_) => out.push('&'),
         }
-        // Registered URIs are validated absolute URLs; this cannot happen for a verified one.
-        Err(_) => redirect_uri.to_owned(),
+        out.push_str(&query);
     }
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
+/// An authorization response (RFC 6749 §4.1.2 and §4.1.2.1) sent to `redirect_uri`: `params`, then
+/// `iss` (RFC 9207), so the client can tell which authorization server answered and a mix-up
+/// attacker cannot pass one server's response off as another's.
+pub fn authorization_response(redirect_uri: &str, issuer: &str, params: &[(&str, &str)]) -> String {
+    let mut all = params.to_vec();
+    all.push(("iss", issuer));
+    redirect_to(redirect_uri, &all)
 }
 
 #[cfg(test)]
@@ -272,6 +299,51 @@ mod tests {
         assert_eq!(
             redirect_to("https://a.example/cb?x=1", &[("code", "c d"), ("state", "s")]),
             "https://a.example/cb?x=1&code=c+d&state=s"
+        );
+    }
+
+    #[test]
+    fn redirects_append_to_the_registered_string_without_reserialising_it() {
+        let p = [("code", "c&d=e"), ("state", "ü")];
+        for (registered, expected) in [
+            (
+                "https://a.example/cb",
+                "https://a.example/cb?code=c%26d%3De&state=%C3%BC",
+            ),
+            (
+                "https://a.example/cb?",
+                "https://a.example/cb?code=c%26d%3De&state=%C3%BC",
+            ),
+            (
+                "https://a.example/cb?x=1&",
+                "https://a.example/cb?x=1&code=c%26d%3De&state=%C3%BC",
+            ),
+            (
+                "https://a.example/cb?x=1",
+                "https://a.example/cb?x=1&code=c%26d%3De&state=%C3%BC",
+            ),
+            // Not canonical (registration refuses these today), yet never rewritten.
+            (
+                "https://A.example:443/c%62",
+                "https://A.example:443/c%62?code=c%26d%3De&state=%C3%BC",
+            ),
+            (
+                "https://a.example/cb#f",
+                "https://a.example/cb?code=c%26d%3De&state=%C3%BC#f",
+            ),
+        ] {
+            let to = redirect_to(registered, &p);
+            assert_eq!(to, expected);
+            assert!(to.starts_with(registered.split('#').next().unwrap()));
+        }
+        assert_eq!(redirect_to("https://a.example/cb", &[]), "https://a.example/cb");
+    }
+
+    #[test]
+    fn authorization_responses_end_with_the_issuer() {
+        assert_eq!(
+            authorization_response("https://a.example/cb", "https://onair.example", &[("code", "c")]),
+            "https://a.example/cb?code=c&iss=https%3A%2F%2Fonair.example"
         );
     }
 }

@@ -5,17 +5,22 @@
 //! call at all. A rotation done by another instance is picked up when the TTL runs out, or at once
 //! through [`SecretStore::refresh`], which callers use when a presented secret does not match.
 //!
-//! Each secret is one Secrets Manager value holding the [`ClientSecret`] JSON (current value, previous
-//! value and its deadline), so one read returns both versions and a rotation is one write. Secrets
-//! Manager has no compare-and-set, so two rotations racing each other end with the last writer's value
-//! current; rotations are operator actions, one at a time.
+//! Each secret is one Secrets Manager value holding the [`ClientSecret`] JSON (current value, earlier
+//! values and their deadlines), so one read returns every version and a rotation is one write.
+//!
+//! Rotations are conditional. Secrets Manager has no compare-and-set, but it refuses a
+//! `PutSecretValue` whose `ClientRequestToken` names an existing version with different content. Every
+//! write therefore uses a token derived from the version it was computed from ([`successor_token`]):
+//! two writers that read the same version race for the same token and exactly one wins, and a writer
+//! that read an older version collides with the token its successor already used. The loser gets
+//! `Conflict` and has written nothing.
 //!
 //! Values never reach a message: errors carry the service's error code and message (the `Display`
 //! chain, not the SDK's `DisplayErrorContext`, whose `Debug` part prints raw response bodies), the
 //! secret's name at most, and JSON errors only their category (serde's messages can quote the input).
 
 use crate::dynamo::{RoundTrips, error_chain};
-use crate::secrets::{ClientSecret, StoredSecret};
+use crate::secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};
 use crate::{SecretStore, StoreError};
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
@@ -94,6 +99,11 @@ impl SecretsManagerStore {
         self.calls.clone()
     }
 
+    /// The name prefix of this store's secrets.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     fn id(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }
@@ -120,9 +130,20 @@ impl SecretsManagerStore {
 
     /// The value stored in Secrets Manager now, bypassing the cache.
     async fn fetch(&self, name: &str) -> Result<ClientSecret, StoreError> {
+        Ok(self.fetch_versioned(name).await?.0)
+    }
+
+    /// The value stored now and the id of its Secrets Manager version.
+    async fn fetch_versioned(&self, name: &str) -> Result<(ClientSecret, String), StoreError> {
         let request = self.client.get_secret_value().secret_id(self.id(name));
         match self.send(request.send()).await {
-            Ok(output) => decode(name, output.secret_string().unwrap_or_default()),
+            Ok(output) => {
+                let secret = decode(name, output.secret_string().unwrap_or_default())?;
+                let version = output.version_id().map(str::to_owned).ok_or_else(|| {
+                    StoreError::Unavailable(format!("secret {name} was returned without a version id"))
+                })?;
+                Ok((secret, version))
+            }
             Err(err)
                 if err
                     .as_service_error()
@@ -135,25 +156,38 @@ impl SecretsManagerStore {
         }
     }
 
-    async fn put(&self, name: &str, secret: &ClientSecret) -> Result<(), StoreError> {
+    /// Writes `secret` as the successor of version `after`; `Conflict` if another write already
+    /// succeeded it.
+    async fn put_after(&self, name: &str, after: &str, secret: &ClientSecret) -> Result<(), StoreError> {
         let request = self
             .client
             .put_secret_value()
             .secret_id(self.id(name))
+            .client_request_token(successor_token(after))
             .secret_string(encode(secret)?);
         match self.send(request.send()).await {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
+            Err(err) => {
+                // Whatever happened, the cached copy may be stale now.
                 self.cache().remove(name);
-                Err(StoreError::NotFound)
+                match err.as_service_error() {
+                    Some(e) if e.is_resource_not_found_exception() => Err(StoreError::NotFound),
+                    Some(e) if e.is_resource_exists_exception() => Err(StoreError::Conflict(
+                        "the secret was changed by a concurrent write; nothing was changed".into(),
+                    )),
+                    _ => Err(unavailable("PutSecretValue", &err)),
+                }
             }
-            Err(err) => Err(unavailable("PutSecretValue", &err)),
         }
     }
+}
+
+/// The `ClientRequestToken` of the version written after `version`: a fixed function of it (43
+/// characters, inside the 32–64 Secrets Manager demands), so every writer that starts from `version`
+/// claims the same token. The chain cannot meet itself again, and versions created without a token
+/// (by `CreateSecret`, or by hand) carry random UUIDs, which a hash never equals.
+pub fn successor_token(version: &str) -> String {
+    onair_domain::oauth::token::token_hash(&format!("onair secret version after {version}"))
 }
 
 #[async_trait]
@@ -194,17 +228,40 @@ impl SecretStore for SecretsManagerStore {
         Ok(self.remember(name, secret))
     }
 
-    async fn rotate(
+    async fn rotate_with(
         &self,
         name: &str,
         value: &SecretString,
         previous_until: OffsetDateTime,
-    ) -> Result<ClientSecret, StoreError> {
+        policy: RotationPolicy,
+    ) -> Result<Rotated, StoreError> {
         // Rotate from the stored value, not a cached one, so a rotation made elsewhere is not undone.
-        let rotated = self.fetch(name).await?.rotated(value.clone(), previous_until);
-        self.put(name, &rotated).await?;
+        let (stored, version) = self.fetch_versioned(name).await?;
+        let rotated = stored
+            .rotation(value.clone(), self.clock.now(), previous_until, policy)
+            .map_err(|refused| StoreError::Conflict(refused.to_string()))?;
+        self.put_after(name, &version, &rotated).await?;
         self.remember(name, rotated.clone());
-        Ok(rotated)
+        Ok(Rotated {
+            before: stored,
+            after: rotated,
+        })
+    }
+
+    async fn replace(
+        &self,
+        name: &str,
+        expected: &ClientSecret,
+        replacement: &ClientSecret,
+    ) -> Result<(), StoreError> {
+        let (stored, version) = self.fetch_versioned(name).await?;
+        if &stored != expected {
+            self.remember(name, stored);
+            return Err(StoreError::Conflict("the secret changed in the meantime".into()));
+        }
+        self.put_after(name, &version, replacement).await?;
+        self.remember(name, replacement.clone());
+        Ok(())
     }
 
     async fn put_version(&self, name: &str, next: &ClientSecret, version: &str) -> Result<(), StoreError> {

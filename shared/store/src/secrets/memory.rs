@@ -1,7 +1,7 @@
 //! The static local secret store: secrets held in process memory, used by the local server and handler
 //! tests. It has no cache to go stale, so `get` and `refresh` are the same read.
 
-use crate::secrets::{ClientSecret, StoredSecret};
+use crate::secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};
 use crate::{SecretStore, StoreError};
 use async_trait::async_trait;
 use onair_domain::{Clock, SecretString};
@@ -58,16 +58,41 @@ impl SecretStore for MemorySecretStore {
         self.get(name).await
     }
 
-    async fn rotate(
+    async fn rotate_with(
         &self,
         name: &str,
         value: &SecretString,
         previous_until: OffsetDateTime,
-    ) -> Result<ClientSecret, StoreError> {
+        policy: RotationPolicy,
+    ) -> Result<Rotated, StoreError> {
+        let now = self.clock.now();
+        // The read, the decision and the write happen under one lock: concurrent rotations are
+        // serialised, and each one decides on what the previous winner wrote.
         let mut secrets = self.lock();
         let stored = secrets.get_mut(name).ok_or(StoreError::NotFound)?;
-        *stored = stored.rotated(value.clone(), previous_until);
-        Ok(stored.clone())
+        let rotated = stored
+            .rotation(value.clone(), now, previous_until, policy)
+            .map_err(|refused| StoreError::Conflict(refused.to_string()))?;
+        let before = std::mem::replace(stored, rotated.clone());
+        Ok(Rotated {
+            before,
+            after: rotated,
+        })
+    }
+
+    async fn replace(
+        &self,
+        name: &str,
+        expected: &ClientSecret,
+        replacement: &ClientSecret,
+    ) -> Result<(), StoreError> {
+        let mut secrets = self.lock();
+        let stored = secrets.get_mut(name).ok_or(StoreError::NotFound)?;
+        if stored != expected {
+            return Err(StoreError::Conflict("the secret changed in the meantime".into()));
+        }
+        *stored = replacement.clone();
+        Ok(())
     }
 
     async fn put_version(&self, name: &str, next: &ClientSecret, version: &str) -> Result<(), StoreError> {

@@ -5,4 +5,6 @@ pub mod manager;
 pub mod memory;
 mod value;
 
-pub use value::{ClientSecret, StoredSecret};
+pub use value::{
+    ClientSecret, MAX_PREVIOUS, PreviousSecret, Rotated, RotationPolicy, RotationRefused, StoredSecret,
+};
