@@ -103,6 +103,24 @@ macro_rules! on_both_backends {
 }
 pub(crate) use on_both_backends;
 
+/// Runs each listed `async fn name()` of the calling module as a test in `mod $backend` — `embedded`,
+/// `dynamodb` or `secrets_manager` — for tests that exist for one backend only. The test command's
+/// summary counts tests by those module names, so every test that talks to moto sits in `dynamodb` or
+/// `secrets_manager`.
+macro_rules! on_backend {
+    ($backend:ident: $($name:ident),* $(,)?) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name().await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_backend;
+
 /// Which store an in-process state runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
