@@ -71,16 +71,25 @@ const ROWS: &[Row] = &[
     row(&[("channels.create", 1, LostResponse)], Held::Nothing),
     // The undo fails too: a user without a channel (documented), which the retry completes.
     row(
-        &[("users.create", 1, LostResponse), ("users.delete", 1, Unavailable)],
+        &[
+            ("users.create", 1, LostResponse),
+            ("users.delete", 1, Unavailable),
+        ],
         Held::Leftover,
     ),
     row(
-        &[("channels.create", 1, Unavailable), ("users.delete", 1, Unavailable)],
+        &[
+            ("channels.create", 1, Unavailable),
+            ("users.delete", 1, Unavailable),
+        ],
         Held::Leftover,
     ),
     // The channel was written but its answer lost, and the undo fails: everything is there.
     row(
-        &[("channels.create", 1, LostResponse), ("users.delete", 1, Unavailable)],
+        &[
+            ("channels.create", 1, LostResponse),
+            ("users.delete", 1, Unavailable),
+        ],
         Held::Whole,
     ),
     // After provisioning: the login's audit entry, then the code.

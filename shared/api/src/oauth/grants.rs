@@ -95,7 +95,9 @@ async fn unredeem(state: &AppState, client: &Client, code: &str, now: time::Offs
     match state.grants.unredeem_code(&token_hash(code), now).await {
         Ok(()) => tracing::info!(client_id = %client.id, "code given back after a failed exchange"),
         Err(StoreError::Conflict(_) | StoreError::NotFound) => {}
-        Err(e) => tracing::warn!(client_id = %client.id, error = %e, "could not give a code back after a failed exchange"),
+        Err(e) => {
+            tracing::warn!(client_id = %client.id, error = %e, "could not give a code back after a failed exchange")
+        }
     }
 }
 

@@ -72,10 +72,7 @@ async fn unredeem_changes_nothing_once_the_family_exists_or_for_another_redempti
     let at = T0 + secs(1);
     s.grants.redeem_code("c1", &redemption(), at).await.unwrap();
     // Another request's redemption time: not ours.
-    let r = s
-        .grants
-        .unredeem_code("c1", at + Duration::nanoseconds(1))
-        .await;
+    let r = s.grants.unredeem_code("c1", at + Duration::nanoseconds(1)).await;
     assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
     // The family was written (a start whose answer was lost): the code stays spent.
     started(s, "fam-c1", "rt1").await;
@@ -94,7 +91,13 @@ async fn unredeem_changes_nothing_once_the_family_exists_or_for_another_redempti
         .unwrap();
     s.grants.redeem_code("c2", &redemption(), at).await.unwrap();
     s.grants
-        .revoke_family("fam-c2", &prism(), &u1(), at, &entry(AuditEvent::CodeReplayed, secs(1)))
+        .revoke_family(
+            "fam-c2",
+            &prism(),
+            &u1(),
+            at,
+            &entry(AuditEvent::CodeReplayed, secs(1)),
+        )
         .await
         .unwrap();
     let r = s.grants.unredeem_code("c2", at).await;
