@@ -4,6 +4,9 @@
 //! Round trips on a warm function (client and secret cached): code exchange = redeem (1) + start
 //! family (1); refresh = rotate (2), or a grace retry = failed rotate (1) + successor-and-family read (1,
 //! repeated a few times only while a concurrent rotation's successor is still being written).
+//!
+//! A code exchange that fails with the store unavailable gives its code back (`unredeem_code`, two round
+//! trips on the failure path only) unless the family was written, so the client's retry succeeds.
 
 use super::audit::Who;
 use super::issue::{Grant, IssuedTokens, access_token};
@@ -83,6 +86,21 @@ async fn revoke_after_misuse(
     Ok(())
 }
 
+/// Best effort, after a code exchange failed with the store unavailable: gives the code back if this
+/// request's redemption (made at `now`) went through and nothing of its family was written, so the
+/// client's retry of the same code succeeds. If the family was written (its answer was lost) or a
+/// replay revoked it meanwhile, the code stays spent and the retry is refused as a replay; if the store
+/// is still down, the same, and the client starts a new authorization.
+async fn unredeem(state: &AppState, client: &Client, code: &str, now: time::OffsetDateTime) {
+    match state.grants.unredeem_code(&token_hash(code), now).await {
+        Ok(()) => tracing::info!(client_id = %client.id, "code given back after a failed exchange"),
+        Err(StoreError::Conflict(_) | StoreError::NotFound) => {}
+        Err(e) => {
+            tracing::warn!(client_id = %client.id, error = %e, "could not give a code back after a failed exchange")
+        }
+    }
+}
+
 /// `grant_type=authorization_code`.
 pub async fn authorization_code(
     state: &AppState,
@@ -135,7 +153,14 @@ pub async fn authorization_code(
             };
             return Err(OAuthError::invalid_grant(why).into());
         }
-        Err(RedeemError::Store(e)) => return Err(TokenError::store(e)),
+        Err(RedeemError::Store(e)) => {
+            // The redemption may have happened with only its answer lost: give the code back, or the
+            // client's retry would be taken for a replay.
+            if matches!(e, StoreError::Unavailable(_)) {
+                unredeem(state, client, code, now).await;
+            }
+            return Err(TokenError::store(e));
+        }
     };
     let keys = token_keys(state).await?;
     let refresh = state.generator.secret();
@@ -164,14 +189,20 @@ pub async fn authorization_code(
         caller,
         None,
     );
-    state
-        .grants
-        .start_family(&family, &token, &entry)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => OAuthError::invalid_grant("the user can no longer sign in").into(),
-            other => TokenError::store(other),
-        })?;
+    match state.grants.start_family(&family, &token, &entry).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(OAuthError::invalid_grant("the user can no longer sign in").into());
+        }
+        Err(e) => {
+            // Nothing of the family may have been written: give the code back (it stays spent if the
+            // family was written after all).
+            if matches!(e, StoreError::Unavailable(_)) {
+                unredeem(state, client, code, now).await;
+            }
+            return Err(TokenError::store(e));
+        }
+    }
     let grant = Grant {
         user: &record.user_id,
         client: &client.id,
