@@ -4,10 +4,10 @@
 use super::views::PageView;
 use crate::error::AdminError;
 use crate::extract::page_request;
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::Uri;
+use onair_app::state::AppState;
 use onair_domain::Violations;
 use onair_domain::audit::AuditEntry;
 use serde::Deserialize;

@@ -8,7 +8,7 @@
 //! another instance is honoured without waiting for the cache TTL.
 
 use crate::error::TokenError;
-use crate::state::AppState;
+use onair_app::state::AppState;
 use onair_domain::client::{Client, ClientKind};
 use onair_domain::oauth::OAuthError;
 use onair_domain::{ClientId, SecretString};

@@ -22,18 +22,6 @@
 //! - **Local accounts are derived, not chosen** ([`account`]): the login is a hash of (issuer, sub), the
 //!   first login creates the user (no password) and one channel, and a disabled user is refused.
 
-mod account;
-mod claims;
-mod pending;
-mod upstream;
-
-pub use pending::{COOKIE as PENDING_COOKIE, LIFETIME as PENDING_LIFETIME};
-pub use upstream::REQUEST_TIMEOUT;
-
-use self::account::{ProvisionError, Provisioned};
-use self::claims::IdTokenClaims;
-use self::pending::{Pending, Sealer};
-use self::upstream::{AuthorizationRequest, Endpoints, Exchange, UpstreamError};
 use super::audit::Who;
 use super::authorize::lang_of;
 use super::i18n::{Lang, texts};
@@ -41,11 +29,16 @@ use super::keys::key_set;
 use super::request::issuer;
 use crate::error::PageError;
 use crate::host::ClientIp;
-use crate::state::{AppState, LoginMode};
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use onair_app::federation::Federation;
+use onair_app::federation::account::{self, ProvisionError, Provisioned};
+use onair_app::federation::claims::IdTokenClaims;
+use onair_app::federation::pending::{self, Pending, Sealer};
+use onair_app::federation::upstream::{self, AuthorizationRequest, Exchange, UpstreamError};
+use onair_app::state::{AppState, LoginMode};
 use onair_domain::audit::AuditEvent;
 use onair_domain::client::Client;
 use onair_domain::oauth::authorize::{self, AuthorizeRequest};
@@ -53,7 +46,6 @@ use onair_domain::oauth::{OAuthError, OAuthErrorCode};
 use onair_domain::{ClientId, UserId};
 use onair_store::StoreError;
 use subtle::ConstantTimeEq;
-use tokio::sync::OnceCell;
 use url::Url;
 
 /// Path of the callback, appended to onair's issuer URL; this is the redirect URI registered at the
@@ -62,65 +54,6 @@ pub const CALLBACK_PATH: &str = "/oauth/federated/callback";
 
 /// Shown when the provider answered something onair cannot use.
 const PROVIDER_TROUBLE: &str = "The sign-in provider's answer could not be used. Please try again.";
-
-/// The upstream provider: its settings, the HTTP client for it and its discovered endpoints.
-#[derive(Debug)]
-pub struct Federation {
-    issuer: String,
-    client_id: String,
-    client_secret_name: String,
-    http: reqwest::Client,
-    endpoints: OnceCell<Endpoints>,
-}
-
-impl Federation {
-    /// Settings for a provider; discovery happens on first use. The issuer must be an https URL (http
-    /// only on the loopback interface) without query or fragment.
-    pub fn new(issuer: String, client_id: String, client_secret_name: String) -> Result<Self, String> {
-        let url = Url::parse(&issuer).map_err(|e| format!("issuer {issuer:?} is not a URL: {e}"))?;
-        if !upstream::acceptable_url(&url) || url.query().is_some() {
-            return Err(format!(
-                "issuer {issuer:?} must be an https URL without query (http only on loopback)"
-            ));
-        }
-        if client_id.trim().is_empty() {
-            return Err("the client id must not be empty".into());
-        }
-        if client_secret_name.trim().is_empty() {
-            return Err("the client secret name must not be empty".into());
-        }
-        Ok(Self {
-            issuer,
-            client_id,
-            client_secret_name,
-            http: upstream::http_client()?,
-            endpoints: OnceCell::new(),
-        })
-    }
-
-    /// The provider's issuer URL.
-    pub fn issuer(&self) -> &str {
-        &self.issuer
-    }
-
-    /// onair's client id at the provider.
-    pub fn client_id(&self) -> &str {
-        &self.client_id
-    }
-
-    /// Name of the secret holding onair's client secret at the provider.
-    pub fn client_secret_name(&self) -> &str {
-        &self.client_secret_name
-    }
-
-    /// The discovered endpoints: fetched on first use, kept for the life of the process; a failed
-    /// discovery is not cached, so the next login tries again.
-    async fn endpoints(&self) -> Result<&Endpoints, UpstreamError> {
-        self.endpoints
-            .get_or_try_init(|| upstream::discover(&self.http, &self.issuer))
-            .await
-    }
-}
 
 /// Starts an upstream login for `request` (already validated): seals the pending login into a cookie
 /// and redirects the browser to the provider.
@@ -136,7 +69,7 @@ pub async fn start(
     let keys = key_set(state).await.map_err(|e| key_error(lang, e))?;
     let sealer = Sealer::new(keys.current.material());
     let upstream_state = state.generator.secret();
-    let pending = Pending::new(&fed.issuer, upstream_state.expose(), request, state.clock.now());
+    let pending = Pending::new(&fed.issuer(), upstream_state.expose(), request, state.clock.now());
     let Some(sealed) = sealer.seal(&pending) else {
         return Err(PageError::Redirect {
             redirect_uri: request.redirect_uri.clone(),
@@ -148,7 +81,7 @@ pub async fn start(
     let url = upstream::authorization_url(
         endpoints,
         &AuthorizationRequest {
-            client_id: &fed.client_id,
+            client_id: &fed.client_id(),
             redirect_uri: &callback,
             state: &pending.upstream_state,
             nonce: &sealer.nonce(&pending.upstream_state),
@@ -169,7 +102,7 @@ pub async fn start(
     let cookie = HeaderValue::from_str(&cookie)
         .map_err(|e| PageError::Internal(lang, format!("pending-login cookie: {e}")))?;
     headers.append(header::SET_COOKIE, cookie);
-    tracing::info!(client_id = %request.client_id, provider = %fed.issuer, "federated login started");
+    tracing::info!(client_id = %request.client_id, provider = %fed.issuer(), "federated login started");
     Ok(response)
 }
 
@@ -237,7 +170,7 @@ async fn finish(state: &AppState, parts: &Parts) -> Result<Response, PageError> 
         tracing::info!("federated callback without a valid pending-login cookie");
         return Err(expired());
     };
-    if !pending.is_fresh(state.clock.now()) || pending.issuer != fed.issuer {
+    if !pending.is_fresh(state.clock.now()) || pending.issuer != fed.issuer() {
         tracing::info!("federated callback for an expired pending login");
         return Err(expired());
     }
@@ -253,7 +186,7 @@ async fn finish(state: &AppState, parts: &Parts) -> Result<Response, PageError> 
     let endpoints = fed.endpoints().await.map_err(|e| upstream_page(lang, e))?;
     // RFC 9207 §2.4: the `iss` of the authorization response must be the provider the request went to.
     match &query.iss {
-        Some(iss) if iss != &fed.issuer => {
+        Some(iss) if iss != &fed.issuer() => {
             return Err(upstream_page(lang, UpstreamError::Bad("iss mismatch".into())));
         }
         None if endpoints.iss_in_response => {
@@ -297,11 +230,11 @@ async fn finish(state: &AppState, parts: &Parts) -> Result<Response, PageError> 
 
     let secret = state
         .secrets
-        .get(&fed.client_secret_name)
+        .get(&fed.client_secret_name())
         .await
         .map_err(|e| match e {
             StoreError::NotFound => {
-                PageError::Internal(lang, format!("secret {} is missing", fed.client_secret_name))
+                PageError::Internal(lang, format!("secret {} is missing", fed.client_secret_name()))
             }
             StoreError::Unavailable(cause) => PageError::Unavailable(lang, cause),
             other => PageError::Internal(lang, other.to_string()),
@@ -309,22 +242,22 @@ async fn finish(state: &AppState, parts: &Parts) -> Result<Response, PageError> 
     let redirect_uri = callback_url(state, parts, lang)?;
     let nonce = sealer.nonce(&pending.upstream_state);
     let exchange = Exchange {
-        client_id: &fed.client_id,
+        client_id: &fed.client_id(),
         client_secret: &secret.secret.current,
         redirect_uri: &redirect_uri,
         code,
         verifier: &sealer.pkce_verifier(&pending.upstream_state),
     };
     let identity = async {
-        let tokens = upstream::exchange(&fed.http, endpoints, &exchange).await?;
+        let tokens = upstream::exchange(fed.http(), endpoints, &exchange).await?;
         let expected = IdTokenClaims {
-            issuer: &fed.issuer,
-            client_id: &fed.client_id,
+            issuer: &fed.issuer(),
+            client_id: &fed.client_id(),
             nonce: &nonce,
             now: state.clock.now(),
         };
         let subject = upstream::id_token_subject(&tokens, &expected)?;
-        let info = upstream::userinfo(&fed.http, endpoints, &tokens.access_token).await?;
+        let info = upstream::userinfo(fed.http(), endpoints, &tokens.access_token).await?;
         // OpenID Connect Core §5.3.2: the UserInfo `sub` MUST match the ID token's.
         if info.sub != subject {
             return Err(UpstreamError::Bad(
@@ -349,7 +282,7 @@ async fn finish(state: &AppState, parts: &Parts) -> Result<Response, PageError> 
         Err(down) => return Err(upstream_page(lang, down)),
     };
 
-    let provisioned = account::find_or_create(state, &fed.issuer, &issuer(state, parts), &info)
+    let provisioned = account::find_or_create(state, &fed.issuer(), &issuer(state, parts), &info)
         .await
         .map_err(|e| match e {
             ProvisionError::Store(StoreError::Unavailable(cause)) => PageError::Unavailable(lang, cause),
@@ -519,18 +452,6 @@ impl Audit<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_issuer_must_be_https_or_loopback() {
-        let fed = |issuer: &str| Federation::new(issuer.into(), "onair".into(), "oidc-secret".into());
-        assert!(fed("https://idp.example").is_ok());
-        assert!(fed("http://127.0.0.1:4000").is_ok());
-        assert!(fed("http://idp.example").is_err());
-        assert!(fed("https://idp.example?x=1").is_err());
-        assert!(fed("not a url").is_err());
-        assert!(Federation::new("https://idp.example".into(), " ".into(), "s".into()).is_err());
-        assert!(Federation::new("https://idp.example".into(), "c".into(), "".into()).is_err());
-    }
 
     #[test]
     fn upstream_errors_map_to_onair_errors() {

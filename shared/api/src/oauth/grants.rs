@@ -9,7 +9,7 @@ use super::audit::Who;
 use super::issue::{Grant, IssuedTokens, access_token};
 use super::keys::token_keys;
 use crate::error::TokenError;
-use crate::state::AppState;
+use onair_app::state::AppState;
 use onair_domain::audit::{AuditEntry, AuditEvent};
 use onair_domain::client::Client;
 use onair_domain::oauth::OAuthError;

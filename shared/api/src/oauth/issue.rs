@@ -1,10 +1,10 @@
 //! Issuing tokens: the signed access token and the token-endpoint reply (RFC 6749 §5.1).
 
 use crate::error::TokenError;
-use crate::state::AppState;
 use axum::Json;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use onair_app::state::AppState;
 use onair_domain::oauth::jwt::{Claims, KeySet, sign};
 use onair_domain::{ClientId, SecretString, UserId};
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! ends, so rotating the key never invalidates tokens already handed out.
 
 use crate::error::TokenError;
-use crate::state::AppState;
+use onair_app::state::AppState;
 use onair_domain::oauth::jwt::{KeySet, SigningKey};
 use onair_store::StoreError;
 

@@ -4,7 +4,6 @@
 pub mod audit;
 pub mod authorize;
 pub mod client_auth;
-pub mod client_cache;
 pub mod federation;
 pub mod grants;
 pub mod i18n;

@@ -4,9 +4,9 @@
 use super::grants::Caller;
 use crate::error::TokenError;
 use crate::host::{ClientIp, Issuer};
-use crate::state::AppState;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use onair_app::state::AppState;
 use onair_domain::oauth::OAuthError;
 
 /// The query string's pairs, percent-decoded.

@@ -9,8 +9,8 @@
 use super::auth::Streamer;
 use super::envelope::Envelope;
 use crate::error::PrismError;
-use crate::state::AppState;
 use axum::extract::{Path, State};
+use onair_app::state::AppState;
 use onair_domain::channel::{Channel, MAX_CHANNELS_PER_USER};
 use onair_domain::{ChannelId, PageRequest};
 use onair_store::StoreError;

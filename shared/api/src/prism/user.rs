@@ -3,8 +3,8 @@
 use super::auth::Streamer;
 use super::envelope::Envelope;
 use crate::error::PrismError;
-use crate::state::AppState;
 use axum::extract::State;
+use onair_app::state::AppState;
 use serde_json::json;
 
 /// `GET /prism/v1/service/user`. A token whose user no longer exists is invalid.
