@@ -7,6 +7,7 @@ use crate::extract::page_request;
 use axum::Json;
 use axum::extract::State;
 use axum::http::Uri;
+use onair_app::error::StoreResult;
 use onair_app::state::AppState;
 use onair_domain::Violations;
 use onair_domain::audit::AuditEntry;
@@ -47,11 +48,7 @@ pub async fn list(State(s): State<AppState>, uri: Uri) -> Result<Json<Value>, Ad
         Some(raw) => Date::parse(&raw, format_description!("[year]-[month]-[day]"))
             .map_err(|_| AdminError::Invalid(Violations::one("day", "must be a date like 2026-11-21")))?,
     };
-    let page = s
-        .audit
-        .list(day, &page)
-        .await
-        .map_err(AdminError::store("audit"))?;
+    let page = s.audit.list(day, &page).await.what("audit")?;
     Ok(Json(json!(PageView {
         items: page.items.iter().map(view).collect(),
         next_page_token: page.next

@@ -11,6 +11,8 @@ use crate::extract::{AdminJson, AdminJsonOrEmpty, AdminPage, AdminPath, not_null
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use onair_app::AppError;
+use onair_app::error::StoreResult;
 use onair_app::state::{AppState, client_secret_name};
 use onair_domain::client::{self, Client, ClientKind};
 use onair_domain::{ClientId, Violations};
@@ -65,7 +67,7 @@ pub async fn create(
                         }
                     }
                 }
-                return Err(AdminError::store("client secret")(err));
+                return Err(AdminError::from(AppError::from(err).of("client secret")));
             }
             Some(secret)
         }
@@ -101,7 +103,7 @@ pub async fn create(
         {
             tracing::warn!(error = %cleanup, "could not remove the secret of a failed client registration");
         }
-        return Err(AdminError::store("client")(err));
+        return Err(AdminError::from(AppError::from(err).of("client")));
     }
     tracing::info!(client_id = %record.id, "client registered");
     let mut view =
@@ -114,7 +116,7 @@ pub async fn create(
 
 /// `GET /admin/clients`: clients, newest first.
 pub async fn list(State(s): State<AppState>, AdminPage(page): AdminPage) -> Result<Json<Value>, AdminError> {
-    let page = s.clients.list(&page).await.map_err(AdminError::store("client"))?;
+    let page = s.clients.list(&page).await.what("client")?;
     let view = PageView {
         items: page.items.iter().map(ClientView::from).collect(),
         next_page_token: page.next,
@@ -128,7 +130,7 @@ pub async fn get(
     AdminPath(id): AdminPath<String>,
 ) -> Result<Json<Value>, AdminError> {
     let id = path_id(&id, ClientId::parse, "client")?;
-    let client = s.clients.get(&id).await.map_err(AdminError::store("client"))?;
+    let client = s.clients.get(&id).await.what("client")?;
     Ok(Json(json!(ClientView::from(&client))))
 }
 
@@ -165,7 +167,7 @@ pub async fn update(
         v.add("body", "must change at least one of name, redirectUris");
     }
     v.finish(())?;
-    let current = s.clients.get(&id).await.map_err(AdminError::store("client"))?;
+    let current = s.clients.get(&id).await.what("client")?;
     let expected = check_expected(body.expected_version, current.version)?;
     let updated = Client {
         name: body.name.map(|n| n.trim().to_owned()).unwrap_or(current.name),
@@ -174,10 +176,7 @@ pub async fn update(
         version: expected + 1,
         ..current
     };
-    s.clients
-        .update(&updated, expected)
-        .await
-        .map_err(AdminError::store("client"))?;
+    s.clients.update(&updated, expected).await.what("client")?;
     s.client_cache.invalidate(&id);
     Ok(Json(json!(ClientView::from(&updated))))
 }
@@ -188,8 +187,8 @@ pub async fn delete(
     AdminPath(id): AdminPath<String>,
 ) -> Result<StatusCode, AdminError> {
     let id = path_id(&id, ClientId::parse, "client")?;
-    let client = s.clients.get(&id).await.map_err(AdminError::store("client"))?;
-    s.clients.delete(&id).await.map_err(AdminError::store("client"))?;
+    let client = s.clients.get(&id).await.what("client")?;
+    s.clients.delete(&id).await.what("client")?;
     s.client_cache.invalidate(&id);
     if let Some(name) = &client.secret_name {
         match s.secrets.delete(name).await {
@@ -248,7 +247,7 @@ pub async fn rotate_secret(
     } else {
         RotationPolicy::RefuseDuringOverlap
     };
-    let current = s.clients.get(&id).await.map_err(AdminError::store("client"))?;
+    let current = s.clients.get(&id).await.what("client")?;
     let Some(secret_name) = current.secret_name.clone() else {
         return Err(AdminError::Conflict(
             "public clients have no secret to rotate".into(),
@@ -261,7 +260,7 @@ pub async fn rotate_secret(
         .secrets
         .rotate_with(&secret_name, &secret, until, policy)
         .await
-        .map_err(AdminError::store("client secret"))?;
+        .what("client secret")?;
     let version = match bump(&s, current, now).await {
         Ok(version) => version,
         Err(err) => {
@@ -309,13 +308,9 @@ async fn bump(s: &AppState, mut current: Client, now: time::OffsetDateTime) -> R
         match s.clients.update(&bumped, expected).await {
             Ok(()) => return Ok(bumped.version),
             Err(StoreError::Conflict(_)) if attempt < BUMP_ATTEMPTS => {
-                current = s
-                    .clients
-                    .get(&bumped.id)
-                    .await
-                    .map_err(AdminError::store("client"))?;
+                current = s.clients.get(&bumped.id).await.what("client")?;
             }
-            Err(err) => return Err(AdminError::store("client")(err)),
+            Err(err) => return Err(AdminError::from(AppError::from(err).of("client"))),
         }
     }
     Err(AdminError::Conflict("the client kept changing; retry".into()))

@@ -20,12 +20,12 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use onair_app::AppError;
 use onair_app::state::{AppState, LoginMode};
 use onair_domain::client::Client;
 use onair_domain::oauth::OAuthError;
 use onair_domain::oauth::OAuthErrorCode;
 use onair_domain::oauth::authorize::{self, AuthorizeError, AuthorizeRequest};
-use onair_store::StoreError;
 
 /// Name of the CSRF cookie.
 pub const CSRF_COOKIE: &str = "onair_csrf";
@@ -59,9 +59,8 @@ async fn validate(
 ) -> Result<(Client, AuthorizeRequest), PageError> {
     let (client_id, _) = authorize::identify(&pairs).map_err(|e| to_page(lang, issuer(state, parts), e))?;
     let client = state.client_cache.get(&client_id).await.map_err(|e| match e {
-        StoreError::NotFound => PageError::Deny(lang, "unknown client".into()),
-        StoreError::Unavailable(cause) => PageError::Unavailable(lang, cause),
-        other => PageError::Internal(lang, other.to_string()),
+        AppError::NotFound(_) => PageError::Deny(lang, "unknown client".into()),
+        other => PageError::from_app(lang, other),
     })?;
     let request = authorize::validate(pairs, &client).map_err(|e| to_page(lang, issuer(state, parts), e))?;
     Ok((client, request))

@@ -22,10 +22,8 @@
 //! - **Local accounts are derived, not chosen** ([`account`]): the login is a hash of (issuer, sub), the
 //!   first login creates the user (no password) and one channel, and a disabled user is refused.
 
-use super::audit::Who;
 use super::authorize::lang_of;
 use super::i18n::{Lang, texts};
-use super::keys::key_set;
 use super::request::issuer;
 use crate::error::PageError;
 use crate::host::ClientIp;
@@ -33,11 +31,14 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use onair_app::AppError;
+use onair_app::audit::Who;
 use onair_app::federation::Federation;
 use onair_app::federation::account::{self, ProvisionError, Provisioned};
 use onair_app::federation::claims::IdTokenClaims;
 use onair_app::federation::pending::{self, Pending, Sealer};
 use onair_app::federation::upstream::{self, AuthorizationRequest, Exchange, UpstreamError};
+use onair_app::signing_keys::key_set;
 use onair_app::state::{AppState, LoginMode};
 use onair_domain::audit::AuditEvent;
 use onair_domain::client::Client;
@@ -66,7 +67,7 @@ pub async fn start(
     let lang = lang_of(parts);
     let endpoints = fed.endpoints().await.map_err(|e| upstream_page(lang, e))?;
     let callback = callback_url(state, parts, lang)?;
-    let keys = key_set(state).await.map_err(|e| key_error(lang, e))?;
+    let keys = key_set(state).await.map_err(|e| PageError::from_app(lang, e))?;
     let sealer = Sealer::new(keys.current.material());
     let upstream_state = state.generator.secret();
     let pending = Pending::new(&fed.issuer(), upstream_state.expose(), request, state.clock.now());
@@ -161,7 +162,7 @@ async fn finish(state: &AppState, parts: &Parts) -> Result<Response, PageError> 
     let expired = || PageError::Deny(lang, texts(lang).expired.into());
     let query =
         CallbackQuery::parse(parts).ok_or_else(|| PageError::Deny(lang, "malformed callback".into()))?;
-    let keys = key_set(state).await.map_err(|e| key_error(lang, e))?;
+    let keys = key_set(state).await.map_err(|e| PageError::from_app(lang, e))?;
     let sealers: Vec<Sealer> = std::iter::once(&keys.current)
         .chain(keys.previous.as_ref())
         .map(|k| Sealer::new(k.material()))
@@ -339,9 +340,8 @@ async fn revalidate(
     let client_id =
         ClientId::parse(&pending.client_id).ok_or_else(|| PageError::Deny(lang, "unknown client".into()))?;
     let client = state.client_cache.get(&client_id).await.map_err(|e| match e {
-        StoreError::NotFound => PageError::Deny(lang, "unknown client".into()),
-        StoreError::Unavailable(cause) => PageError::Unavailable(lang, cause),
-        other => PageError::Internal(lang, other.to_string()),
+        AppError::NotFound(_) => PageError::Deny(lang, "unknown client".into()),
+        other => PageError::from_app(lang, other),
     })?;
     let request = authorize::validate(pending.request_pairs(), &client)
         .map_err(|e| super::authorize::to_page(lang, issuer.to_owned(), e))?;
@@ -411,14 +411,6 @@ fn upstream_page(lang: Lang, e: UpstreamError) -> PageError {
     }
 }
 
-fn key_error(lang: Lang, e: StoreError) -> PageError {
-    match e {
-        StoreError::NotFound => PageError::Internal(lang, "signing key secret is missing".into()),
-        StoreError::Unavailable(cause) => PageError::Unavailable(lang, cause),
-        other => PageError::Internal(lang, other.to_string()),
-    }
-}
-
 /// Writes the callback's audit entries.
 struct Audit<'a> {
     state: &'a AppState,
@@ -441,7 +433,7 @@ impl Audit<'_> {
             login,
             ip: self.ip.as_deref(),
         };
-        let entry = super::audit::entry(self.state, event, who, Some(detail));
+        let entry = onair_app::audit::entry(self.state, event, who, Some(detail));
         self.state.audit.append(&entry).await.map_err(|e| match e {
             StoreError::Unavailable(cause) => PageError::Unavailable(self.lang, cause),
             other => PageError::Internal(self.lang, other.to_string()),

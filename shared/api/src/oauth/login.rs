@@ -1,12 +1,12 @@
 //! Password login on the authorization page, its throttling, and issuing the authorization code.
 
-use super::audit::Who;
 use super::authorize::{CSRF_COOKIE, form_response, lang_of};
 use super::i18n::texts;
 use crate::error::PageError;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use onair_app::audit::Who;
 use onair_app::hashing::HashingError;
 use onair_app::state::AppState;
 use onair_domain::audit::{AuditEntry, AuditEvent};
@@ -50,7 +50,7 @@ fn audit_entry(
         login,
         ip: ip.as_deref(),
     };
-    super::audit::entry(state, event, who, detail)
+    onair_app::audit::entry(state, event, who, detail)
 }
 
 /// Checks the password and, if it is right and no lockout applies, issues a code.

@@ -1,7 +1,7 @@
 //! Audit entries as the authorization server writes them: a fresh id, the injected clock's time, and
 //! who did it — never a token, code, password or secret.
 
-use onair_app::state::AppState;
+use crate::state::AppState;
 use onair_domain::audit::{AuditEntry, AuditEvent};
 use onair_domain::{ClientId, UserId};
 

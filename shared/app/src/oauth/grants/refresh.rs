@@ -1,194 +1,24 @@
-//! The two grants, shared by PRISM's token endpoint and the standard one: authorization code
-//! (RFC 6749 §4.1.3, RFC 7636 §4.6) and refresh token with rotation (RFC 6749 §6, RFC 9700 §4.14).
-//!
-//! Round trips on a warm function (client and secret cached): code exchange = redeem (1) + start
-//! family (1); refresh = rotate (2), or a grace retry = failed rotate (1) + successor-and-family read (1,
-//! repeated a few times only while a concurrent rotation's successor is still being written).
+//! `grant_type=refresh_token` with rotation (RFC 6749 §6, RFC 9700 §4.14): a retry inside the grace
+//! window gets the successor already issued; any other reuse revokes the family.
 
-use super::audit::Who;
-use super::issue::{Grant, IssuedTokens, access_token};
-use super::keys::token_keys;
-use crate::error::TokenError;
-use onair_app::state::AppState;
-use onair_domain::audit::{AuditEntry, AuditEvent};
+use super::{Caller, Misuse, audit, revoke_after_misuse};
+use crate::error::AppError;
+use crate::oauth::issue::{Grant, IssuedTokens, access_token};
+use crate::signing_keys::key_set;
+use crate::state::AppState;
+use onair_domain::audit::AuditEvent;
 use onair_domain::client::Client;
 use onair_domain::oauth::OAuthError;
-use onair_domain::oauth::code::{RedeemRefusal, Redemption};
 use onair_domain::oauth::jwt::KeySet;
 use onair_domain::oauth::params::Params;
-use onair_domain::oauth::pkce;
 use onair_domain::oauth::refresh::{
-    Family, GraceDecision, RefreshDecision, RefreshRecord, Successor, decide, decide_grace,
+    GraceDecision, RefreshDecision, RefreshRecord, Successor, decide, decide_grace,
 };
 use onair_domain::oauth::token::{successor, token_hash};
-use onair_store::{RedeemError, RotateError, StoreError};
-
-/// Who is asking, for the audit trail.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// The issuer URL in force for this request.
-    pub issuer: String,
-    /// The client IP.
-    pub ip: Option<String>,
-}
-
-fn audit(
-    state: &AppState,
-    event: AuditEvent,
-    client: &Client,
-    user: Option<&onair_domain::UserId>,
-    caller: &Caller,
-    detail: Option<&str>,
-) -> AuditEntry {
-    let who = Who {
-        client: Some(&client.id),
-        user,
-        login: None,
-        ip: caller.ip.as_deref(),
-    };
-    super::audit::entry(state, event, who, detail)
-}
-
-/// The family a misused code or refresh token belongs to.
-struct Misuse<'a> {
-    family: &'a str,
-    owner: &'a onair_domain::ClientId,
-    user: &'a onair_domain::UserId,
-}
-
-/// Revokes the family of a replayed code or a reused refresh token — the token was stolen or leaked,
-/// so everything descended from the same login dies — and records why.
-async fn revoke_after_misuse(
-    state: &AppState,
-    client: &Client,
-    caller: &Caller,
-    misuse: &Misuse<'_>,
-    event: AuditEvent,
-    now: time::OffsetDateTime,
-) -> Result<(), TokenError> {
-    let entry = audit(
-        state,
-        event,
-        client,
-        Some(misuse.user),
-        caller,
-        Some("family revoked"),
-    );
-    state
-        .grants
-        .revoke_family(misuse.family, misuse.owner, misuse.user, now, &entry)
-        .await
-        .map_err(TokenError::store)?;
-    tracing::warn!(client_id = %client.id, user_id = %misuse.user, event = event.as_str(), "token misuse; family revoked");
-    Ok(())
-}
-
-/// `grant_type=authorization_code`.
-pub async fn authorization_code(
-    state: &AppState,
-    client: &Client,
-    params: &Params,
-    caller: &Caller,
-) -> Result<IssuedTokens, TokenError> {
-    let code = params.require("code")?;
-    let redirect_uri = params.require("redirect_uri")?;
-    let challenge_of_verifier = match params.get("code_verifier") {
-        None => None,
-        Some(v) => Some(
-            pkce::challenge_of(v).ok_or_else(|| OAuthError::invalid_grant("code_verifier is malformed"))?,
-        ),
-    };
-    let now = state.clock.now();
-    let redemption = Redemption {
-        client_id: client.id.clone(),
-        redirect_uri: redirect_uri.to_owned(),
-        challenge_of_verifier,
-        // The client as this instance knows it (cached for at most the client-cache TTL): a redirect
-        // URI removed since the code was issued no longer redeems it.
-        redirect_uri_registered: client.allows_redirect(redirect_uri),
-    };
-    let record = match state
-        .grants
-        .redeem_code(&token_hash(code), &redemption, now)
-        .await
-    {
-        Ok(record) => record,
-        Err(RedeemError::Refused(RedeemRefusal::Replayed, Some(record))) => {
-            // RFC 6749 §4.1.2: a reused code revokes every token issued from it.
-            let misuse = Misuse {
-                family: &record.family_id,
-                owner: &record.client_id,
-                user: &record.user_id,
-            };
-            revoke_after_misuse(state, client, caller, &misuse, AuditEvent::CodeReplayed, now).await?;
-            return Err(OAuthError::invalid_grant("authorization code has already been used").into());
-        }
-        Err(RedeemError::Refused(refusal, _)) => {
-            let why = match refusal {
-                RedeemRefusal::Invalid | RedeemRefusal::Replayed => {
-                    "authorization code is invalid or expired"
-                }
-                RedeemRefusal::WrongClient => "authorization code was issued to another client",
-                RedeemRefusal::WrongRedirect => "redirect_uri does not match the authorization request",
-                RedeemRefusal::RedirectUnregistered => "redirect_uri is no longer registered for this client",
-                RedeemRefusal::WrongVerifier => "PKCE verification failed",
-            };
-            return Err(OAuthError::invalid_grant(why).into());
-        }
-        Err(RedeemError::Store(e)) => return Err(TokenError::store(e)),
-    };
-    let keys = token_keys(state).await?;
-    let refresh = state.generator.secret();
-    let family = Family {
-        id: record.family_id.clone(),
-        client_id: client.id.clone(),
-        user_id: record.user_id.clone(),
-        created_at: now,
-        revoked_at: None,
-    };
-    let token = RefreshRecord {
-        hash: token_hash(refresh.expose()),
-        family_id: record.family_id.clone(),
-        client_id: client.id.clone(),
-        user_id: record.user_id.clone(),
-        scope: record.scope.clone(),
-        issued_at: now,
-        expires_at: now + state.settings.oauth.refresh_ttl,
-        rotated: None,
-    };
-    let entry = audit(
-        state,
-        AuditEvent::CodeRedeemed,
-        client,
-        Some(&record.user_id),
-        caller,
-        None,
-    );
-    state
-        .grants
-        .start_family(&family, &token, &entry)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => OAuthError::invalid_grant("the user can no longer sign in").into(),
-            other => TokenError::store(other),
-        })?;
-    let grant = Grant {
-        user: &record.user_id,
-        client: &client.id,
-        family: &record.family_id,
-        scope: record.scope.as_deref(),
-    };
-    let (access, expires_in) = access_token(state, &keys, &caller.issuer, &grant)?;
-    Ok(IssuedTokens {
-        access_token: access,
-        refresh_token: refresh,
-        expires_in,
-        scope: record.scope,
-    })
-}
+use onair_store::{RotateError, StoreError};
 
 /// The refresh token of a request: `refresh_token`, or PRISM's newer `token` / `_token` spellings.
-pub fn presented_refresh_token(params: &Params) -> Result<&str, TokenError> {
+pub fn presented_refresh_token(params: &Params) -> Result<&str, AppError> {
     let names = ["refresh_token", "token", "_token"];
     let mut found = names.iter().filter_map(|n| params.get(n));
     match (found.next(), found.next()) {
@@ -234,7 +64,7 @@ async fn retired(
     old: &RefreshRecord,
     client: &Client,
     now: time::OffsetDateTime,
-) -> Result<Retired, TokenError> {
+) -> Result<Retired, AppError> {
     match decide(old, &client.id, now, state.settings.oauth.grace) {
         RefreshDecision::Grace { successor_hash } => {
             let again = successor_for(keys, presented, Some(&successor_hash));
@@ -264,7 +94,7 @@ async fn grace_retry(
     successor_hash: &str,
     again: onair_domain::SecretString,
     now: time::OffsetDateTime,
-) -> Result<Retired, TokenError> {
+) -> Result<Retired, AppError> {
     const GONE: &str = "refresh token is no longer valid";
     let mut pauses = IN_FLIGHT_PAUSES_MS.iter();
     loop {
@@ -275,7 +105,7 @@ async fn grace_retry(
         {
             Ok(found) => Some(found),
             Err(StoreError::NotFound) => None,
-            Err(other) => return Err(TokenError::store(other)),
+            Err(other) => return Err(other.into()),
         };
         let successor = match &found {
             Some((token, family)) => Successor::Found { token, family },
@@ -304,14 +134,14 @@ async fn grace_retry(
 }
 
 /// `grant_type=refresh_token`.
-pub async fn refresh_token(
+pub(super) async fn refresh_token(
     state: &AppState,
     client: &Client,
     params: &Params,
     caller: &Caller,
-) -> Result<IssuedTokens, TokenError> {
+) -> Result<IssuedTokens, AppError> {
     let presented = presented_refresh_token(params)?;
-    let keys = token_keys(state).await?;
+    let keys = key_set(state).await?;
     let now = state.clock.now();
     let next = successor_for(&keys, presented, None);
     let entry = audit(state, AuditEvent::TokenRefreshed, client, None, caller, None);
@@ -331,7 +161,7 @@ pub async fn refresh_token(
         Ok(record) => (record, next),
         Err(RotateError::Unknown) => return Err(OAuthError::invalid_grant("refresh token is invalid").into()),
         Err(RotateError::GrantInvalid(why)) => return Err(OAuthError::invalid_grant(why).into()),
-        Err(RotateError::Store(e)) => return Err(TokenError::store(e)),
+        Err(RotateError::Store(e)) => return Err(e.into()),
         Err(RotateError::NotActive(old)) => {
             match retired(state, &keys, presented, &old, client, now).await? {
                 Retired::Answer(record, value) => (record, value),
