@@ -11,6 +11,7 @@ pub mod error;
 pub mod federation;
 pub mod hashing;
 pub mod keys;
+pub mod login;
 pub mod oauth;
 pub mod signing_keys;
 pub mod state;

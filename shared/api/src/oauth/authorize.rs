@@ -10,7 +10,6 @@
 
 use super::federation;
 use super::i18n::{Lang, texts};
-use super::login;
 use super::page::{LoginForm, login_page};
 use super::request::issuer;
 use crate::error::PageError;
@@ -19,8 +18,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use onair_app::AppError;
+use onair_app::login::{self, LoginAttempt, LoginOutcome};
 use onair_app::state::{AppState, LoginMode};
 use onair_domain::client::Client;
 use onair_domain::oauth::OAuthError;
@@ -212,7 +212,44 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, body: Bytes) ->
     let login_value = field("login")?.unwrap_or_default();
     let password = onair_domain::SecretString::new(field("password")?.unwrap_or_default());
     let ip = parts.extensions.get::<ClientIp>().map(|ip| ip.0.clone());
-    login::password_login(&state, &parts, &client, &request, &login_value, &password, ip).await
+    let attempt = LoginAttempt {
+        login: &login_value,
+        password: &password,
+        ip,
+        issuer: &issuer(&state, &parts),
+    };
+    let outcome = login::password_login(&state, &client, &request, &attempt)
+        .await
+        .map_err(|e| PageError::from_app(lang, e))?;
+    let (message, status) = match outcome {
+        LoginOutcome::Issued(to) => return Ok(code_redirect(&to)),
+        LoginOutcome::Locked => (texts(lang).locked, StatusCode::TOO_MANY_REQUESTS),
+        LoginOutcome::Refused => (texts(lang).wrong, StatusCode::UNAUTHORIZED),
+    };
+    Ok(form_response(
+        &state,
+        &parts,
+        &client,
+        &request,
+        &login_value,
+        Some(message),
+        status,
+    ))
+}
+
+/// The redirect that hands a fresh code to the client: never cached, no `Referer` leaking the code,
+/// and the CSRF cookie cleared (the form is spent).
+pub fn code_redirect(to: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if let Ok(clear) = HeaderValue::from_str(&format!(
+        "{CSRF_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+    )) {
+        headers.append(header::SET_COOKIE, clear);
+    }
+    response
 }
 
 /// Double-submit check: the form's token equals the cookie's, in constant time.

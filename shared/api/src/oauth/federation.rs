@@ -313,7 +313,17 @@ async fn finish(state: &AppState, parts: &Parts) -> Result<Response, PageError> 
             detail,
         )
         .await?;
-    super::login::issue_code(state, parts, &client, &request, &user.id, ip.clone()).await
+    let to = onair_app::login::issue_code(
+        state,
+        &client,
+        &request,
+        &user.id,
+        ip.clone(),
+        &issuer(state, parts),
+    )
+    .await
+    .map_err(|e| PageError::from_app(lang, e))?;
+    Ok(super::authorize::code_redirect(&to))
 }
 
 /// The pending login in the request's cookie, with the sealer (current or previous key) that opened it.

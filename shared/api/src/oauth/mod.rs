@@ -5,7 +5,6 @@ pub mod authorize;
 pub mod federation;
 pub mod i18n;
 pub mod introspect;
-pub mod login;
 pub mod metadata;
 pub mod page;
 pub mod request;
