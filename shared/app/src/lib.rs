@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod client_cache;
+pub mod clients;
 pub mod error;
 pub mod federation;
 pub mod hashing;

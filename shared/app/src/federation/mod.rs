@@ -5,13 +5,17 @@
 //! re-export of `http`) appear only inside [`upstream`], where the outbound calls are made.
 
 pub mod account;
+pub mod callback;
 pub mod claims;
 pub mod pending;
+pub mod start;
 pub mod upstream;
 
 pub use pending::{COOKIE as PENDING_COOKIE, LIFETIME as PENDING_LIFETIME};
 pub use upstream::REQUEST_TIMEOUT;
 
+use crate::error::AppError;
+use onair_domain::oauth::{OAuthError, OAuthErrorCode};
 use tokio::sync::OnceCell;
 use upstream::{Endpoints, UpstreamError};
 use url::Url;
@@ -77,6 +81,38 @@ impl Federation {
         self.endpoints
             .get_or_try_init(|| upstream::discover(&self.http, &self.issuer))
             .await
+    }
+}
+
+/// Path of the callback, appended to onair's issuer URL; this is the redirect URI registered at the
+/// provider.
+pub const CALLBACK_PATH: &str = "/oauth/federated/callback";
+
+/// Shown when the provider answered something onair cannot use.
+pub const PROVIDER_TROUBLE: &str = "The sign-in provider's answer could not be used. Please try again.";
+
+/// onair's callback URL under `issuer`, which must be an absolute http(s) URL.
+pub fn callback_url(issuer: &str) -> Result<String, AppError> {
+    let url = format!("{}{CALLBACK_PATH}", issuer.trim_end_matches('/'));
+    match Url::parse(&url) {
+        Ok(u) if matches!(u.scheme(), "https" | "http") => Ok(url),
+        _ => Err(AppError::Internal(
+            "no issuer URL to build the federation callback from".into(),
+        )),
+    }
+}
+
+/// An unreachable provider is an outage (retry later); an unusable answer is refused with a message
+/// safe to show, and its cause is logged here.
+impl From<UpstreamError> for AppError {
+    fn from(err: UpstreamError) -> Self {
+        match err {
+            UpstreamError::Down(cause) => AppError::Unavailable(format!("identity provider: {cause}")),
+            UpstreamError::Bad(cause) => {
+                tracing::warn!(cause = %cause, "unusable answer from the identity provider");
+                AppError::Refused(OAuthError::new(OAuthErrorCode::ServerError, PROVIDER_TROUBLE))
+            }
+        }
     }
 }
 
