@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use onair_app::state::{AdminAuth, AppState};
+use onair_app::{AdminAuth, AppState};
 use std::net::SocketAddr;
 use tracing::Instrument;
 

@@ -12,7 +12,7 @@
 
 use axum::routing::MethodRouter;
 use onair_app::AppError;
-use onair_app::state::AppState;
+use onair_app::AppState;
 use std::future::Future;
 use std::pin::Pin;
 

@@ -2,8 +2,8 @@
 //! time from Scheduler's payload and calls [`onair_app::keys::rotate_signing_key`].
 
 use crate::registry::{StepError, StepFuture};
+use onair_app::AppState;
 use onair_app::keys::{KeyPorts, Rotation, overlap_for, rotate_signing_key};
-use onair_app::state::AppState;
 use serde::Deserialize;
 use time::OffsetDateTime;
 

@@ -21,7 +21,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use onair_app::AppError;
 use onair_app::login::{self, LoginAttempt, LoginOutcome};
-use onair_app::state::{AppState, LoginMode};
+use onair_app::{AppState, LoginMode};
 use onair_domain::client::Client;
 use onair_domain::oauth::OAuthError;
 use onair_domain::oauth::OAuthErrorCode;

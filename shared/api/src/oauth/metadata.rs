@@ -4,7 +4,7 @@ use super::request::issuer;
 use axum::Json;
 use axum::extract::State;
 use axum::http::request::Parts;
-use onair_app::state::AppState;
+use onair_app::AppState;
 use serde_json::{Value, json};
 
 /// `GET /.well-known/oauth-authorization-server`.

@@ -1,9 +1,9 @@
 //! `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6): one conditional redeem of the
 //! code, then the start of its refresh-token family. A replayed code revokes what it issued.
 
-use super::{Caller, Misuse, audit, revoke_after_misuse};
+use super::{Caller, Misuse, audit, revoke_after_misuse, tokens_for};
 use crate::error::AppError;
-use crate::oauth::issue::{Grant, IssuedTokens, access_token};
+use crate::oauth::issue::IssuedTokens;
 use crate::signing_keys::key_set;
 use crate::state::AppState;
 use onair_domain::audit::AuditEvent;
@@ -108,17 +108,6 @@ pub(super) async fn authorization_code(
             }
             other => AppError::from(other),
         })?;
-    let grant = Grant {
-        user: &record.user_id,
-        client: &client.id,
-        family: &record.family_id,
-        scope: record.scope.as_deref(),
-    };
-    let (access, expires_in) = access_token(state, &keys, &caller.issuer, &grant)?;
-    Ok(IssuedTokens {
-        access_token: access,
-        refresh_token: refresh,
-        expires_in,
-        scope: record.scope,
-    })
+    let family = (&record.user_id, record.family_id.as_str(), record.scope.clone());
+    tokens_for(state, &keys, caller, client, family, refresh)
 }

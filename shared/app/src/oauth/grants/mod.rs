@@ -11,14 +11,16 @@ mod refresh;
 
 pub use refresh::presented_refresh_token;
 
-use super::issue::IssuedTokens;
+use super::issue::{Grant, IssuedTokens, access_token};
 use crate::audit::{Who, entry};
 use crate::error::AppError;
 use crate::state::AppState;
 use onair_domain::audit::{AuditEntry, AuditEvent};
 use onair_domain::client::Client;
+use onair_domain::oauth::jwt::KeySet;
 use onair_domain::oauth::params::Params;
 use onair_domain::oauth::{OAuthError, OAuthErrorCode};
+use onair_domain::{SecretString, UserId};
 
 /// Who is asking, for the audit trail.
 #[derive(Debug, Clone)]
@@ -44,6 +46,30 @@ fn audit(
         ip: caller.ip.as_deref(),
     };
     entry(state, event, who, detail)
+}
+
+/// The reply of a grant: a fresh access token for the family's user and scope, with `refresh`.
+fn tokens_for(
+    state: &AppState,
+    keys: &KeySet,
+    caller: &Caller,
+    client: &Client,
+    (user, family, scope): (&UserId, &str, Option<String>),
+    refresh: SecretString,
+) -> Result<IssuedTokens, AppError> {
+    let grant = Grant {
+        user,
+        client: &client.id,
+        family,
+        scope: scope.as_deref(),
+    };
+    let (access, expires_in) = access_token(state, keys, &caller.issuer, &grant)?;
+    Ok(IssuedTokens {
+        access_token: access,
+        refresh_token: refresh,
+        expires_in,
+        scope,
+    })
 }
 
 /// The family a misused code or refresh token belongs to.

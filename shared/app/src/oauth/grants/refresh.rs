@@ -1,9 +1,9 @@
 //! `grant_type=refresh_token` with rotation (RFC 6749 §6, RFC 9700 §4.14): a retry inside the grace
 //! window gets the successor already issued; any other reuse revokes the family.
 
-use super::{Caller, Misuse, audit, revoke_after_misuse};
+use super::{Caller, Misuse, audit, revoke_after_misuse, tokens_for};
 use crate::error::AppError;
-use crate::oauth::issue::{Grant, IssuedTokens, access_token};
+use crate::oauth::issue::IssuedTokens;
 use crate::signing_keys::key_set;
 use crate::state::AppState;
 use onair_domain::audit::AuditEvent;
@@ -187,17 +187,6 @@ pub(super) async fn refresh_token(
         }
     };
     let (record, refresh) = issued;
-    let grant = Grant {
-        user: &record.user_id,
-        client: &client.id,
-        family: &record.family_id,
-        scope: record.scope.as_deref(),
-    };
-    let (access, expires_in) = access_token(state, &keys, &caller.issuer, &grant)?;
-    Ok(IssuedTokens {
-        access_token: access,
-        refresh_token: refresh,
-        expires_in,
-        scope: record.scope,
-    })
+    let family = (&record.user_id, record.family_id.as_str(), record.scope.clone());
+    tokens_for(state, &keys, caller, client, family, refresh)
 }
