@@ -69,6 +69,16 @@ pub trait GrantStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<CodeRecord, RedeemError>;
 
+    /// Undoes the redemption of the code with this hash made at `redeemed_at`, if nothing of its family
+    /// was written since: clears the redemption only if the code's `redeemed_at` still equals
+    /// `redeemed_at` and the code's family does not exist (a replay's revocation creates it, and so does
+    /// a family write whose answer was lost). `Conflict` when either condition fails, `NotFound` when
+    /// there is no such code. For a token request whose family write failed before writing anything
+    /// (or whose redemption's answer was lost), so that the client's retry of the same code succeeds
+    /// instead of being taken for a replay. One conditional write, so it cannot race a replay or a
+    /// second redemption into two families.
+    async fn unredeem_code(&self, hash: &str, redeemed_at: OffsetDateTime) -> Result<(), StoreError>;
+
     /// Creates a family and its first refresh token, with the `code_redeemed` audit entry, if the user
     /// exists and is enabled (else `Conflict`). If a replay of the code already revoked the family (a
     /// race between concurrent redemptions), the family stays revoked: the one winning redemption still

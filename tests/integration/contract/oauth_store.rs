@@ -4,6 +4,8 @@
 //! same adapter, since grants check that their user exists and is enabled. The DynamoDB module also
 //! holds the round-trip budget of each operation.
 
+mod unredeem;
+
 use crate::support::{self, T0};
 use onair_domain::audit::{AuditEntry, AuditEvent};
 use onair_domain::oauth::code::{CODE_LIFETIME, CodeRecord, RedeemRefusal, Redemption};

@@ -350,6 +350,14 @@ impl GrantStore for Faulty<dyn GrantStore> {
             )
             .await
     }
+    async fn unredeem_code(&self, hash: &str, redeemed_at: OffsetDateTime) -> Result<(), StoreError> {
+        self.faults
+            .guard(
+                "grants.unredeem_code",
+                self.inner.unredeem_code(hash, redeemed_at),
+            )
+            .await
+    }
     async fn start_family(
         &self,
         family: &Family,

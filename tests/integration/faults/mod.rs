@@ -1,10 +1,12 @@
 //! Fault injection: a decorator for every port ([`inject`]), an SDK interceptor for the steps inside
 //! one DynamoDB / Secrets Manager adapter method ([`sdk`]), and the table of every multi-step write
-//! with a fault at each step ([`table`]), run on both stores.
+//! with a fault at each step ([`table`], and federation's first login in [`federation`]), run on both
+//! stores.
 //!
 //! [`FaultApp`] is `TestApp` with its ports wrapped: its `router` goes through the decorator,
 //! `base` reaches the same store directly so a test can read what was really written.
 
+mod federation;
 pub mod inject;
 pub mod sdk;
 mod table;
@@ -43,7 +45,16 @@ impl FaultApp {
 
     /// A fault app whose OAuth settings `tune` may adjust.
     pub async fn with_settings(backend: Backend, tune: impl FnOnce(&mut OAuthSettings)) -> FaultApp {
-        let clock = Arc::new(FixedClock::at(T0));
+        Self::with_clock(backend, Arc::new(FixedClock::at(T0)), tune).await
+    }
+
+    /// A fault app on `clock` (federation needs one near the real time: the provider stamps its ID
+    /// tokens with it) whose OAuth settings `tune` may adjust.
+    pub async fn with_clock(
+        backend: Backend,
+        clock: Arc<FixedClock>,
+        tune: impl FnOnce(&mut OAuthSettings),
+    ) -> FaultApp {
         let generator: Arc<dyn Generator> = Arc::new(SequenceGenerator::default());
         let mut oauth = OAuthSettings {
             issuer: Some(ISSUER.into()),

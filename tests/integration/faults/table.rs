@@ -256,9 +256,12 @@ fn count(events: &[&str], event: &str) -> usize {
 
 // ---------------------------------------------------------------------------------------------------
 // Code exchange: redeem the code (single-use guard), then start the family with its first refresh token
-// and the `code_redeemed` audit entry in one write. A code is single-use (RFC 6749 §4.1.2): once the
-// first step is done, a retry of the same code is a replay, refused, and it revokes what the code issued;
-// the client starts a new authorization.
+// and the `code_redeemed` audit entry in one write. When either step fails with the store unavailable,
+// the exchange gives the code back (`grants.unredeem_code`: only if it is still this request's
+// redemption and nothing of the family was written), so the retry of the same code succeeds. Only where
+// the family was written (its answer lost), or the give-back fails too, is the code spent: a retry is a
+// replay (RFC 6749 §4.1.2), refused, and it revokes what the code issued; the client starts a new
+// authorization.
 
 const CODE_ROWS: &[Row] = &[
     row(
@@ -271,44 +274,70 @@ const CODE_ROWS: &[Row] = &[
         &[Port("grants.redeem_code", 1, LostResponse)],
         FAIL,
         Held::Nothing,
-        Retry::Refused("invalid_grant"),
+        OK,
     ),
     row(
         &[Port("grants.start_family", 1, Unavailable)],
         FAIL,
         Held::Nothing,
-        Retry::Refused("invalid_grant"),
+        OK,
     ),
+    // The family was written: the code stays spent. Documented.
     row(
         &[Port("grants.start_family", 1, LostResponse)],
         FAIL,
         Held::Whole,
         Retry::Refused("invalid_grant"),
     ),
+    // A conflict is a missing or disabled user: refused, and the code stays spent.
     row(
         &[Port("grants.start_family", 1, Conflict)],
         Answer::Status(400, Some("invalid_grant")),
         Held::Nothing,
         Retry::Refused("invalid_grant"),
     ),
-    row(&[Sdk("UpdateItem", 1, BeforeSend)], FAIL, Held::Nothing, OK),
+    // The give-back fails too: the code stays spent. Documented.
     row(
-        &[Sdk("UpdateItem", 1, Lost)],
+        &[
+            Port("grants.redeem_code", 1, LostResponse),
+            Port("grants.unredeem_code", 1, Unavailable),
+        ],
         FAIL,
         Held::Nothing,
         Retry::Refused("invalid_grant"),
     ),
     row(
-        &[Sdk("TransactWriteItems", 1, BeforeSend)],
+        &[
+            Port("grants.start_family", 1, Unavailable),
+            Port("grants.unredeem_code", 1, Unavailable),
+        ],
         FAIL,
         Held::Nothing,
         Retry::Refused("invalid_grant"),
+    ),
+    row(&[Sdk("UpdateItem", 1, BeforeSend)], FAIL, Held::Nothing, OK),
+    row(&[Sdk("UpdateItem", 1, Lost)], FAIL, Held::Nothing, OK),
+    row(
+        &[Sdk("TransactWriteItems", 1, BeforeSend)],
+        FAIL,
+        Held::Nothing,
+        OK,
     ),
     row(
         &[Sdk("TransactWriteItems", 1, Lost)],
         FAIL,
         Held::Whole,
         Retry::Refused("invalid_grant"),
+    ),
+    // The give-back's own transaction is lost after it was applied: the code was given back.
+    row(
+        &[
+            Sdk("TransactWriteItems", 1, BeforeSend),
+            Sdk("TransactWriteItems", 2, Lost),
+        ],
+        FAIL,
+        Held::Nothing,
+        OK,
     ),
 ];
 
@@ -336,7 +365,12 @@ async fn code_exchange_with_its_audit_entry_is_all_or_nothing_under_a_fault_at_e
         let again = prism_exchange(&app.router, &client, &code, &[]).await;
         match row.retry {
             Retry::Succeeds => {
-                tokens(&again);
+                let issued = tokens(&again);
+                // One family from the code, no replay, and its refresh token is live.
+                let events = audit_events(&app.base).await;
+                assert_eq!(count(&events, "code_redeemed"), 1, "{what}: {events:?}");
+                assert_eq!(count(&events, "code_replayed"), 0, "{what}: {events:?}");
+                tokens(&prism_refresh(&app.router, &client, &issued.refresh).await);
             }
             Retry::Refused(error) => {
                 assert_eq!(again.status, StatusCode::BAD_REQUEST, "{what}: {}", again.text);
@@ -547,9 +581,11 @@ async fn client_create_record_and_secret_are_all_or_nothing_under_a_fault_at_eac
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Secret rotation: bump the record's version (serialises rotations), read the stored secret, write the
-// rotated one. Whatever fails, the secret in force is either the old one or the new one with the old one
-// still accepted, and the old secret keeps authenticating.
+// Secret rotation: write the rotated secret (a conditional write: one winner), then bump the record's
+// version, undoing the secret write if the bump fails. Whatever fails, the secret in force is either the
+// old one or the new one with the old one still accepted, and the old secret keeps authenticating. When
+// the rotation did land (its answer was lost), a plain retry is refused with 409 — an overlap is running —
+// and the operator's forced retry succeeds.
 
 const ROTATION_ROWS: &[Row] = &[
     row(&[Port("clients.update", 1, Unavailable)], FAIL, Held::Nothing, OK),
@@ -559,10 +595,11 @@ const ROTATION_ROWS: &[Row] = &[
         Held::Nothing,
         OK,
     ),
+    // A concurrent rename moved the version on: the bump re-reads the record and the rotation stands.
     row(
         &[Port("clients.update", 1, Conflict)],
-        Answer::Status(409, None),
-        Held::Nothing,
+        Answer::Status(200, None),
+        Held::Whole,
         OK,
     ),
     row(&[Port("secrets.rotate", 1, Unavailable)], FAIL, Held::Nothing, OK),
@@ -606,7 +643,12 @@ async fn secret_rotation_is_all_or_nothing_under_a_fault_at_each_step(backend: B
             "{what}: the old secret stopped working"
         );
 
-        let again = admin(&app.router, Method::POST, &path, None).await;
+        let mut again = admin(&app.router, Method::POST, &path, None).await;
+        if held == Held::Whole {
+            assert_eq!(again.status, StatusCode::CONFLICT, "{what}: {}", again.text);
+            let forced = r#"{"force":true}"#;
+            again = admin(&app.router, Method::POST, &path, Some(forced)).await;
+        }
         assert_eq!(again.status, StatusCode::OK, "{what}: {}", again.text);
         let rotated = again.body["clientSecret"].as_str().unwrap();
         assert!(

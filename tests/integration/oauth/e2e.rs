@@ -5,7 +5,7 @@
 //! and on one refresh token prove the single-winner guards through the whole stack, and the real binary's
 //! debug log is searched for every secret a full flow handled.
 
-use crate::support::{self, unique};
+use crate::support::{self, Backend, unique};
 use futures::future::join_all;
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{
@@ -26,29 +26,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Barrier;
 use url::Url;
 
-/// Each test runs once per store: `oauth::e2e::embedded::<name>` and `oauth::e2e::dynamodb::<name>`.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(false).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(true).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_stores!(
+crate::support::on_both_backends!(
     prism_sequence_logs_in_issues_tokens_serves_resources_and_refreshes_under_every_parameter_name,
     rust_oauth2_crate_confidential_client_with_basic_auth_and_pkce,
     rust_oauth2_crate_public_client_with_pkce,
@@ -460,8 +438,9 @@ async fn introspect(http: &Client, base: &str, client: (&str, &str), token: &str
 /// Spec §4.4: login page → R1 (code) → R3 → R4 → R5 → R1 (refresh) under each spelling PRISM's
 /// revisions use for the refresh token (`refresh_token`, `token`, `_token`), each rotating.
 async fn prism_sequence_logs_in_issues_tokens_serves_resources_and_refreshes_under_every_parameter_name(
-    aws: bool,
+    backend: Backend,
 ) {
+    let aws = backend == Backend::Aws;
     let (server, demo) = start(aws, &[]).await;
     let base = server.base_url();
     let http = http();
@@ -693,7 +672,8 @@ async fn oauth2_crate_flow(base: &str, demo: &Demo, client_id: &str, secret: Opt
     }
 }
 
-async fn rust_oauth2_crate_confidential_client_with_basic_auth_and_pkce(aws: bool) {
+async fn rust_oauth2_crate_confidential_client_with_basic_auth_and_pkce(backend: Backend) {
+    let aws = backend == Backend::Aws;
     let (server, demo) = start(aws, &[]).await;
     let base = server.base_url();
     oauth2_crate_flow(&base, &demo, &demo.client_id, Some(&demo.client_secret)).await;
@@ -715,7 +695,8 @@ async fn rust_oauth2_crate_confidential_client_with_basic_auth_and_pkce(aws: boo
     server.stop().await;
 }
 
-async fn rust_oauth2_crate_public_client_with_pkce(aws: bool) {
+async fn rust_oauth2_crate_public_client_with_pkce(backend: Backend) {
+    let aws = backend == Backend::Aws;
     let (server, demo) = start(aws, &[]).await;
     let base = server.base_url();
     let (public_id, secret) = register_client(&http(), &base, server.admin_token.expose(), "public").await;
@@ -731,7 +712,8 @@ async fn rust_oauth2_crate_public_client_with_pkce(aws: bool) {
 /// The grace window of the authlib run: short, so the script can wait it out for reuse detection.
 const AUTHLIB_GRACE_SECONDS: &str = "2";
 
-async fn authlib_flows_pkce_rotation_grace_reuse_revocation_introspection(aws: bool) {
+async fn authlib_flows_pkce_rotation_grace_reuse_revocation_introspection(backend: Backend) {
+    let aws = backend == Backend::Aws;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let python = root.join("../.venv/bin/python");
     assert!(
@@ -828,7 +810,8 @@ fn summary(replies: &[Reply]) -> String {
 /// code is used more than once, the authorization server MUST deny the request and SHOULD revoke (when
 /// possible) all tokens previously issued based on that authorization code" — so the 49 replays also
 /// revoke the winner's family, and its refresh token is refused afterwards.
-async fn concurrent_code_redemptions_have_one_winner_and_the_replays_revoke_its_tokens(aws: bool) {
+async fn concurrent_code_redemptions_have_one_winner_and_the_replays_revoke_its_tokens(backend: Backend) {
+    let aws = backend == Backend::Aws;
     let (server, demo) = start(aws, &[]).await;
     let base = server.base_url();
     let http = http();
@@ -889,7 +872,8 @@ async fn concurrent_code_redemptions_have_one_winner_and_the_replays_revoke_its_
 
 /// `RACERS` refreshes of one refresh token at once: one rotation; the other 49 fall in the grace window
 /// and get the same successor, which then refreshes normally; the audit holds one rotation.
-async fn concurrent_refreshes_rotate_once_and_every_reply_carries_the_same_successor(aws: bool) {
+async fn concurrent_refreshes_rotate_once_and_every_reply_carries_the_same_successor(backend: Backend) {
+    let aws = backend == Backend::Aws;
     let (server, demo) = start(aws, &[]).await;
     let base = server.base_url();
     let admin = server.admin_token.expose().to_owned();
@@ -1020,7 +1004,8 @@ impl Secrets {
 /// Runs the binary with `RUST_LOG=debug`, stderr to a file, through login (right and wrong password),
 /// both token endpoints, refresh, resource calls, introspection, revocation and replays; then no
 /// secret value may appear anywhere in what it logged.
-async fn no_secret_in_logs_of_the_real_binary_after_a_full_flow(aws: bool) {
+async fn no_secret_in_logs_of_the_real_binary_after_a_full_flow(backend: Backend) {
+    let aws = backend == Backend::Aws;
     let dir = std::env::temp_dir();
     let demo_file = dir.join(format!("{}.json", unique("onair-e2e-demo")));
     let log_file = dir.join(format!("{}.log", unique("onair-e2e-debug")));

@@ -5,7 +5,7 @@
 //! The provider needs `tests/oidc/node_modules` (`infra/scripts/oidc-tools.sh`, run by `infra/test`);
 //! without it the tests fail, they never skip.
 
-use crate::support::{self, unique};
+use crate::support::{self, Backend, unique};
 use onair_domain::{FixedClock, RandomGenerator, SecretString};
 use onair_platform::config::{Config, Host};
 use onair_platform::local::{self, LocalServer};
@@ -20,29 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
-/// Each test runs once per store: `federation::embedded::<name>` and `federation::dynamodb::<name>`.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(false).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(true).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_stores!(
+crate::support::on_both_backends!(
     first_login_provisions_one_user_and_channel_later_logins_map_to_them_and_disabling_refuses,
     a_forged_missing_expired_or_mismatched_pending_login_gets_an_error_page_and_no_code,
     an_upstream_denial_is_redirected_to_the_client_as_access_denied_with_its_state,
@@ -497,8 +475,9 @@ async fn assert_error_page(response: reqwest::Response, what: &str, says: &str) 
 // ---------------------------------------------------------------------------------------------------
 
 async fn first_login_provisions_one_user_and_channel_later_logins_map_to_them_and_disabling_refuses(
-    aws: bool,
+    backend: Backend,
 ) {
+    let aws = backend == Backend::Aws;
     let fx = fixture(aws).await;
     let mut browser = Browser::default();
 
@@ -575,7 +554,10 @@ async fn first_login_provisions_one_user_and_channel_later_logins_map_to_them_an
     fx.server.stop().await;
 }
 
-async fn a_forged_missing_expired_or_mismatched_pending_login_gets_an_error_page_and_no_code(aws: bool) {
+async fn a_forged_missing_expired_or_mismatched_pending_login_gets_an_error_page_and_no_code(
+    backend: Backend,
+) {
+    let aws = backend == Backend::Aws;
     let fx = fixture(aws).await;
     let mut browser = Browser::default();
     let state = unique("client-state");
@@ -646,7 +628,8 @@ async fn a_forged_missing_expired_or_mismatched_pending_login_gets_an_error_page
     fx.server.stop().await;
 }
 
-async fn an_upstream_denial_is_redirected_to_the_client_as_access_denied_with_its_state(aws: bool) {
+async fn an_upstream_denial_is_redirected_to_the_client_as_access_denied_with_its_state(backend: Backend) {
+    let aws = backend == Backend::Aws;
     let fx = fixture(aws).await;
     let mut browser = Browser::default();
     let state = unique("client-state");

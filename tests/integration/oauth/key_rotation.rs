@@ -211,7 +211,6 @@ async fn a_malformed_or_future_run_is_acknowledged_and_changes_nothing(backend: 
 }
 
 /// Secrets Manager unreachable: the invocation fails (so Lambda retries it), and nothing was written.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_secrets_manager_outage_is_reported_as_retryable() {
     let app = TestApp::new(Backend::Aws).await;
     let config = aws_sdk_secretsmanager::Config::builder()
@@ -240,3 +239,5 @@ async fn a_secrets_manager_outage_is_reported_as_retryable() {
         "done"
     );
 }
+
+crate::support::on_backend!(secrets_manager: a_secrets_manager_outage_is_reported_as_retryable);

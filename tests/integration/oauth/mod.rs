@@ -5,7 +5,7 @@ mod authorization_responses;
 mod bad_input;
 mod claims;
 mod e2e;
-mod federation;
+pub(crate) mod federation;
 mod grant_misuse;
 mod key_rotation;
 mod login_browser;

@@ -149,14 +149,12 @@ async fn demo_works(demo: &Value) {
     assert_eq!(unauthorised.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn local_binary_on_the_embedded_store_seeds_a_working_demo() {
+async fn local_binary_seeds_a_working_demo_on_embedded() {
     let (_server, demo) = run_binary(&[], false);
     demo_works(&demo).await;
 }
 
-#[tokio::test]
-async fn local_binary_on_dynamodb_seeds_a_working_demo() {
+async fn local_binary_seeds_a_working_demo_on_dynamodb() {
     support::moto_endpoint();
     let env = [
         ("ONAIR_REGISTRATIONS_TABLE", unique("bin-registrations")),
@@ -362,12 +360,34 @@ async fn admin_flow(aws: bool) {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_flow_over_http_on_the_embedded_store() {
+async fn admin_flow_over_http_on_embedded() {
     admin_flow(false).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_flow_over_http_on_dynamodb_within_round_trip_budgets() {
+async fn admin_flow_over_http_within_round_trip_budgets_on_dynamodb() {
     admin_flow(true).await;
+}
+
+mod embedded {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn local_binary_seeds_a_working_demo() {
+        super::local_binary_seeds_a_working_demo_on_embedded().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn admin_flow_over_http() {
+        super::admin_flow_over_http_on_embedded().await;
+    }
+}
+
+mod dynamodb {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn local_binary_seeds_a_working_demo() {
+        super::local_binary_seeds_a_working_demo_on_dynamodb().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn admin_flow_over_http_within_round_trip_budgets() {
+        super::admin_flow_over_http_within_round_trip_budgets_on_dynamodb().await;
+    }
 }

@@ -331,7 +331,6 @@ fn assert_unavailable(reply: &Reply, what: &str) {
 /// and SDK client work again once moto is back; and the login the failed request wanted is free (moto
 /// restarted empty, so this is the API working again, not evidence about partial writes — the
 /// transaction's all-or-nothing is the store contract suite's business).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_create_during_outage_is_503_then_recovers() {
     let mut outage = Outage::shared().await;
     let seeded = outage.create_user("seed").await;
@@ -370,7 +369,6 @@ async fn user_create_during_outage_is_503_then_recovers() {
 /// Channel creation (one transaction: the channel plus the owner's channel count). Proves the 503
 /// contract and recovery with the same router; after the restart the re-seeded owner has exactly the
 /// one channel created after recovery.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn channel_create_during_outage_is_503_then_recovers() {
     let mut outage = Outage::shared().await;
     let seeded = outage.create_user("owner").await;
@@ -407,7 +405,6 @@ async fn channel_create_during_outage_is_503_then_recovers() {
 
 /// Client registration with one moto for both services. Proves the 503 contract and recovery; after the
 /// restart the client list is empty until a client is registered, and the new client's secret is there.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_create_during_outage_is_503_then_recovers() {
     let mut outage = Outage::shared().await;
     assert_status(&outage.create_client().await, StatusCode::CREATED);
@@ -437,7 +434,6 @@ async fn client_create_during_outage_is_503_then_recovers() {
 /// Client registration writes the secret first, then the record. With only DynamoDB down the secret
 /// write succeeds and the record write fails: the reply is 503 and the secret has been removed again,
 /// checked on the Secrets Manager moto, which kept running (and kept the first client's secret).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_create_with_dynamodb_down_leaves_no_secret_behind() {
     let mut outage = Outage::split().await;
     let first = outage.create_client().await;
@@ -468,7 +464,6 @@ async fn client_create_with_dynamodb_down_leaves_no_secret_behind() {
 
 /// With only Secrets Manager down the secret cannot be written, so the record is never written either:
 /// 503, and DynamoDB (still running, still holding the first client) lists only the first client.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_create_with_secrets_manager_down_writes_no_record() {
     let mut outage = Outage::split().await;
     let first = outage.create_client().await;
@@ -496,3 +491,5 @@ async fn client_create_with_secrets_manager_down_writes_no_record() {
     expected.sort();
     assert_eq!(ids, expected);
 }
+
+crate::support::on_backend!(dynamodb: user_create_during_outage_is_503_then_recovers, channel_create_during_outage_is_503_then_recovers, client_create_during_outage_is_503_then_recovers, client_create_with_dynamodb_down_leaves_no_secret_behind, client_create_with_secrets_manager_down_writes_no_record);

@@ -24,36 +24,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use time::Duration;
 
-/// Generates `mod embedded` and `mod dynamodb`: one test per `both` function in each (given the
-/// backend), plus the `dynamodb_only` functions in `mod dynamodb`.
-macro_rules! on_both_backends {
-    (both: [$($name:ident),* $(,)?], dynamodb_only: [$($only:ident),* $(,)?] $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Embedded).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Aws).await;
-                }
-            )*
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $only() {
-                    super::$only().await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+crate::support::on_both_backends!(
     both: [
         // shapes
         user_reply_is_prisms_envelope_with_exact_fields,

@@ -82,6 +82,31 @@ pub async fn fresh_secrets_manager(clock: Arc<dyn Clock>, ttl: Duration) -> Secr
 /// `embedded::name` and `dynamodb::name` (the summary of the test command counts tests by those module
 /// names). The one per-backend harness of the suite: every area uses it.
 macro_rules! on_both_backends {
+    // `both` functions run on each backend; `dynamodb_only` ones (no argument) only in `dynamodb`.
+    (both: [$($name:ident),* $(,)?], dynamodb_only: [$($only:ident),* $(,)?] $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Embedded).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Aws).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $only() {
+                    super::$only().await;
+                }
+            )*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod embedded {
             $(
@@ -102,6 +127,24 @@ macro_rules! on_both_backends {
     };
 }
 pub(crate) use on_both_backends;
+
+/// Runs each listed `async fn name()` of the calling module as a test in `mod $backend` — `embedded`,
+/// `dynamodb` or `secrets_manager` — for tests that exist for one backend only. The test command's
+/// summary counts tests by those module names, so every test that talks to moto sits in `dynamodb` or
+/// `secrets_manager`.
+macro_rules! on_backend {
+    ($backend:ident: $($name:ident),* $(,)?) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name().await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_backend;
 
 /// Which store an in-process state runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,12 +6,23 @@
 //! login unless an administrator deliberately creates one starting with `fed.`. The user store's
 //! unique-login constraint resolves two simultaneous first logins: the loser's create gets `Conflict`
 //! and it reads the winner's user.
+//!
+//! Provisioning is two writes (user, then channel) that no store can make in one transaction, so a
+//! fault between them is handled twice over:
+//! - **Undo.** When the user's create may have happened (its answer was lost) or the channel's create
+//!   failed, the user this login created (by its fresh id, never another login's) is deleted again, with
+//!   any channel, so the store holds all of the provisioning or none of it.
+//! - **Repair.** If the undo fails too, the next login finds a federated user without a channel and
+//!   creates it. The first channel's id is derived from the user id, so concurrent logins that repair
+//!   (or a repair racing the first login) create one channel, not several: the second create is a
+//!   `Conflict` on that id, which means the channel is there. This costs every later login one channel
+//!   read.
 
 use super::upstream::UserInfo;
 use crate::state::AppState;
 use onair_domain::channel::{Channel, MAX_CHANNEL_NAME};
 use onair_domain::user::{MAX_USER_NAME, User};
-use onair_domain::{ChannelId, UserId, Violations};
+use onair_domain::{ChannelId, PageRequest, UserId, Violations};
 use onair_store::StoreError;
 use sha2::{Digest, Sha256};
 
@@ -90,8 +101,9 @@ pub enum ProvisionError {
     Internal(String),
 }
 
-/// Finds the local user of `info` at `issuer`, creating them and one enabled channel on first login.
-/// `onair_issuer` is onair's own public URL, for the channel link when the provider names no profile page.
+/// Finds the local user of `info` at `issuer`, creating them and one enabled channel on first login
+/// (or completing a user a failed first login left without its channel). `onair_issuer` is onair's own
+/// public URL, for the channel link when the provider names no profile page.
 pub async fn find_or_create(
     state: &AppState,
     issuer: &str,
@@ -100,7 +112,13 @@ pub async fn find_or_create(
 ) -> Result<Provisioned, ProvisionError> {
     let login = local_login(issuer, &info.sub);
     match state.users.find_by_login(&login).await {
-        Ok(user) => return Ok(Provisioned::Existing(user)),
+        Ok(user) => {
+            // A disabled user is refused by the caller; nothing is written for them.
+            if !user.disabled {
+                ensure_channel(state, &user, onair_issuer, info).await?;
+            }
+            return Ok(Provisioned::Existing(user));
+        }
         Err(StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
@@ -120,16 +138,69 @@ pub async fn find_or_create(
     };
     match state.users.create(&user).await {
         Ok(()) => {}
-        // Another first login of the same person won the race: use their user.
+        // Another first login of the same person won the race: use their user (completing it if that
+        // login has not created the channel yet).
         Err(StoreError::Conflict(_)) => {
-            return Ok(Provisioned::Existing(state.users.find_by_login(&login).await?));
+            let winner = match state.users.find_by_login(&login).await {
+                Ok(winner) => winner,
+                // The winner undid its user after a fault of its own: this login can start over.
+                Err(StoreError::NotFound) => {
+                    return Err(StoreError::Unavailable("a concurrent first login was undone".into()).into());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            ensure_channel(state, &winner, onair_issuer, info).await?;
+            return Ok(Provisioned::Existing(winner));
+        }
+        // The user may have been written with only the answer lost: undo it.
+        Err(e @ StoreError::Unavailable(_)) => {
+            undo(state, &user.id).await;
+            return Err(e.into());
         }
         Err(e) => return Err(e.into()),
     }
-    let channel_id = ChannelId::parse(&state.generator.id())
-        .ok_or_else(|| ProvisionError::Internal("generated an invalid channel id".into()))?;
+    if let Err(e) = create_channel(state, &user, onair_issuer, info).await {
+        undo(state, &user.id).await;
+        return Err(e);
+    }
+    tracing::info!(user_id = %user.id, "federated user created");
+    Ok(Provisioned::Created(user))
+}
+
+/// Creates `user`'s first channel unless they have a channel already (a first login that failed
+/// between its two writes, and whose undo failed too, left them without one).
+async fn ensure_channel(
+    state: &AppState,
+    user: &User,
+    onair_issuer: &str,
+    info: &UserInfo,
+) -> Result<(), ProvisionError> {
+    match state.channels.list(&user.id, &PageRequest::first(1)).await {
+        Ok(owned) if !owned.page.items.is_empty() => return Ok(()),
+        Ok(_) => {}
+        // Deleted since it was found (a concurrent first login's undo): the login can start over.
+        Err(StoreError::NotFound) => {
+            return Err(StoreError::Unavailable("the federated user was removed meanwhile".into()).into());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::warn!(user_id = %user.id, "federated user without a channel; creating it");
+    create_channel(state, user, onair_issuer, info).await
+}
+
+/// Creates `user`'s first channel, whose id is derived from the user id (see the module doc). A
+/// `Conflict` on that id means a concurrent login created it: done.
+async fn create_channel(
+    state: &AppState,
+    user: &User,
+    onair_issuer: &str,
+    info: &UserInfo,
+) -> Result<(), ProvisionError> {
+    let channel_id = ChannelId::parse(&first_channel_id(&user.id))
+        .ok_or_else(|| ProvisionError::Internal("derived an invalid channel id".into()))?;
     let link = web_url(info.profile.as_deref())
         .unwrap_or_else(|| format!("{}/channels/{channel_id}", onair_issuer.trim_end_matches('/')));
+    let now = state.clock.now();
     let channel = Channel {
         id: channel_id,
         owner: user.id.clone(),
@@ -144,17 +215,38 @@ pub async fn find_or_create(
         modified_at: now,
         version: 1,
     };
-    if let Err(e) = state.channels.create(&channel).await {
-        // Without its channel the account is half made; remove it so the next login starts over
-        // (the stores offer no user-and-channel transaction). If even that fails, the next login finds
-        // a user without a channel, which an administrator can complete.
-        if let Err(cleanup) = state.users.delete(&user.id).await {
-            tracing::error!(user_id = %user.id, error = %cleanup, "could not remove a federated user whose channel failed");
+    match state.channels.create(&channel).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => {
+            tracing::info!(user_id = %user.id, channel_id = %channel.id, "federated user's channel created");
+            Ok(())
         }
-        return Err(e.into());
+        Err(StoreError::NotFound) => {
+            Err(StoreError::Unavailable("the federated user was removed meanwhile".into()).into())
+        }
+        Err(e) => Err(e.into()),
     }
-    tracing::info!(user_id = %user.id, channel_id = %channel.id, "federated user created");
-    Ok(Provisioned::Created(user))
+}
+
+/// The id of a federated user's first channel: 32 hex digits of SHA-256 of the user id, so every
+/// login that creates it names the same channel.
+fn first_channel_id(user: &UserId) -> String {
+    let digest = Sha256::new()
+        .chain_update("onair federated channel")
+        .chain_update([0u8])
+        .chain_update(user.as_str())
+        .finalize();
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Best effort: deletes the user this login created (and any channel of theirs). If this fails too,
+/// the next login completes the user instead ([`ensure_channel`]).
+async fn undo(state: &AppState, user: &UserId) {
+    match state.users.delete(user).await {
+        Ok(()) | Err(StoreError::NotFound) => {}
+        Err(cleanup) => {
+            tracing::error!(user_id = %user, error = %cleanup, "could not undo a federated first login; the next login completes it");
+        }
+    }
 }
 
 #[cfg(test)]

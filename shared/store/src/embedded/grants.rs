@@ -51,6 +51,24 @@ impl GrantStore for EmbeddedStore {
         }
     }
 
+    async fn unredeem_code(&self, hash: &str, redeemed_at: OffsetDateTime) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let family = match state.codes.get(hash) {
+            None => return Err(StoreError::NotFound),
+            Some(code) if code.redeemed_at != Some(redeemed_at) => {
+                return Err(StoreError::Conflict("code not redeemed at that time".into()));
+            }
+            Some(code) => code.family_id.clone(),
+        };
+        if state.families.contains_key(&family) {
+            return Err(StoreError::Conflict("the code's family exists".into()));
+        }
+        if let Some(code) = state.codes.get_mut(hash) {
+            code.redeemed_at = None;
+        }
+        Ok(())
+    }
+
     async fn start_family(
         &self,
         family: &Family,

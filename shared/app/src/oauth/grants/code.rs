@@ -16,6 +16,21 @@ use onair_domain::oauth::refresh::{Family, RefreshRecord};
 use onair_domain::oauth::token::token_hash;
 use onair_store::{RedeemError, StoreError};
 
+/// Best effort, after a code exchange failed with the store unavailable: gives the code back if this
+/// request's redemption (made at `now`) went through and nothing of its family was written, so the
+/// client's retry of the same code succeeds. If the family was written (its answer was lost) or a
+/// replay revoked it meanwhile, the code stays spent and the retry is refused as a replay; if the store
+/// is still down, the same, and the client starts a new authorization.
+async fn unredeem(state: &AppState, client: &Client, code: &str, now: time::OffsetDateTime) {
+    match state.grants.unredeem_code(&token_hash(code), now).await {
+        Ok(()) => tracing::info!(client_id = %client.id, "code given back after a failed exchange"),
+        Err(StoreError::Conflict(_) | StoreError::NotFound) => {}
+        Err(e) => {
+            tracing::warn!(client_id = %client.id, error = %e, "could not give a code back after a failed exchange")
+        }
+    }
+}
+
 /// `grant_type=authorization_code`.
 pub(super) async fn authorization_code(
     state: &AppState,
@@ -68,7 +83,14 @@ pub(super) async fn authorization_code(
             };
             return Err(OAuthError::invalid_grant(why).into());
         }
-        Err(RedeemError::Store(e)) => return Err(e.into()),
+        Err(RedeemError::Store(e)) => {
+            // The redemption may have happened with only its answer lost: give the code back, or the
+            // client's retry would be taken for a replay.
+            if matches!(e, StoreError::Unavailable(_)) {
+                unredeem(state, client, code, now).await;
+            }
+            return Err(e.into());
+        }
     };
     let keys = key_set(state).await?;
     let refresh = state.generator.secret();
@@ -97,17 +119,21 @@ pub(super) async fn authorization_code(
         caller,
         None,
     );
-    state
-        .grants
-        .start_family(&family, &token, &entry)
-        .await
-        .map_err(|e| match e {
-            // The family's start is conditional on the user still being able to sign in.
-            StoreError::Conflict(_) => {
-                AppError::from(OAuthError::invalid_grant("the user can no longer sign in"))
+    match state.grants.start_family(&family, &token, &entry).await {
+        Ok(()) => {}
+        // The family's start is conditional on the user still being able to sign in.
+        Err(StoreError::Conflict(_)) => {
+            return Err(OAuthError::invalid_grant("the user can no longer sign in").into());
+        }
+        Err(e) => {
+            // Nothing of the family may have been written: give the code back (it stays spent if the
+            // family was written after all).
+            if matches!(e, StoreError::Unavailable(_)) {
+                unredeem(state, client, code, now).await;
             }
-            other => AppError::from(other),
-        })?;
+            return Err(e.into());
+        }
+    }
     let family = (&record.user_id, record.family_id.as_str(), record.scope.clone());
     tokens_for(state, &keys, caller, client, family, refresh)
 }

@@ -5,6 +5,9 @@
 //! Round trips on a warm function (client and secret cached): code exchange = redeem (1) + start
 //! family (1); refresh = rotate (2), or a grace retry = failed rotate (1) + successor-and-family read (1,
 //! repeated a few times only while a concurrent rotation's successor is still being written).
+//!
+//! A code exchange that fails with the store unavailable gives its code back (`unredeem_code`, two round
+//! trips on the failure path only) unless the family was written, so the client's retry succeeds.
 
 mod code;
 mod refresh;

@@ -33,8 +33,8 @@ use aws_sdk_dynamodb::types::{
     Update,
 };
 use item::{
-    FAMILY_TTL, REDEEMED_CODE_KEPT, code_from, code_item, code_key, family_from, family_key, refresh_from,
-    refresh_item, refresh_key,
+    FAMILY_TTL, REDEEMED_CODE_KEPT, code_from, code_item, code_key, code_ttl, family_from, family_key,
+    refresh_from, refresh_item, refresh_key,
 };
 use onair_domain::audit::AuditEntry;
 use onair_domain::oauth::code::{CodeRecord, RedeemRefusal, Redemption, check_redemption};
@@ -261,6 +261,57 @@ impl GrantStore for DynamoGrantStore {
                 WriteFailure::Other(err) => err.into(),
             }),
         }
+    }
+
+    /// Two requests, on the failure path of a code exchange only: a consistent `GetItem` of the code (to
+    /// learn its family), then one `TransactWriteItems` that removes `redeemedAt` (and restores the
+    /// unredeemed code's TTL) on condition that it still equals `redeemed_at`, with a condition check
+    /// that the family item does not exist.
+    async fn unredeem_code(&self, hash: &str, redeemed_at: OffsetDateTime) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let item = self.get(code_key(hash)).await?.ok_or(StoreError::NotFound)?;
+        let code = code_from(&item)?;
+        if code.redeemed_at != Some(redeemed_at) {
+            return Err(StoreError::Conflict("code not redeemed at that time".into()));
+        }
+        let unredeemed = CodeRecord {
+            redeemed_at: None,
+            ..code
+        };
+        let undo = Update::builder()
+            .table_name(&*self.tokens_table)
+            .set_key(Some(code_key(hash)))
+            .update_expression("SET #ttl = :ttl REMOVE #redeemedAt")
+            .condition_expression("#redeemedAt = :at")
+            .expression_attribute_names("#ttl", attr::TTL)
+            .expression_attribute_names("#redeemedAt", attr::REDEEMED_AT)
+            .expression_attribute_values(":ttl", epoch_seconds(code_ttl(&unredeemed)))
+            .expression_attribute_values(":at", timestamp(redeemed_at)?)
+            .build()
+            .map_err(build_failed)?;
+        let absent = ConditionCheck::builder()
+            .table_name(&*self.tokens_table)
+            .set_key(Some(family_key(&unredeemed.family_id)))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(build_failed)?;
+        let request = ctx
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(undo).build())
+            .transact_items(TransactWriteItem::builder().condition_check(absent).build());
+        let Err(err) = ctx.send(request.send()).await else {
+            return Ok(());
+        };
+        let cancelled = cancelled("TransactWriteItems", err)?;
+        Err(if cancelled.condition_failed(0) {
+            StoreError::Conflict("code not redeemed at that time".into())
+        } else if cancelled.condition_failed(1) {
+            StoreError::Conflict("the code's family exists".into())
+        } else {
+            cancelled.otherwise()
+        })
     }
 
     /// One `TransactWriteItems`: the family (merged with a revocation that raced ahead), the first
