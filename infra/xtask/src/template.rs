@@ -425,7 +425,7 @@ mod tests {
     use super::*;
     use onair_api::registry::{StepFuture, StepHandler};
 
-    fn noop(_: onair_api::AppState, _: serde_json::Value) -> StepFuture {
+    fn noop(_: onair_app::AppState, _: serde_json::Value) -> StepFuture {
         Box::pin(async { Ok(()) })
     }
 

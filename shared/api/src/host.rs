@@ -10,7 +10,6 @@
 use crate::error::{AdminError, PageError, PrismError};
 use crate::extract::{MAX_BODY, credentials_of};
 use crate::registry::{Function, Surface, http_functions};
-use crate::state::{AdminAuth, AppState};
 use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -18,6 +17,7 @@ use axum::http::StatusCode;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
+use onair_app::{AdminAuth, AppState};
 use std::net::SocketAddr;
 use tracing::Instrument;
 

@@ -10,14 +10,11 @@
 pub mod admin;
 pub mod error;
 pub mod extract;
-pub mod hashing;
 pub mod host;
 pub mod keys;
 pub mod oauth;
 pub mod openapi;
 pub mod prism;
 pub mod registry;
-pub mod state;
 
 pub use registry::{Function, Surface};
-pub use state::{AdminAuth, AppState, LoginMode, OAuthSettings, Settings};

@@ -10,9 +10,9 @@
 //! least-privilege policies are generated from it (`cargo run -p onair-xtask -- template`), and the drift
 //! test holds `functions/src/bin/` (one binary per entry) and the committed template to it.
 
-use crate::state::AppState;
 use axum::routing::MethodRouter;
 use onair_app::AppError;
+use onair_app::AppState;
 use std::future::Future;
 use std::pin::Pin;
 

@@ -10,8 +10,8 @@
 //! the write itself is the secret version named after the run, which only one writer can create
 //! ([`SecretStore::put_version`]); the loser of a race changes nothing.
 
-use crate::error::AppError;
-use onair_domain::{Clock, Generator};
+use crate::error::{AppError, StoreResult};
+use onair_domain::{Clock, Generator, Violations};
 use onair_store::{SecretStore, StoreError};
 use time::{Duration, OffsetDateTime};
 
@@ -68,17 +68,17 @@ pub async fn rotate_signing_key(
 ) -> Result<Rotation, AppError> {
     let now = ports.clock.now();
     if run > now + FUTURE_TOLERANCE {
-        return Err(AppError::Invalid(format!(
-            "rotation run scheduled for {run} is in the future"
+        return Err(AppError::Invalid(Violations::one(
+            "scheduledTime",
+            format!("the run scheduled for {run} is in the future"),
         )));
     }
-    let store_error = AppError::store("signing-key secret");
     // The stored value, never a cached one: a run decides on what another instance may just have done.
     let stored = ports
         .secrets
         .refresh(secret_name)
         .await
-        .map_err(&store_error)?
+        .what("signing-key secret")?
         .secret;
     if stored.rotated_for.is_some_and(|done| done >= run) {
         return Ok(Rotation::AlreadyApplied {
@@ -100,7 +100,7 @@ pub async fn rotate_signing_key(
         Err(StoreError::Conflict(_)) => Ok(Rotation::AlreadyApplied {
             rotated_for: Some(run),
         }),
-        Err(err) => Err(store_error(err)),
+        Err(err) => Err(AppError::from(err).of("signing-key secret")),
     }
 }
 

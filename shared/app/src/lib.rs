@@ -5,7 +5,17 @@
 //! input, call a use case here and render its result; none of them sees a store error. Store errors
 //! become application errors in one place ([`error`]).
 
+pub mod audit;
+pub mod client_cache;
+pub mod clients;
 pub mod error;
+pub mod federation;
+pub mod hashing;
 pub mod keys;
+pub mod login;
+pub mod oauth;
+pub mod signing_keys;
+pub mod state;
 
 pub use error::AppError;
+pub use state::{AdminAuth, AppState, LoginMode, OAuthSettings, Settings};

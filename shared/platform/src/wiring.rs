@@ -8,9 +8,9 @@ use crate::config::{Config, LoginConfig, SecretsConfig, StoreConfig};
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use onair_api::hashing::{Hashing, HashingLimits};
-use onair_api::oauth::client_cache::ClientCache;
-use onair_api::{AdminAuth, AppState, LoginMode, OAuthSettings, Settings};
+use onair_app::client_cache::ClientCache;
+use onair_app::hashing::{Hashing, HashingLimits};
+use onair_app::{AdminAuth, AppState, LoginMode, OAuthSettings, Settings};
 use onair_domain::{Clock, Generator};
 use onair_store::dynamo::{DynamoStores, RoundTrips, schema};
 use onair_store::embedded::EmbeddedStore;
@@ -68,7 +68,7 @@ pub async fn build(
             client_id,
             client_secret_name,
         } => LoginMode::Federated(Arc::new(
-            onair_api::oauth::federation::Federation::new(
+            onair_app::federation::Federation::new(
                 issuer.clone(),
                 client_id.clone(),
                 client_secret_name.clone(),

@@ -23,8 +23,8 @@ use crate::support::oauth::{
 };
 use crate::support::{Backend, ISSUER, Reply, unique};
 use http::StatusCode;
-use onair_api::LoginMode;
-use onair_api::oauth::federation::{CALLBACK_PATH, Federation, PENDING_COOKIE};
+use onair_app::LoginMode;
+use onair_app::federation::{CALLBACK_PATH, Federation, PENDING_COOKIE};
 use onair_domain::user::User;
 use onair_domain::{FixedClock, PageRequest, SecretString, UserId};
 use onair_store::StoreError;

@@ -16,7 +16,7 @@
 //! never in the product's wiring.
 
 use async_trait::async_trait;
-use onair_api::AppState;
+use onair_app::AppState;
 use onair_domain::audit::AuditEntry;
 use onair_domain::channel::Channel;
 use onair_domain::client::Client;

@@ -15,7 +15,7 @@ use crate::support::{ADMIN_TOKEN, Backend, ISSUER, Reply, T0, unique};
 use axum::Router;
 use http::StatusCode;
 use inject::Faults;
-use onair_api::{AdminAuth, AppState, OAuthSettings, Settings};
+use onair_app::{AdminAuth, AppState, OAuthSettings, Settings};
 use onair_domain::{FixedClock, Generator, SecretString, SequenceGenerator};
 use onair_platform::wiring::{dynamo_state, embedded_state};
 use onair_store::dynamo::{DynamoStores, schema};

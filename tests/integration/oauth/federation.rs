@@ -36,7 +36,7 @@ const UPSTREAM_PROFILE: &str = "https://profiles.example/user-123";
 const CLIENT_REDIRECT: &str = "https://prism.example/oauth/callback";
 /// The error page's text for a pending login that is missing, forged, stale or not this one.
 const EXPIRED: &str = "This sign-in form has expired.";
-const PENDING_COOKIE: &str = onair_api::oauth::federation::PENDING_COOKIE;
+const PENDING_COOKIE: &str = onair_app::federation::PENDING_COOKIE;
 
 // ---------------------------------------------------------------------------------------------------
 // The provider process

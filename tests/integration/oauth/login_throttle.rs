@@ -22,7 +22,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use futures::future::join_all;
 use http::{Method, Request, StatusCode, header};
-use onair_api::hashing::HashingLimits;
+use onair_app::hashing::HashingLimits;
 use onair_domain::lockout::LockSubject;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

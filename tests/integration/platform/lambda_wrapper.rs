@@ -12,7 +12,7 @@ use crate::support::{Backend, Reply, TestApp};
 use http_body_util::BodyExt;
 use onair_api::host::{ClientIp, RequestId};
 use onair_api::registry::{self, Surface};
-use onair_api::{AdminAuth, AppState, Settings};
+use onair_app::{AdminAuth, AppState, Settings};
 use onair_domain::audit::AuditEvent;
 use serde_json::{Value, json};
 use std::sync::Arc;

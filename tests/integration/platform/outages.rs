@@ -21,7 +21,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use axum::Router;
 use http::StatusCode;
-use onair_api::{AdminAuth, OAuthSettings, Settings};
+use onair_app::{AdminAuth, OAuthSettings, Settings};
 use onair_domain::{FixedClock, SecretString, SequenceGenerator};
 use onair_platform::wiring::dynamo_state;
 use onair_store::dynamo::{DynamoStores, schema};

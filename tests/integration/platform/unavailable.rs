@@ -17,7 +17,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use axum::Router;
 use http::{Method, StatusCode};
-use onair_api::{AdminAuth, AppState, OAuthSettings, Settings};
+use onair_app::{AdminAuth, AppState, OAuthSettings, Settings};
 use onair_domain::{FixedClock, SecretString, SequenceGenerator};
 use onair_platform::wiring::dynamo_state;
 use onair_store::StoreError;

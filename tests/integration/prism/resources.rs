@@ -16,7 +16,7 @@ use crate::support::{
 };
 use axum::Router;
 use http::{Method, StatusCode, header};
-use onair_api::{AdminAuth, OAuthSettings, Settings};
+use onair_app::{AdminAuth, OAuthSettings, Settings};
 use onair_domain::oauth::jwt::{Claims, KeySet, SigningKey, sign};
 use onair_domain::{FixedClock, Generator, SecretString, SequenceGenerator};
 use onair_platform::wiring::dynamo_state;

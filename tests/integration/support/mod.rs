@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use onair_api::{AdminAuth, AppState, OAuthSettings, Settings};
+use onair_app::{AdminAuth, AppState, OAuthSettings, Settings};
 use onair_domain::{Clock, FixedClock, Generator, SecretString, SequenceGenerator};
 use onair_platform::wiring::{dynamo_state, embedded_state};
 use onair_store::dynamo::{DynamoStores, schema};

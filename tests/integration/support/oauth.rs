@@ -15,7 +15,7 @@ use axum::Router;
 use axum::body::Body;
 use http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use onair_api::AppState;
+use onair_app::AppState;
 use onair_domain::PageRequest;
 use onair_domain::audit::AuditEntry;
 use reqwest::Url;

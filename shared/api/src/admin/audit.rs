@@ -4,10 +4,11 @@
 use super::views::PageView;
 use crate::error::AdminError;
 use crate::extract::page_request;
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::Uri;
+use onair_app::AppState;
+use onair_app::error::StoreResult;
 use onair_domain::Violations;
 use onair_domain::audit::AuditEntry;
 use serde::Deserialize;
@@ -47,11 +48,7 @@ pub async fn list(State(s): State<AppState>, uri: Uri) -> Result<Json<Value>, Ad
         Some(raw) => Date::parse(&raw, format_description!("[year]-[month]-[day]"))
             .map_err(|_| AdminError::Invalid(Violations::one("day", "must be a date like 2026-11-21")))?,
     };
-    let page = s
-        .audit
-        .list(day, &page)
-        .await
-        .map_err(AdminError::store("audit"))?;
+    let page = s.audit.list(day, &page).await.what("audit")?;
     Ok(Json(json!(PageView {
         items: page.items.iter().map(view).collect(),
         next_page_token: page.next

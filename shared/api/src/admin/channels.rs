@@ -5,10 +5,11 @@ use super::views::{ChannelView, PageView};
 use super::{check_expected, path_id};
 use crate::error::AdminError;
 use crate::extract::{AdminJson, AdminPage, AdminPath, not_null, nullable};
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use onair_app::AppState;
+use onair_app::error::StoreResult;
 use onair_domain::channel::{self, Channel, MAX_CHANNEL_NAME, MAX_DESCRIPTION};
 use onair_domain::{ChannelId, UserId, Violations};
 use serde::Deserialize;
@@ -85,10 +86,7 @@ pub async fn create(
         modified_at: now,
         version: 1,
     };
-    s.channels
-        .create(&record)
-        .await
-        .map_err(AdminError::store("user"))?;
+    s.channels.create(&record).await.what("user")?;
     tracing::info!(channel_id = %record.id, user_id = %record.owner, "channel created");
     Ok((StatusCode::CREATED, Json(json!(ChannelView::from(&record)))))
 }
@@ -100,11 +98,7 @@ pub async fn list(
     AdminPage(page): AdminPage,
 ) -> Result<Json<Value>, AdminError> {
     let owner = path_id(&owner, UserId::parse, "user")?;
-    let owned = s
-        .channels
-        .list(&owner, &page)
-        .await
-        .map_err(AdminError::store("user"))?;
+    let owned = s.channels.list(&owner, &page).await.what("user")?;
     let view = PageView {
         items: owned.page.items.iter().map(ChannelView::from).collect(),
         next_page_token: owned.page.next,
@@ -119,11 +113,7 @@ pub async fn get(
 ) -> Result<Json<Value>, AdminError> {
     let owner = path_id(&owner, UserId::parse, "channel")?;
     let id = path_id(&id, ChannelId::parse, "channel")?;
-    let owned = s
-        .channels
-        .get(&owner, &id)
-        .await
-        .map_err(AdminError::store("channel"))?;
+    let owned = s.channels.get(&owner, &id).await.what("channel")?;
     Ok(Json(json!(ChannelView::from(&owned.channel))))
 }
 
@@ -194,12 +184,7 @@ pub async fn update(
         v.add("body", "must change at least one channel field");
     }
     v.finish(())?;
-    let current = s
-        .channels
-        .get(&owner, &id)
-        .await
-        .map_err(AdminError::store("channel"))?
-        .channel;
+    let current = s.channels.get(&owner, &id).await.what("channel")?.channel;
     let expected = check_expected(body.expected_version, current.version)?;
     let updated = Channel {
         name: body
@@ -220,9 +205,6 @@ pub async fn update(
         version: expected + 1,
         ..current
     };
-    s.channels
-        .update(&updated, expected)
-        .await
-        .map_err(AdminError::store("channel"))?;
+    s.channels.update(&updated, expected).await.what("channel")?;
     Ok(Json(json!(ChannelView::from(&updated))))
 }

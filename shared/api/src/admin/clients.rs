@@ -1,20 +1,21 @@
 //! Admin routes for OAuth clients: create, list, get, update redirect URIs, delete, rotate secret.
 //!
-//! The client secret is generated here, stored only in the secret store and returned exactly once (on
-//! create and on rotate). Creation writes the secret first and the record second, and deletion removes
-//! the record first, so a readable client always has its secret.
+//! The client secret is stored only in the secret store and returned exactly once (on create and on
+//! rotate); the registration's lifecycle is [`onair_app::clients`]'s.
 
 use super::views::{ClientView, PageView};
 use super::{check_expected, path_id};
 use crate::error::AdminError;
 use crate::extract::{AdminJson, AdminJsonOrEmpty, AdminPage, AdminPath, not_null};
-use crate::state::{AppState, client_secret_name};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use onair_app::AppState;
+use onair_app::clients::{self, NewClient};
+use onair_app::error::StoreResult;
 use onair_domain::client::{self, Client, ClientKind};
 use onair_domain::{ClientId, Violations};
-use onair_store::{RotationPolicy, StoreError};
+use onair_store::RotationPolicy;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::Duration;
@@ -47,63 +48,12 @@ pub async fn create(
     client::check_name(&mut v, "name", &body.name);
     client::check_redirect_uris(&mut v, "redirectUris", &body.redirect_uris);
     v.finish(())?;
-    let id = ClientId::parse(&s.generator.id())
-        .ok_or_else(|| AdminError::Internal("generated an invalid id".into()))?;
-    let now = s.clock.now();
-    let secret = match body.kind {
-        ClientKind::Confidential => {
-            let secret = s.generator.secret();
-            let name = client_secret_name(&id);
-            if let Err(err) = s.secrets.create(&name, &secret).await {
-                // An unavailable store may have written the secret and lost the answer: remove it, so
-                // a failed registration leaves nothing behind (the id is fresh, so it is ours).
-                if matches!(err, StoreError::Unavailable(_)) {
-                    match s.secrets.delete(&name).await {
-                        Ok(()) | Err(StoreError::NotFound) => {}
-                        Err(cleanup) => {
-                            tracing::warn!(error = %cleanup, "could not remove the secret of a failed client registration")
-                        }
-                    }
-                }
-                return Err(AdminError::store("client secret")(err));
-            }
-            Some(secret)
-        }
-        ClientKind::Public => None,
-    };
-    let record = Client {
-        name: body.name.trim().to_owned(),
+    let new = NewClient {
+        name: body.name,
         kind: body.kind,
         redirect_uris: body.redirect_uris,
-        secret_name: secret.as_ref().map(|_| client_secret_name(&id)),
-        id,
-        created_at: now,
-        modified_at: now,
-        version: 1,
     };
-    if let Err(err) = s.clients.create(&record).await {
-        // Undo the registration so a failed one leaves nothing behind. An unavailable store may have
-        // written the record and lost the answer, so the record goes first (`NotFound`: it was never
-        // written), then the secret. A `Conflict` means the id belongs to another registration: its
-        // record is not ours, but the secret is (creating it succeeded, so no client had one under this
-        // name). Only a second failure leaves something: an orphan secret no record points to, or — if
-        // the record was written and cannot be removed — a record without a secret; both are logged.
-        if !matches!(err, StoreError::Conflict(_)) {
-            match s.clients.delete(&record.id).await {
-                Ok(()) | Err(StoreError::NotFound) => {}
-                Err(cleanup) => {
-                    tracing::warn!(client_id = %record.id, error = %cleanup, "could not remove the record of a failed client registration");
-                }
-            }
-        }
-        if let Some(name) = &record.secret_name
-            && let Err(cleanup) = s.secrets.delete(name).await
-        {
-            tracing::warn!(error = %cleanup, "could not remove the secret of a failed client registration");
-        }
-        return Err(AdminError::store("client")(err));
-    }
-    tracing::info!(client_id = %record.id, "client registered");
+    let (record, secret) = clients::register(&s, new).await?;
     let mut view =
         serde_json::to_value(ClientView::from(&record)).map_err(|e| AdminError::Internal(e.to_string()))?;
     if let (Some(secret), Some(obj)) = (&secret, view.as_object_mut()) {
@@ -114,7 +64,7 @@ pub async fn create(
 
 /// `GET /admin/clients`: clients, newest first.
 pub async fn list(State(s): State<AppState>, AdminPage(page): AdminPage) -> Result<Json<Value>, AdminError> {
-    let page = s.clients.list(&page).await.map_err(AdminError::store("client"))?;
+    let page = s.clients.list(&page).await.what("client")?;
     let view = PageView {
         items: page.items.iter().map(ClientView::from).collect(),
         next_page_token: page.next,
@@ -128,7 +78,7 @@ pub async fn get(
     AdminPath(id): AdminPath<String>,
 ) -> Result<Json<Value>, AdminError> {
     let id = path_id(&id, ClientId::parse, "client")?;
-    let client = s.clients.get(&id).await.map_err(AdminError::store("client"))?;
+    let client = s.clients.get(&id).await.what("client")?;
     Ok(Json(json!(ClientView::from(&client))))
 }
 
@@ -165,7 +115,7 @@ pub async fn update(
         v.add("body", "must change at least one of name, redirectUris");
     }
     v.finish(())?;
-    let current = s.clients.get(&id).await.map_err(AdminError::store("client"))?;
+    let current = s.clients.get(&id).await.what("client")?;
     let expected = check_expected(body.expected_version, current.version)?;
     let updated = Client {
         name: body.name.map(|n| n.trim().to_owned()).unwrap_or(current.name),
@@ -174,10 +124,7 @@ pub async fn update(
         version: expected + 1,
         ..current
     };
-    s.clients
-        .update(&updated, expected)
-        .await
-        .map_err(AdminError::store("client"))?;
+    s.clients.update(&updated, expected).await.what("client")?;
     s.client_cache.invalidate(&id);
     Ok(Json(json!(ClientView::from(&updated))))
 }
@@ -188,20 +135,7 @@ pub async fn delete(
     AdminPath(id): AdminPath<String>,
 ) -> Result<StatusCode, AdminError> {
     let id = path_id(&id, ClientId::parse, "client")?;
-    let client = s.clients.get(&id).await.map_err(AdminError::store("client"))?;
-    s.clients.delete(&id).await.map_err(AdminError::store("client"))?;
-    s.client_cache.invalidate(&id);
-    if let Some(name) = &client.secret_name {
-        match s.secrets.delete(name).await {
-            Ok(()) | Err(StoreError::NotFound) => {}
-            // The record is gone, so nothing can authenticate with this secret any more; the orphan
-            // only costs storage and is logged for the operator.
-            Err(err) => {
-                tracing::warn!(client_id = %id, error = %err, "client deleted but its secret remains")
-            }
-        }
-    }
-    tracing::info!(client_id = %id, "client deleted");
+    clients::delete(&s, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -216,17 +150,11 @@ pub struct RotateSecret {
     force: Option<bool>,
 }
 
-/// How often the record's version bump is retried when a concurrent update moved the version on.
-const BUMP_ATTEMPTS: usize = 3;
-
 /// `POST /admin/clients/{clientId}/rotate-secret`: issues a new secret (returned once); the previous one
 /// keeps working for the overlap window.
 ///
-/// The secret store is where a rotation is decided: its conditional write lets exactly one of
-/// concurrent rotations through, and it refuses (409) a rotation while an earlier overlap is running
-/// unless `force` is set, so every deadline a reply states holds. The record's version is bumped after
-/// that, so a refused or losing rotation changes nothing at all; if the bump cannot be made, the
-/// rotation is undone (conditionally, so a later rotation is never reverted) and the error returned.
+/// Exactly one of concurrent rotations wins; a rotation while an earlier overlap is running is refused
+/// (409) unless `force` is set ([`onair_app::clients::rotate_secret`]).
 pub async fn rotate_secret(
     State(s): State<AppState>,
     AdminPath(id): AdminPath<String>,
@@ -248,75 +176,12 @@ pub async fn rotate_secret(
     } else {
         RotationPolicy::RefuseDuringOverlap
     };
-    let current = s.clients.get(&id).await.map_err(AdminError::store("client"))?;
-    let Some(secret_name) = current.secret_name.clone() else {
-        return Err(AdminError::Conflict(
-            "public clients have no secret to rotate".into(),
-        ));
-    };
-    let now = s.clock.now();
-    let secret = s.generator.secret();
-    let until = now + overlap;
-    let rotated = s
-        .secrets
-        .rotate_with(&secret_name, &secret, until, policy)
-        .await
-        .map_err(AdminError::store("client secret"))?;
-    let version = match bump(&s, current, now).await {
-        Ok(version) => version,
-        Err(err) => {
-            match s
-                .secrets
-                .replace(&secret_name, &rotated.after, &rotated.before)
-                .await
-            {
-                Ok(()) => tracing::info!(client_id = %id, "client secret rotation undone"),
-                // Undo is best effort: the rotation stands (and its secret is lost to the caller), but
-                // the replaced secret keeps working for the overlap, so nothing is locked out.
-                Err(undo) => tracing::warn!(
-                    client_id = %id, error = %undo, "client secret rotated but the record was not updated"
-                ),
-            }
-            return Err(err);
-        }
-    };
-    s.client_cache.invalidate(&id);
-    tracing::info!(
-        client_id = %id,
-        overlap_seconds = overlap.whole_seconds(),
-        forced = policy == RotationPolicy::Force,
-        "client secret rotated"
-    );
+    let rotation = clients::rotate_secret(&s, &id, overlap, policy).await?;
     Ok(Json(json!({
         "clientId": id.as_str(),
-        "clientSecret": secret.expose(),
-        "previousSecretValidUntil": until.format(&time::format_description::well_known::Rfc3339)
+        "clientSecret": rotation.secret.expose(),
+        "previousSecretValidUntil": rotation.previous_until.format(&time::format_description::well_known::Rfc3339)
             .map_err(|e| AdminError::Internal(e.to_string()))?,
-        "version": version,
+        "version": rotation.version,
     })))
-}
-
-/// Bumps the record's version and modification time after a rotation, re-reading it when a concurrent
-/// update (a rename, say) moved the version on; returns the new version.
-async fn bump(s: &AppState, mut current: Client, now: time::OffsetDateTime) -> Result<u64, AdminError> {
-    for attempt in 1..=BUMP_ATTEMPTS {
-        let expected = current.version;
-        let bumped = Client {
-            modified_at: now,
-            version: expected + 1,
-            ..current
-        };
-        match s.clients.update(&bumped, expected).await {
-            Ok(()) => return Ok(bumped.version),
-            Err(StoreError::Conflict(_)) if attempt < BUMP_ATTEMPTS => {
-                current = s
-                    .clients
-                    .get(&bumped.id)
-                    .await
-                    .map_err(AdminError::store("client"))?;
-            }
-            Err(err) => return Err(AdminError::store("client")(err)),
-        }
-    }
-    Err(AdminError::Conflict("the client kept changing; retry".into()))
 }

@@ -5,11 +5,12 @@ use super::views::UserView;
 use super::{check_expected, path_id};
 use crate::error::AdminError;
 use crate::extract::{AdminJson, AdminPath, not_null, nullable};
-use crate::hashing::HashingError;
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use onair_app::AppError;
+use onair_app::AppState;
+use onair_app::error::StoreResult;
 use onair_domain::user::{self, MAX_USER_NAME, User};
 use onair_domain::{SecretString, UserId, Violations};
 use serde::Deserialize;
@@ -33,10 +34,7 @@ async fn hash(s: &AppState, password: SecretString) -> Result<SecretString, Admi
     s.hashing
         .hash(password, s.generator.salt())
         .await
-        .map_err(|e| match e {
-            HashingError::Busy => AdminError::Unavailable(e.to_string()),
-            HashingError::Failed(cause) => AdminError::Internal(cause),
-        })
+        .map_err(|e| AdminError::from(AppError::from(e)))
 }
 
 /// `POST /admin/users`: creates a streamer account.
@@ -66,7 +64,7 @@ pub async fn create(
         modified_at: now,
         version: 1,
     };
-    s.users.create(&record).await.map_err(AdminError::store("user"))?;
+    s.users.create(&record).await.what("user")?;
     tracing::info!(user_id = %record.id, "user created");
     Ok((StatusCode::CREATED, Json(json!(UserView::from(&record)))))
 }
@@ -77,7 +75,7 @@ pub async fn get(
     AdminPath(id): AdminPath<String>,
 ) -> Result<Json<Value>, AdminError> {
     let id = path_id(&id, UserId::parse, "user")?;
-    let user = s.users.get(&id).await.map_err(AdminError::store("user"))?;
+    let user = s.users.get(&id).await.what("user")?;
     Ok(Json(json!(UserView::from(&user))))
 }
 
@@ -130,7 +128,7 @@ pub async fn update(
         );
     }
     v.finish(())?;
-    let current = s.users.get(&id).await.map_err(AdminError::store("user"))?;
+    let current = s.users.get(&id).await.what("user")?;
     let expected = check_expected(body.expected_version, current.version)?;
     let password_hash = match body.password {
         Some(p) => Some(hash(&s, p).await?),
@@ -150,10 +148,7 @@ pub async fn update(
         version: expected + 1,
         ..current
     };
-    s.users
-        .update(&updated, expected)
-        .await
-        .map_err(AdminError::store("user"))?;
+    s.users.update(&updated, expected).await.what("user")?;
     tracing::info!(user_id = %id, disabled = updated.disabled, "user updated");
     Ok(Json(json!(UserView::from(&updated))))
 }
@@ -164,7 +159,7 @@ pub async fn delete(
     AdminPath(id): AdminPath<String>,
 ) -> Result<StatusCode, AdminError> {
     let id = path_id(&id, UserId::parse, "user")?;
-    s.users.delete(&id).await.map_err(AdminError::store("user"))?;
+    s.users.delete(&id).await.what("user")?;
     tracing::info!(user_id = %id, "user deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use onair_app::AppError;
 use onair_domain::Violations;
-use onair_store::StoreError;
 use serde_json::json;
 
 /// Everything that can go wrong on an admin route.
@@ -51,16 +51,16 @@ impl From<Violations> for AdminError {
     }
 }
 
-impl AdminError {
-    /// Maps a store failure, naming the resource for `NotFound`.
-    pub fn store(resource: &'static str) -> impl Fn(StoreError) -> AdminError {
-        move |err| match err {
-            StoreError::NotFound => AdminError::NotFound(resource),
-            StoreError::Conflict(why) => AdminError::Conflict(why),
-            StoreError::InvalidPageToken => {
-                AdminError::Invalid(Violations::one("pageToken", "is not a valid page token"))
-            }
-            StoreError::Unavailable(cause) => AdminError::Unavailable(cause),
+/// The admin API's one rendering of application errors.
+impl From<AppError> for AdminError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::NotFound(what) => AdminError::NotFound(what),
+            AppError::Conflict(why) => AdminError::Conflict(why),
+            AppError::Invalid(v) => AdminError::Invalid(v),
+            AppError::Refused(e) => AdminError::Malformed(e.description),
+            AppError::Busy(cause) | AppError::Unavailable(cause) => AdminError::Unavailable(cause),
+            AppError::Internal(cause) => AdminError::Internal(cause),
         }
     }
 }

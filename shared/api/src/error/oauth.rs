@@ -5,8 +5,8 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use onair_app::AppError;
 use onair_domain::oauth::{OAuthError, OAuthErrorCode};
-use onair_store::StoreError;
 use serde_json::json;
 
 /// A failure of an OAuth endpoint.
@@ -23,14 +23,17 @@ pub enum TokenError {
     Internal(String),
 }
 
-impl TokenError {
-    /// Maps a store failure; `NotFound` and `Conflict` become `invalid_grant`.
-    pub fn store(err: StoreError) -> TokenError {
+/// The token endpoints' one rendering of application errors. A missing or conflicting grant record is
+/// `invalid_grant` (RFC 6749 §5.2): the code or token presented does not name a usable grant.
+impl From<AppError> for TokenError {
+    fn from(err: AppError) -> Self {
         match err {
-            StoreError::NotFound => OAuthError::invalid_grant("grant not found").into(),
-            StoreError::Conflict(why) => OAuthError::invalid_grant(why).into(),
-            StoreError::InvalidPageToken => OAuthError::invalid_request("invalid page token").into(),
-            StoreError::Unavailable(cause) => TokenError::Unavailable(cause),
+            AppError::Refused(e) => TokenError::OAuth(e),
+            AppError::NotFound(_) => OAuthError::invalid_grant("grant not found").into(),
+            AppError::Conflict(why) => OAuthError::invalid_grant(why).into(),
+            AppError::Invalid(v) => OAuthError::invalid_request(v.to_string()).into(),
+            AppError::Busy(cause) | AppError::Unavailable(cause) => TokenError::Unavailable(cause),
+            AppError::Internal(cause) => TokenError::Internal(cause),
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::oauth::i18n::{Lang, texts};
 use crate::oauth::page::error_page;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use onair_app::AppError;
 use onair_domain::oauth::OAuthError;
 use onair_domain::oauth::authorize::authorization_response;
 
@@ -41,6 +42,19 @@ pub enum PageError {
     /// A bug; the cause is logged.
     #[error("internal: {1}")]
     Internal(Lang, String),
+}
+
+impl PageError {
+    /// The authorization page's one rendering of application errors, in the request's language. A
+    /// protocol refusal is shown, never redirected: only the page handler knows whether the redirect
+    /// URI is verified.
+    pub fn from_app(lang: Lang, err: AppError) -> PageError {
+        match err {
+            AppError::Refused(e) => PageError::Deny(lang, e.description),
+            AppError::Busy(cause) | AppError::Unavailable(cause) => PageError::Unavailable(lang, cause),
+            other => PageError::Internal(lang, other.to_string()),
+        }
+    }
 }
 
 impl IntoResponse for PageError {

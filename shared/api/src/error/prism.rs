@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use onair_store::StoreError;
+use onair_app::AppError;
 use serde_json::json;
 
 /// A failure of a PRISM Service API call.
@@ -44,16 +44,6 @@ pub enum PrismError {
 }
 
 impl PrismError {
-    /// Maps a store failure, with the error to use for `NotFound`.
-    pub fn store(not_found: fn() -> PrismError) -> impl Fn(StoreError) -> PrismError {
-        move |err| match err {
-            StoreError::NotFound => not_found(),
-            StoreError::Conflict(why) => PrismError::InvalidRequest(why),
-            StoreError::InvalidPageToken => PrismError::InvalidRequest("invalid page token".into()),
-            StoreError::Unavailable(cause) => PrismError::Unavailable(cause),
-        }
-    }
-
     /// Status, `errorCode`, `errorName` and message.
     pub fn parts(&self) -> (StatusCode, u32, &'static str, String) {
         match self {
@@ -108,6 +98,22 @@ impl PrismError {
                 "INTERNAL_ERROR",
                 "internal error".into(),
             ),
+        }
+    }
+}
+
+/// PRISM's one rendering of application errors. A missing user behind a valid token makes the token
+/// invalid (401, which the PRISM app reads as "sign in again"); anything else missing is the channel.
+impl From<AppError> for PrismError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::NotFound("user") => PrismError::InvalidToken,
+            AppError::NotFound(_) => PrismError::ChannelNotFound,
+            AppError::Refused(e) => PrismError::InvalidRequest(e.description),
+            AppError::Invalid(v) => PrismError::InvalidRequest(v.to_string()),
+            AppError::Conflict(why) => PrismError::InvalidRequest(why),
+            AppError::Busy(cause) | AppError::Unavailable(cause) => PrismError::Unavailable(cause),
+            AppError::Internal(cause) => PrismError::Internal(cause),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! time from Scheduler's payload and calls [`onair_app::keys::rotate_signing_key`].
 
 use crate::registry::{StepError, StepFuture};
-use crate::state::AppState;
+use onair_app::AppState;
 use onair_app::keys::{KeyPorts, Rotation, overlap_for, rotate_signing_key};
 use serde::Deserialize;
 use time::OffsetDateTime;

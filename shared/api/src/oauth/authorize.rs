@@ -10,22 +10,22 @@
 
 use super::federation;
 use super::i18n::{Lang, texts};
-use super::login;
 use super::page::{LoginForm, login_page};
 use super::request::issuer;
 use crate::error::PageError;
 use crate::host::ClientIp;
-use crate::state::{AppState, LoginMode};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
+use onair_app::AppError;
+use onair_app::login::{self, LoginAttempt, LoginOutcome};
+use onair_app::{AppState, LoginMode};
 use onair_domain::client::Client;
 use onair_domain::oauth::OAuthError;
 use onair_domain::oauth::OAuthErrorCode;
 use onair_domain::oauth::authorize::{self, AuthorizeError, AuthorizeRequest};
-use onair_store::StoreError;
 
 /// Name of the CSRF cookie.
 pub const CSRF_COOKIE: &str = "onair_csrf";
@@ -59,9 +59,8 @@ async fn validate(
 ) -> Result<(Client, AuthorizeRequest), PageError> {
     let (client_id, _) = authorize::identify(&pairs).map_err(|e| to_page(lang, issuer(state, parts), e))?;
     let client = state.client_cache.get(&client_id).await.map_err(|e| match e {
-        StoreError::NotFound => PageError::Deny(lang, "unknown client".into()),
-        StoreError::Unavailable(cause) => PageError::Unavailable(lang, cause),
-        other => PageError::Internal(lang, other.to_string()),
+        AppError::NotFound(_) => PageError::Deny(lang, "unknown client".into()),
+        other => PageError::from_app(lang, other),
     })?;
     let request = authorize::validate(pairs, &client).map_err(|e| to_page(lang, issuer(state, parts), e))?;
     Ok((client, request))
@@ -213,7 +212,44 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, body: Bytes) ->
     let login_value = field("login")?.unwrap_or_default();
     let password = onair_domain::SecretString::new(field("password")?.unwrap_or_default());
     let ip = parts.extensions.get::<ClientIp>().map(|ip| ip.0.clone());
-    login::password_login(&state, &parts, &client, &request, &login_value, &password, ip).await
+    let attempt = LoginAttempt {
+        login: &login_value,
+        password: &password,
+        ip,
+        issuer: &issuer(&state, &parts),
+    };
+    let outcome = login::password_login(&state, &client, &request, &attempt)
+        .await
+        .map_err(|e| PageError::from_app(lang, e))?;
+    let (message, status) = match outcome {
+        LoginOutcome::Issued(to) => return Ok(code_redirect(&to)),
+        LoginOutcome::Locked => (texts(lang).locked, StatusCode::TOO_MANY_REQUESTS),
+        LoginOutcome::Refused => (texts(lang).wrong, StatusCode::UNAUTHORIZED),
+    };
+    Ok(form_response(
+        &state,
+        &parts,
+        &client,
+        &request,
+        &login_value,
+        Some(message),
+        status,
+    ))
+}
+
+/// The redirect that hands a fresh code to the client: never cached, no `Referer` leaking the code,
+/// and the CSRF cookie cleared (the form is spent).
+pub fn code_redirect(to: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if let Ok(clear) = HeaderValue::from_str(&format!(
+        "{CSRF_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+    )) {
+        headers.append(header::SET_COOKIE, clear);
+    }
+    response
 }
 
 /// Double-submit check: the form's token equals the cookie's, in constant time.

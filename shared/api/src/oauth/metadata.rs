@@ -1,10 +1,10 @@
 //! Authorization server metadata (RFC 8414) at `/.well-known/oauth-authorization-server`.
 
 use super::request::issuer;
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::request::Parts;
+use onair_app::AppState;
 use serde_json::{Value, json};
 
 /// `GET /.well-known/oauth-authorization-server`.

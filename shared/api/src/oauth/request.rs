@@ -1,12 +1,12 @@
 //! Strict request parsing shared by the OAuth endpoints: parameters from the query or a form body,
 //! single-valued headers, and who is calling.
 
-use super::grants::Caller;
 use crate::error::TokenError;
 use crate::host::{ClientIp, Issuer};
-use crate::state::AppState;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use onair_app::AppState;
+use onair_app::oauth::grants::Caller;
 use onair_domain::oauth::OAuthError;
 
 /// The query string's pairs, percent-decoded.

@@ -3,43 +3,52 @@
 //! (form body, `client_secret_basic` or `client_secret_post`). Both parse strictly — no repeated
 //! parameter, no oversized value, no credentials in the wrong place — and then share the grants.
 
-use super::client_auth::{Presented, authenticate};
-use super::grants::{self, Caller};
-use super::issue::IssuedTokens;
 use super::request::{caller, form_pairs, query_pairs, single_header};
 use crate::error::TokenError;
-use crate::state::AppState;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use onair_app::AppState;
+use onair_app::oauth::client_auth::{Presented, authenticate};
+use onair_app::oauth::grants;
+use onair_app::oauth::issue::IssuedTokens;
 use onair_domain::SecretString;
 use onair_domain::client::Client;
+use onair_domain::oauth::OAuthError;
 use onair_domain::oauth::params::Params;
-use onair_domain::oauth::{OAuthError, OAuthErrorCode};
+use serde_json::json;
 
-async fn dispatch(
-    state: &AppState,
-    client: &Client,
-    params: &Params,
-    caller: &Caller,
-) -> Result<IssuedTokens, TokenError> {
-    match params.get("grant_type") {
-        Some("authorization_code") => grants::authorization_code(state, client, params, caller).await,
-        Some("refresh_token") => grants::refresh_token(state, client, params, caller).await,
-        Some(_) => Err(OAuthError::new(
-            OAuthErrorCode::UnsupportedGrantType,
-            "grant_type must be authorization_code or refresh_token",
-        )
-        .into()),
-        None => Err(OAuthError::invalid_request("missing parameter grant_type").into()),
+/// The token endpoint's successful reply (RFC 6749 §5.1): the tokens as JSON, never cached.
+#[derive(Debug)]
+pub struct TokenReply(pub IssuedTokens);
+
+impl IntoResponse for TokenReply {
+    fn into_response(self) -> Response {
+        let tokens = self.0;
+        let mut body = json!({
+            "access_token": tokens.access_token.expose(),
+            "token_type": "Bearer",
+            "expires_in": tokens.expires_in,
+            "refresh_token": tokens.refresh_token.expose(),
+        });
+        if let (Some(scope), Some(obj)) = (&tokens.scope, body.as_object_mut()) {
+            obj.insert("scope".into(), scope.clone().into());
+        }
+        let mut response = Json(body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        response
     }
 }
 
 /// `GET /prism/v1/service/oauth2/token`.
-pub async fn prism(State(state): State<AppState>, parts: Parts) -> Result<IssuedTokens, TokenError> {
+pub async fn prism(State(state): State<AppState>, parts: Parts) -> Result<TokenReply, TokenError> {
     let params = Params::new(query_pairs(&parts)?)?;
     if params.has("client_secret") || params.has("client_id") {
         return Err(OAuthError::invalid_request(
@@ -62,7 +71,8 @@ pub async fn prism(State(state): State<AppState>, parts: Parts) -> Result<Issued
         },
     )
     .await?;
-    dispatch(&state, &client, &params, &caller(&state, &parts)).await
+    let tokens = grants::exchange(&state, &client, &params, &caller(&state, &parts)).await?;
+    Ok(TokenReply(tokens))
 }
 
 /// `POST /oauth/token`.
@@ -70,9 +80,10 @@ pub async fn standard(
     State(state): State<AppState>,
     parts: Parts,
     body: Bytes,
-) -> Result<IssuedTokens, TokenError> {
+) -> Result<TokenReply, TokenError> {
     let (params, client) = authenticated_form(&state, &parts, &body).await?;
-    dispatch(&state, &client, &params, &caller(&state, &parts)).await
+    let tokens = grants::exchange(&state, &client, &params, &caller(&state, &parts)).await?;
+    Ok(TokenReply(tokens))
 }
 
 /// A standard endpoint's form parameters and the client they authenticate (token, revocation,

@@ -4,15 +4,14 @@
 
 use crate::error::PrismError;
 use crate::extract::credentials_of;
-use crate::oauth::keys::key_set;
 use crate::oauth::request::issuer;
-use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
+use onair_app::AppState;
+use onair_app::signing_keys::key_set;
 use onair_domain::oauth::jwt::{JwtError, verify};
 use onair_domain::{ClientId, UserId};
-use onair_store::StoreError;
 
 /// The verified caller of a resource call.
 #[derive(Debug, Clone)]
@@ -57,10 +56,7 @@ impl FromRequestParts<AppState> for Streamer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = presented(parts)?;
-        let keys = key_set(state).await.map_err(|e| match e {
-            StoreError::Unavailable(cause) => PrismError::Unavailable(cause),
-            other => PrismError::Internal(format!("signing key: {other}")),
-        })?;
+        let keys = key_set(state).await?;
         let claims = verify(
             &keys,
             &token,

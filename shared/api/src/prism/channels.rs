@@ -9,11 +9,11 @@
 use super::auth::Streamer;
 use super::envelope::Envelope;
 use crate::error::PrismError;
-use crate::state::AppState;
 use axum::extract::{Path, State};
+use onair_app::error::StoreResult;
+use onair_app::{AppError, AppState};
 use onair_domain::channel::{Channel, MAX_CHANNELS_PER_USER};
 use onair_domain::{ChannelId, PageRequest};
-use onair_store::StoreError;
 use serde_json::{Value, json};
 
 /// PRISM's channel object.
@@ -34,11 +34,7 @@ fn channel_dto(c: &Channel, owner_disabled: bool) -> Value {
 pub async fn list(State(state): State<AppState>, streamer: Streamer) -> Result<Envelope, PrismError> {
     // A user owns at most MAX_CHANNELS_PER_USER channels, so one page holds them all.
     let page = PageRequest::first(MAX_CHANNELS_PER_USER);
-    let owned = state
-        .channels
-        .list(&streamer.user, &page)
-        .await
-        .map_err(PrismError::store(|| PrismError::InvalidToken))?;
+    let owned = state.channels.list(&streamer.user, &page).await.what("user")?;
     let channels: Vec<Value> = owned
         .page
         .items
@@ -57,13 +53,13 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Envelope, PrismError> {
     let found = match ChannelId::parse(&id) {
-        Some(id) => state.channels.get(&streamer.user, &id).await,
-        None => Err(StoreError::NotFound),
+        Some(id) => state.channels.get(&streamer.user, &id).await.what("channel"),
+        None => Err(AppError::NotFound("channel")),
     };
     let owned = match found {
         Ok(owned) => owned,
-        Err(StoreError::NotFound) => return Err(not_found(&state, &streamer).await),
-        Err(other) => return Err(PrismError::store(|| PrismError::ChannelNotFound)(other)),
+        Err(AppError::NotFound(_)) => return Err(not_found(&state, &streamer).await),
+        Err(other) => return Err(other.into()),
     };
     Ok(Envelope(json!({
         "userName": owned.owner.user_name,
@@ -78,6 +74,6 @@ pub async fn get(
 async fn not_found(state: &AppState, streamer: &Streamer) -> PrismError {
     match state.users.get(&streamer.user).await {
         Ok(_) => PrismError::ChannelNotFound,
-        Err(err) => PrismError::store(|| PrismError::InvalidToken)(err),
+        Err(err) => AppError::from(err).of("user").into(),
     }
 }

@@ -3,17 +3,14 @@
 use super::auth::Streamer;
 use super::envelope::Envelope;
 use crate::error::PrismError;
-use crate::state::AppState;
 use axum::extract::State;
+use onair_app::AppState;
+use onair_app::error::StoreResult;
 use serde_json::json;
 
 /// `GET /prism/v1/service/user`. A token whose user no longer exists is invalid.
 pub async fn user(State(state): State<AppState>, streamer: Streamer) -> Result<Envelope, PrismError> {
-    let user = state
-        .users
-        .get(&streamer.user)
-        .await
-        .map_err(PrismError::store(|| PrismError::InvalidToken))?;
+    let user = state.users.get(&streamer.user).await.what("user")?;
     Ok(Envelope(json!({
         "user": {
             "userId": user.id.as_str(),

@@ -1,4 +1,5 @@
-//! Client authentication for the token, revocation and introspection endpoints.
+//! Client authentication for the token, revocation and introspection endpoints, from credentials the
+//! surface has already extracted.
 //!
 //! Confidential clients prove themselves with their secret — PRISM in `x-prism-client-*` headers,
 //! standard clients by `client_secret_basic` or `client_secret_post` — compared in constant time with
@@ -7,12 +8,12 @@
 //! cached copy older than [`RECHECK_AFTER`] the copy is refreshed once, so a rotation performed by
 //! another instance is honoured without waiting for the cache TTL.
 
-use crate::error::TokenError;
+use crate::error::AppError;
 use crate::state::AppState;
 use onair_domain::client::{Client, ClientKind};
 use onair_domain::oauth::OAuthError;
 use onair_domain::{ClientId, SecretString};
-use onair_store::StoreError;
+use onair_store::{StoreError, StoredSecret};
 use time::Duration;
 
 /// A cached secret older than this is re-read once before a presented secret is rejected.
@@ -27,17 +28,19 @@ pub struct Presented {
     pub secret: Option<SecretString>,
 }
 
-fn unknown() -> TokenError {
+fn unknown() -> AppError {
     OAuthError::invalid_client("client authentication failed").into()
 }
 
-/// Authenticates the client, returning its record.
-pub async fn authenticate(state: &AppState, presented: &Presented) -> Result<Client, TokenError> {
+/// Authenticates the client, returning its record. An unknown client, and a record whose secret is
+/// gone (a half-deleted client), authenticate nobody: both are `invalid_client`.
+pub async fn authenticate(state: &AppState, presented: &Presented) -> Result<Client, AppError> {
     let id = ClientId::parse(&presented.client_id).ok_or_else(unknown)?;
-    let client = state.client_cache.get(&id).await.map_err(|e| match e {
-        StoreError::NotFound => unknown(),
-        other => TokenError::store(other),
-    })?;
+    let client = match state.client_cache.get(&id).await {
+        Ok(client) => client,
+        Err(AppError::NotFound(_)) => return Err(unknown()),
+        Err(other) => return Err(other),
+    };
     match (client.kind, &presented.secret, &client.secret_name) {
         (ClientKind::Public, None, _) => Ok(client),
         (ClientKind::Public, Some(_), _) => {
@@ -45,30 +48,33 @@ pub async fn authenticate(state: &AppState, presented: &Presented) -> Result<Cli
         }
         (ClientKind::Confidential, Some(secret), Some(name)) => {
             let now = state.clock.now();
-            let stored = state.secrets.get(name).await.map_err(secret_error)?;
+            let Some(stored) = secret_of(state.secrets.get(name).await)? else {
+                return Err(unknown());
+            };
             if stored.secret.accepts(secret.expose(), now) {
                 return Ok(client);
             }
-            if now - stored.fetched_at >= RECHECK_AFTER {
-                let fresh = state.secrets.refresh(name).await.map_err(secret_error)?;
-                if fresh.secret.accepts(secret.expose(), now) {
-                    return Ok(client);
-                }
+            if now - stored.fetched_at >= RECHECK_AFTER
+                && let Some(fresh) = secret_of(state.secrets.refresh(name).await)?
+                && fresh.secret.accepts(secret.expose(), now)
+            {
+                return Ok(client);
             }
             tracing::info!(client_id = %client.id, "client secret mismatch");
             Err(unknown())
         }
         (ClientKind::Confidential, None, _) => Err(unknown()),
         (ClientKind::Confidential, Some(_), None) => {
-            Err(TokenError::Internal("confidential client without secret".into()))
+            Err(AppError::Internal("confidential client without secret".into()))
         }
     }
 }
 
-fn secret_error(e: StoreError) -> TokenError {
-    match e {
-        // The record exists but its secret does not: a half-deleted client authenticates nobody.
-        StoreError::NotFound => unknown(),
-        other => TokenError::store(other),
+/// The stored secret, `None` when it does not exist.
+fn secret_of(found: Result<StoredSecret, StoreError>) -> Result<Option<StoredSecret>, AppError> {
+    match found {
+        Ok(stored) => Ok(Some(stored)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(other) => Err(other.into()),
     }
 }

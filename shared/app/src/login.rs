@@ -1,14 +1,11 @@
 //! Password login on the authorization page, its throttling, and issuing the authorization code.
+//!
+//! The page handler renders what [`password_login`] decides ([`LoginOutcome`]); a code is handed back
+//! as the redirect URL [`issue_code`] builds. Cookies, headers and the form stay with the surface.
 
-use super::audit::Who;
-use super::authorize::{CSRF_COOKIE, form_response, lang_of};
-use super::i18n::texts;
-use crate::error::PageError;
-use crate::hashing::HashingError;
+use crate::audit::{Who, entry};
+use crate::error::AppError;
 use crate::state::AppState;
-use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
 use onair_domain::audit::{AuditEntry, AuditEvent};
 use onair_domain::client::Client;
 use onair_domain::lockout::{Attempt, LockSubject};
@@ -19,20 +16,30 @@ use onair_domain::user::{User, normalize_login};
 use onair_domain::{SecretString, UserId};
 use onair_store::StoreError;
 
-fn unavailable(parts: &Parts) -> impl Fn(StoreError) -> PageError + '_ {
-    move |e| match e {
-        StoreError::Unavailable(cause) => PageError::Unavailable(lang_of(parts), cause),
-        other => PageError::Internal(lang_of(parts), other.to_string()),
-    }
+/// What a password login ends with, for the page to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// The password was right: redirect the browser here (the client's redirect URI with the code,
+    /// `state` and `iss`).
+    Issued(String),
+    /// The account or the address is locked; no password was checked (or this failure locked it). The
+    /// same answer whether or not the account exists.
+    Locked,
+    /// Wrong login or password.
+    Refused,
 }
 
-/// A busy hashing pool is an outage of the login page (503 with `Retry-After`); a hash that cannot be
-/// computed is an internal error.
-fn hashing_failed(parts: &Parts) -> impl Fn(HashingError) -> PageError + '_ {
-    move |e| match e {
-        HashingError::Busy => PageError::Unavailable(lang_of(parts), e.to_string()),
-        HashingError::Failed(cause) => PageError::Internal(lang_of(parts), cause),
-    }
+/// A password login: who typed what, from where.
+#[derive(Debug)]
+pub struct LoginAttempt<'a> {
+    /// The login name as typed.
+    pub login: &'a str,
+    /// The password typed.
+    pub password: &'a SecretString,
+    /// The caller's IP address.
+    pub ip: Option<String>,
+    /// The issuer URL in force, sent as `iss` with the code (RFC 9207).
+    pub issuer: &'a str,
 }
 
 fn audit_entry(
@@ -50,22 +57,18 @@ fn audit_entry(
         login,
         ip: ip.as_deref(),
     };
-    super::audit::entry(state, event, who, detail)
+    entry(state, event, who, detail)
 }
 
 /// Checks the password and, if it is right and no lockout applies, issues a code.
 pub async fn password_login(
     state: &AppState,
-    parts: &Parts,
     client: &Client,
     request: &AuthorizeRequest,
-    login_value: &str,
-    password: &SecretString,
-    ip: Option<String>,
-) -> Result<Response, PageError> {
-    let lang = lang_of(parts);
-    let t = texts(lang);
-    let login = normalize_login(login_value);
+    attempt_of: &LoginAttempt<'_>,
+) -> Result<LoginOutcome, AppError> {
+    let ip = &attempt_of.ip;
+    let login = normalize_login(attempt_of.login);
     let policy = state.settings.oauth.lock;
     let now = state.clock.now();
     let ip_text = ip.clone().unwrap_or_else(|| "unknown".into());
@@ -77,22 +80,13 @@ pub async fn password_login(
     let account = state
         .lockouts
         .reserve(&account_key, policy.account_limit, expires)
-        .await
-        .map_err(unavailable(parts))?;
+        .await?;
     let by_ip = match account {
         Some(_) => {
-            let by_ip = state
-                .lockouts
-                .reserve(&ip_key, policy.ip_limit, expires)
-                .await
-                .map_err(unavailable(parts))?;
+            let by_ip = state.lockouts.reserve(&ip_key, policy.ip_limit, expires).await?;
             if by_ip.is_none() {
                 // The address is locked: this attempt is not a failure of the account.
-                state
-                    .lockouts
-                    .release(&account_key)
-                    .await
-                    .map_err(unavailable(parts))?;
+                state.lockouts.release(&account_key).await?;
             }
             by_ip
         }
@@ -106,19 +100,11 @@ pub async fn password_login(
             client,
             None,
             Some(&login),
-            &ip,
+            ip,
             None,
         );
-        state.audit.append(&entry).await.map_err(unavailable(parts))?;
-        return Ok(form_response(
-            state,
-            parts,
-            client,
-            request,
-            login_value,
-            Some(t.locked),
-            StatusCode::TOO_MANY_REQUESTS,
-        ));
+        state.audit.append(&entry).await?;
+        return Ok(LoginOutcome::Locked);
     }
     let user: Option<User> = if login.is_empty() || login.len() > onair_domain::user::MAX_LOGIN {
         None
@@ -126,22 +112,22 @@ pub async fn password_login(
         match state.users.find_by_login(&login).await {
             Ok(u) => Some(u),
             Err(StoreError::NotFound) => None,
-            Err(e) => return Err(unavailable(parts)(e)),
+            Err(e) => return Err(e.into()),
         }
     };
     let hash = user
         .as_ref()
         .and_then(|u| u.password_hash.as_ref())
         .map(|h| h.expose().to_owned());
-    let password_ok = match state.hashing.verify(password, hash).await {
+    let password_ok = match state.hashing.verify(attempt_of.password, hash).await {
         Ok(ok) => ok,
         Err(err) => {
             // No password was checked: the attempt gives its slots back, so a busy server does not
             // lock anyone out.
             for key in [&account_key, &ip_key] {
-                state.lockouts.release(key).await.map_err(unavailable(parts))?;
+                state.lockouts.release(key).await?;
             }
-            return Err(hashing_failed(parts)(err));
+            return Err(err.into());
         }
     };
     let user = match user {
@@ -159,59 +145,44 @@ pub async fn password_login(
                 client,
                 user_id.as_ref(),
                 Some(&login),
-                &ip,
+                ip,
                 Some(detail),
             );
-            state.audit.append(&entry).await.map_err(unavailable(parts))?;
+            state.audit.append(&entry).await?;
             // The reserved slots stay taken: they are this failure.
-            let (message, status) = if attempt.locks_when_wrong(&policy) {
-                (t.locked, StatusCode::TOO_MANY_REQUESTS)
+            return Ok(if attempt.locks_when_wrong(&policy) {
+                LoginOutcome::Locked
             } else {
-                (t.wrong, StatusCode::UNAUTHORIZED)
-            };
-            return Ok(form_response(
-                state,
-                parts,
-                client,
-                request,
-                login_value,
-                Some(message),
-                status,
-            ));
+                LoginOutcome::Refused
+            });
         }
     };
-    state
-        .lockouts
-        .clear(&account_key)
-        .await
-        .map_err(unavailable(parts))?;
-    state
-        .lockouts
-        .release(&ip_key)
-        .await
-        .map_err(unavailable(parts))?;
+    state.lockouts.clear(&account_key).await?;
+    state.lockouts.release(&ip_key).await?;
     let entry = audit_entry(
         state,
         AuditEvent::LoginSucceeded,
         client,
         Some(&user.id),
         Some(&login),
-        &ip,
+        ip,
         None,
     );
-    state.audit.append(&entry).await.map_err(unavailable(parts))?;
-    issue_code(state, parts, client, request, &user.id, ip).await
+    state.audit.append(&entry).await?;
+    let to = issue_code(state, client, request, &user.id, ip.clone(), attempt_of.issuer).await?;
+    Ok(LoginOutcome::Issued(to))
 }
 
-/// Issues an authorization code for `user` and redirects back to the client with it.
+/// Issues an authorization code for `user` and returns where to redirect the browser with it: the
+/// registered redirect URI plus `code`, `state` and `iss` (RFC 9207).
 pub async fn issue_code(
     state: &AppState,
-    parts: &Parts,
     client: &Client,
     request: &AuthorizeRequest,
     user: &UserId,
     ip: Option<String>,
-) -> Result<Response, PageError> {
+    issuer: &str,
+) -> Result<String, AppError> {
     let now = state.clock.now();
     let code = state.generator.secret();
     let record = CodeRecord {
@@ -227,25 +198,10 @@ pub async fn issue_code(
         redeemed_at: None,
     };
     let entry = audit_entry(state, AuditEvent::CodeIssued, client, Some(user), None, &ip, None);
-    state
-        .grants
-        .put_code(&record, &entry)
-        .await
-        .map_err(unavailable(parts))?;
+    state.grants.put_code(&record, &entry).await?;
     let mut params = vec![("code", code.expose())];
     if let Some(s) = &request.state {
         params.push(("state", s.as_str()));
     }
-    let issuer = super::request::issuer(state, parts);
-    let to = authorization_response(&request.redirect_uri, &issuer, &params);
-    let mut response = Redirect::to(&to).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    if let Ok(clear) = HeaderValue::from_str(&format!(
-        "{CSRF_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
-    )) {
-        headers.append(header::SET_COOKIE, clear);
-    }
-    Ok(response)
+    Ok(authorization_response(&request.redirect_uri, issuer, &params))
 }

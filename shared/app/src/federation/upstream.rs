@@ -101,7 +101,7 @@ pub async fn discover(http: &reqwest::Client, issuer: &str) -> Result<Endpoints,
         http.get(&url).header(reqwest::header::ACCEPT, "application/json"),
     )
     .await?;
-    if response.status() != http::StatusCode::OK {
+    if response.status() != oauth2::http::StatusCode::OK {
         return Err(UpstreamError::Bad(format!(
             "discovery answered {}",
             response.status()
@@ -361,7 +361,7 @@ pub async fn userinfo(
         .bearer_auth(token.secret())
         .header(reqwest::header::ACCEPT, "application/json");
     let response = send(http, request).await?;
-    if response.status() != http::StatusCode::OK {
+    if response.status() != oauth2::http::StatusCode::OK {
         return Err(UpstreamError::Bad(format!(
             "userinfo answered {}",
             response.status()
@@ -369,7 +369,7 @@ pub async fn userinfo(
     }
     let json = response
         .headers()
-        .get(http::header::CONTENT_TYPE)
+        .get(oauth2::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
@@ -426,7 +426,7 @@ async fn send(
 
 /// The response with its body, refusing bodies over [`MAX_BODY`].
 async fn read(mut response: reqwest::Response) -> Result<HttpResponse, UpstreamError> {
-    let mut builder = http::Response::builder().status(response.status());
+    let mut builder = oauth2::http::Response::builder().status(response.status());
     for (name, value) in response.headers() {
         builder = builder.header(name, value);
     }

@@ -2,17 +2,18 @@
 //! Secrets Manager call). The secret's `current` value signs; `previous` verifies until its overlap
 //! ends, so rotating the key never invalidates tokens already handed out.
 
-use crate::error::TokenError;
+use crate::error::AppError;
 use crate::state::AppState;
 use onair_domain::oauth::jwt::{KeySet, SigningKey};
 use onair_store::StoreError;
 
-/// The key set in force now.
-pub async fn key_set(state: &AppState) -> Result<KeySet, StoreError> {
-    let stored = state
-        .secrets
-        .get(&state.settings.oauth.signing_key_secret)
-        .await?;
+/// The key set in force now. A missing key secret is a broken deployment, not a missing record.
+pub async fn key_set(state: &AppState) -> Result<KeySet, AppError> {
+    let stored = match state.secrets.get(&state.settings.oauth.signing_key_secret).await {
+        Ok(stored) => stored,
+        Err(StoreError::NotFound) => return Err(AppError::Internal("signing key secret is missing".into())),
+        Err(other) => return Err(other.into()),
+    };
     let now = state.clock.now();
     let secret = stored.secret;
     let previous = match (&secret.previous, secret.previous_until) {
@@ -22,13 +23,5 @@ pub async fn key_set(state: &AppState) -> Result<KeySet, StoreError> {
     Ok(KeySet {
         current: SigningKey::new(secret.current.expose().as_bytes()),
         previous,
-    })
-}
-
-/// [`key_set`] for the token endpoints.
-pub async fn token_keys(state: &AppState) -> Result<KeySet, TokenError> {
-    key_set(state).await.map_err(|e| match e {
-        StoreError::NotFound => TokenError::Internal("signing key secret is missing".into()),
-        other => TokenError::store(other),
     })
 }

@@ -1,8 +1,8 @@
 //! What every handler receives: the store ports, the secret port, the injected clock and generator, and
 //! the settings derived from configuration once at start-up.
 
+use crate::client_cache::ClientCache;
 use crate::hashing::{Hashing, HashingLimits};
-use crate::oauth::client_cache::ClientCache;
 use onair_domain::lockout::LockPolicy;
 use onair_domain::{Clock, Generator, SecretString};
 use onair_store::{AuditStore, ChannelStore, ClientStore, GrantStore, LockoutStore, SecretStore, UserStore};
@@ -25,7 +25,7 @@ pub enum LoginMode {
     /// The built-in user directory (argon2id passwords).
     Builtin,
     /// The platform's OpenID Connect provider.
-    Federated(Arc<crate::oauth::federation::Federation>),
+    Federated(Arc<crate::federation::Federation>),
 }
 
 impl std::fmt::Debug for LoginMode {
@@ -52,7 +52,7 @@ pub struct OAuthSettings {
     pub signing_key_secret: String,
     /// `aud` of access tokens.
     pub audience: String,
-    /// Fixed issuer URL; `None` means the host supplies it per request ([`crate::host::Issuer`]).
+    /// Fixed issuer URL; `None` means the host supplies it per request (the HTTP host's `Issuer`).
     pub issuer: Option<String>,
     /// Login mode.
     pub login: LoginMode,

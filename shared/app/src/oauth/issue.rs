@@ -1,13 +1,10 @@
-//! Issuing tokens: the signed access token and the token-endpoint reply (RFC 6749 §5.1).
+//! Issuing tokens: the signed access token and what the token endpoint hands back (RFC 6749 §5.1); the
+//! surface renders it as JSON.
 
-use crate::error::TokenError;
+use crate::error::AppError;
 use crate::state::AppState;
-use axum::Json;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use onair_domain::oauth::jwt::{Claims, KeySet, sign};
 use onair_domain::{ClientId, SecretString, UserId};
-use serde_json::json;
 
 /// Tokens handed to a client.
 #[derive(Debug)]
@@ -41,7 +38,7 @@ pub fn access_token(
     keys: &KeySet,
     issuer: &str,
     grant: &Grant<'_>,
-) -> Result<(SecretString, i64), TokenError> {
+) -> Result<(SecretString, i64), AppError> {
     let now = state.clock.now();
     let ttl = state.settings.oauth.access_ttl;
     let claims = Claims {
@@ -55,28 +52,6 @@ pub fn access_token(
         scope: grant.scope.map(str::to_owned),
         fam: grant.family.to_owned(),
     };
-    let token = sign(keys, &claims).map_err(|e| TokenError::Internal(format!("signing failed: {e}")))?;
+    let token = sign(keys, &claims).map_err(|e| AppError::Internal(format!("signing failed: {e}")))?;
     Ok((SecretString::new(token), ttl.whole_seconds()))
-}
-
-impl IntoResponse for IssuedTokens {
-    fn into_response(self) -> Response {
-        let mut body = json!({
-            "access_token": self.access_token.expose(),
-            "token_type": "Bearer",
-            "expires_in": self.expires_in,
-            "refresh_token": self.refresh_token.expose(),
-        });
-        if let (Some(scope), Some(obj)) = (&self.scope, body.as_object_mut()) {
-            obj.insert("scope".into(), scope.clone().into());
-        }
-        let mut response = Json(body).into_response();
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        response
-            .headers_mut()
-            .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-        response
-    }
 }

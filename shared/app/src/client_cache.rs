@@ -5,9 +5,10 @@
 //! changed redirect-URI list, is seen by a warm instance after at most the TTL (60 s by default).
 //! Admin writes through this instance invalidate its entry at once.
 
+use crate::error::{AppError, StoreResult};
 use onair_domain::client::Client;
 use onair_domain::{ClientId, Clock};
-use onair_store::{ClientStore, StoreError};
+use onair_store::ClientStore;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
@@ -31,15 +32,15 @@ impl ClientCache {
         }
     }
 
-    /// The client, from memory when fresh.
-    pub async fn get(&self, id: &ClientId) -> Result<Client, StoreError> {
+    /// The client, from memory when fresh; [`AppError::NotFound`] (`"client"`) when there is none.
+    pub async fn get(&self, id: &ClientId) -> Result<Client, AppError> {
         let now = self.clock.now();
         if let Some((client, fetched)) = self.lock().get(id)
             && now - *fetched < self.ttl
         {
             return Ok(client.clone());
         }
-        let client = self.store.get(id).await?;
+        let client = self.store.get(id).await.what("client")?;
         self.lock().insert(id.clone(), (client.clone(), now));
         Ok(client)
     }
