@@ -11,6 +11,7 @@ pub mod client;
 pub mod clock;
 pub mod generate;
 pub mod ids;
+pub mod lifecycle;
 pub mod lockout;
 pub mod oauth;
 pub mod page;
