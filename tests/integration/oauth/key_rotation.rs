@@ -13,6 +13,7 @@ use onair_api::registry;
 use onair_app::AppState;
 use onair_domain::Clock;
 use onair_domain::oauth::jwt::{Claims, KeySet, SigningKey, sign};
+use onair_store::SecretStore;
 use onair_store::secrets::ClientSecret;
 use onair_store::secrets::manager::SecretsManagerStore;
 use serde_json::{Value, json};
@@ -240,4 +241,75 @@ async fn a_secrets_manager_outage_is_reported_as_retryable() {
     );
 }
 
-crate::support::on_backend!(secrets_manager: a_secrets_manager_outage_is_reported_as_retryable);
+/// Two warm instances over one Secrets Manager secret, each with its own 5-minute cache: B runs the
+/// rotation, A still holds the old key set. A token B signs with the new key verifies on A at once —
+/// A re-reads the key when a token names a key it does not know — and old-key tokens keep verifying.
+async fn a_token_signed_with_a_key_another_instance_rotated_in_verifies_everywhere_at_once() {
+    let app = TestApp::new(Backend::Aws).await;
+    let prefix = format!("{}/", crate::support::unique("onair-test-instances"));
+    let instance = |clock: Arc<dyn Clock>| {
+        let prefix = prefix.clone();
+        async move {
+            let client = aws_sdk_secretsmanager::Client::new(&crate::support::sdk_config().await);
+            Arc::new(SecretsManagerStore::new(
+                client,
+                prefix,
+                Duration::minutes(5),
+                clock,
+            ))
+        }
+    };
+    let (secrets_a, secrets_b) = (
+        instance(app.clock.clone()).await,
+        instance(app.clock.clone()).await,
+    );
+    let name = app.state.settings.oauth.signing_key_secret.clone();
+    secrets_a
+        .create(&name, &onair_domain::SecretString::new(ORIGINAL_KEY))
+        .await
+        .unwrap();
+    let mut a = app.state.clone();
+    a.secrets = secrets_a;
+    let mut b = app.state.clone();
+    b.secrets = secrets_b;
+    let router_a = onair_api::host::local_router(a.clone());
+
+    let client = create_client(&router_a, "instances").await;
+    create_user(&router_a, "instances").await;
+    let code = obtain_code(&router_a, &client.id, "instances", None, None).await;
+    let old = tokens(&prism_exchange(&router_a, &client, &code, &[]).await).access;
+    assert_eq!(
+        prism_get(&router_a, "/prism/v1/service/user", &old).await.status,
+        200
+    );
+
+    invoke(&b, scheduler_payload(T0, 1)).await.unwrap();
+    let new_key = stored(&b).await.current;
+    app.clock.advance(Duration::seconds(10));
+    let from_b = long_lived(&old, new_key.expose());
+    let reply = prism_get(&router_a, "/prism/v1/service/user", &from_b).await;
+    assert_eq!(
+        reply.status, 200,
+        "new-key token on the instance that missed the rotation: {}",
+        reply.text
+    );
+    assert_eq!(
+        prism_get(&router_a, "/prism/v1/service/user", &old).await.status,
+        200
+    );
+
+    // A key id nobody issued is refused, and re-reading is bounded: right after a re-read, the copy is
+    // trusted for KEY_RECHECK_AFTER.
+    let forged = long_lived(&old, "a key nobody has, 0123456789abcdef");
+    assert_eq!(
+        prism_get(&router_a, "/prism/v1/service/user", &forged)
+            .await
+            .status,
+        401
+    );
+}
+
+crate::support::on_backend!(
+    secrets_manager: a_secrets_manager_outage_is_reported_as_retryable,
+    a_token_signed_with_a_key_another_instance_rotated_in_verifies_everywhere_at_once,
+);

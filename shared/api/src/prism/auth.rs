@@ -9,8 +9,8 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use onair_app::AppState;
-use onair_app::signing_keys::key_set;
-use onair_domain::oauth::jwt::{JwtError, verify};
+use onair_app::signing_keys::verify_access_token;
+use onair_domain::oauth::jwt::JwtError;
 use onair_domain::{ClientId, UserId};
 
 /// The verified caller of a resource call.
@@ -56,18 +56,12 @@ impl FromRequestParts<AppState> for Streamer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = presented(parts)?;
-        let keys = key_set(state).await?;
-        let claims = verify(
-            &keys,
-            &token,
-            &issuer(state, parts),
-            &state.settings.oauth.audience,
-            state.clock.now(),
-        )
-        .map_err(|e| match e {
-            JwtError::Expired => PrismError::ExpiredToken,
-            _ => PrismError::InvalidToken,
-        })?;
+        let claims = verify_access_token(state, &token, &issuer(state, parts))
+            .await?
+            .map_err(|e| match e {
+                JwtError::Expired => PrismError::ExpiredToken,
+                _ => PrismError::InvalidToken,
+            })?;
         match (UserId::parse(&claims.sub), ClientId::parse(&claims.client_id)) {
             (Some(user), Some(client)) => Ok(Streamer { user, client }),
             _ => Err(PrismError::InvalidToken),

@@ -12,11 +12,10 @@
 //! internal (no family id, no hashes, no user record fields beyond the login name).
 
 use crate::error::AppError;
-use crate::signing_keys::key_set;
+use crate::signing_keys::verify_access_token;
 use crate::state::AppState;
 use onair_domain::client::{Client, ClientKind};
 use onair_domain::oauth::OAuthError;
-use onair_domain::oauth::jwt::verify;
 use onair_domain::oauth::params::Params;
 use onair_domain::oauth::token::token_hash;
 use onair_domain::{ClientId, UserId};
@@ -57,24 +56,21 @@ pub async fn introspect(
             r.user_id,
         )),
         Ok(_) => None,
-        Err(StoreError::NotFound) => {
-            let keys = key_set(state).await?;
-            match verify(&keys, token, issuer, &state.settings.oauth.audience, now) {
-                Ok(c) => match (ClientId::parse(&c.client_id), UserId::parse(&c.sub)) {
-                    (Some(cid), Some(uid)) => Some((
-                        json!({
-                            "active": true, "token_type": "access_token", "client_id": c.client_id, "sub": c.sub,
-                            "aud": c.aud, "iss": c.iss, "iat": c.iat, "exp": c.exp, "jti": c.jti, "scope": c.scope,
-                        }),
-                        c.fam,
-                        cid,
-                        uid,
-                    )),
-                    _ => None,
-                },
-                Err(_) => None,
-            }
-        }
+        Err(StoreError::NotFound) => match verify_access_token(state, token, issuer).await? {
+            Ok(c) => match (ClientId::parse(&c.client_id), UserId::parse(&c.sub)) {
+                (Some(cid), Some(uid)) => Some((
+                    json!({
+                        "active": true, "token_type": "access_token", "client_id": c.client_id, "sub": c.sub,
+                        "aud": c.aud, "iss": c.iss, "iat": c.iat, "exp": c.exp, "jti": c.jti, "scope": c.scope,
+                    }),
+                    c.fam,
+                    cid,
+                    uid,
+                )),
+                _ => None,
+            },
+            Err(_) => None,
+        },
         Err(other) => return Err(other.into()),
     };
     let mut reply = json!({ "active": false });

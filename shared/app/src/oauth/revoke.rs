@@ -8,11 +8,10 @@
 use super::grants::Caller;
 use crate::audit::{Who, entry};
 use crate::error::AppError;
-use crate::signing_keys::key_set;
+use crate::signing_keys::verify_access_token;
 use crate::state::AppState;
 use onair_domain::audit::AuditEvent;
 use onair_domain::client::Client;
-use onair_domain::oauth::jwt::verify;
 use onair_domain::oauth::token::token_hash;
 use onair_domain::{ClientId, UserId};
 use onair_store::StoreError;
@@ -24,16 +23,13 @@ pub async fn revoke(state: &AppState, client: &Client, token: &str, caller: &Cal
     let family: Option<(String, ClientId, UserId)> = match state.grants.get_refresh(&token_hash(token)).await
     {
         Ok(record) => Some((record.family_id, record.client_id, record.user_id)),
-        Err(StoreError::NotFound) => {
-            let keys = key_set(state).await?;
-            match verify(&keys, token, &caller.issuer, &state.settings.oauth.audience, now) {
-                Ok(claims) => match (ClientId::parse(&claims.client_id), UserId::parse(&claims.sub)) {
-                    (Some(c), Some(u)) => Some((claims.fam, c, u)),
-                    _ => None,
-                },
-                Err(_) => None,
-            }
-        }
+        Err(StoreError::NotFound) => match verify_access_token(state, token, &caller.issuer).await? {
+            Ok(claims) => match (ClientId::parse(&claims.client_id), UserId::parse(&claims.sub)) {
+                (Some(c), Some(u)) => Some((claims.fam, c, u)),
+                _ => None,
+            },
+            Err(_) => None,
+        },
         Err(other) => return Err(other.into()),
     };
     if let Some((family_id, owner, user)) = family

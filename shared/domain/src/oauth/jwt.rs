@@ -101,9 +101,13 @@ pub enum JwtError {
     /// Not a well-formed JWT of ours.
     #[error("malformed token")]
     Malformed,
-    /// Signature does not verify under any accepted key.
+    /// Signature does not verify under the key its `kid` names.
     #[error("bad signature")]
     BadSignature,
+    /// The `kid` names none of the accepted keys: forged, signed with a key dropped after its overlap,
+    /// or with a key newer than the caller's copy of the key set (a rotation it has not seen yet).
+    #[error("unknown key")]
+    UnknownKey,
     /// Past `exp`.
     #[error("token expired")]
     Expired,
@@ -157,7 +161,7 @@ pub fn verify(
     let key = std::iter::once(&keys.current)
         .chain(keys.previous.as_ref())
         .find(|k| k.kid == header.kid)
-        .ok_or(JwtError::BadSignature)?;
+        .ok_or(JwtError::UnknownKey)?;
     let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| JwtError::Malformed)?;
     let mut mac = Hmac::<Sha256>::new_from_slice(&key.secret).map_err(|_| JwtError::BadSignature)?;
     mac.update(h.as_bytes());
@@ -235,7 +239,7 @@ mod tests {
         let dropped = keys(b"new-key-new-key-new-key-new-key!", None);
         assert_eq!(
             verify(&dropped, &t, "https://issuer", "onair", at),
-            Err(JwtError::BadSignature)
+            Err(JwtError::UnknownKey)
         );
     }
 
