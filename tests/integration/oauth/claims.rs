@@ -315,10 +315,11 @@ mod logs {
 /// the upstream access and ID tokens, the signing key, or onair's own codes and tokens appears in
 /// what the binary logged.
 async fn no_secret_in_logs_of_the_real_binary_after_a_federated_login() {
-    use crate::oauth::e2e::{Running, Secrets, local_binary};
+    use crate::oauth::e2e::{Running, Secrets};
     use crate::oauth::federation::{
         Browser, Provider, UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET, free_port, http, location, query_param,
     };
+    use crate::support::local_binary;
     use std::process::{Command, Stdio};
     use std::time::Instant;
     use url::Url;

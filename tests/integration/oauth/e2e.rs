@@ -5,6 +5,7 @@
 //! and on one refresh token prove the single-winner guards through the whole stack, and the real binary's
 //! debug log is searched for every secret a full flow handled.
 
+use crate::support::local_binary;
 use crate::support::{self, Backend, unique};
 use futures::future::join_all;
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
@@ -957,20 +958,6 @@ async fn concurrent_refreshes_rotate_once_and_every_reply_carries_the_same_succe
 // ---------------------------------------------------------------------------------------------------
 // 5. No secret in the logs of the real binary
 // ---------------------------------------------------------------------------------------------------
-
-/// The `onair-local` binary the test command built.
-#[allow(clippy::disallowed_methods)] // handed over by the test command
-pub(crate) fn local_binary() -> PathBuf {
-    let path = std::env::var("ONAIR_LOCAL_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/onair-local"));
-    assert!(
-        path.exists(),
-        "{} is missing; run the tests with infra/test",
-        path.display()
-    );
-    path
-}
 
 /// A child process killed when dropped.
 pub(crate) struct Running(pub(crate) Child);

@@ -12,6 +12,7 @@
 //! - Memory: 6 bursts of 32 parallel failed logins against the `onair-local` binary leave its RSS under
 //!   256 MiB (`infra/scripts/login-rss-bench.py` is the same measurement as a benchmark).
 
+use crate::support::local_binary;
 use crate::support::oauth::{
     PASSWORD, REDIRECT, TestClient, audit_events, authorize_path, create_client, create_user, csrf_cookie,
     form, hidden_inputs, open_login, page_error, send,
@@ -581,7 +582,6 @@ mod over_sockets {
 mod memory {
     use super::*;
     use serde_json::Value;
-    use std::path::PathBuf;
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
@@ -595,21 +595,6 @@ mod memory {
             let _ = self.0.kill();
             let _ = self.0.wait();
         }
-    }
-
-    #[allow(clippy::disallowed_methods)] // handed over by the test command
-    fn local_binary() -> PathBuf {
-        let path = std::env::var("ONAIR_LOCAL_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/onair-local")
-            });
-        assert!(
-            path.exists(),
-            "{} is missing; run the tests with infra/test",
-            path.display()
-        );
-        path
     }
 
     /// A `/proc/<pid>/status` figure in KiB.

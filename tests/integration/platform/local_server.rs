@@ -4,6 +4,7 @@
 //! prints into `ONAIR_DEMO_FILE`; the others start the same server in-process so they can read the
 //! DynamoDB round-trip counter while driving the admin API with a real HTTP client.
 
+use crate::support::local_binary;
 use crate::support::{self, unique};
 use onair_domain::{FixedClock, RandomGenerator};
 use onair_platform::config::{Config, Host};
@@ -11,24 +12,9 @@ use onair_platform::local;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// The `onair-local` binary the test command built.
-#[allow(clippy::disallowed_methods)] // handed over by the test command
-fn local_binary() -> PathBuf {
-    let path = std::env::var("ONAIR_LOCAL_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/onair-local"));
-    assert!(
-        path.exists(),
-        "{} is missing; run the tests with infra/test",
-        path.display()
-    );
-    path
-}
 
 struct Running(Child);
 

@@ -4,9 +4,9 @@
 //! keeps answering normal requests throughout. Runs the real `onair-local` (embedded store) with short
 //! timeouts so the test takes seconds.
 
+use crate::support::local_binary;
 use crate::support::unique;
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,20 +16,6 @@ const HEADER_READ: Duration = Duration::from_secs(2);
 const IDLE: Duration = Duration::from_secs(4);
 /// Slack for a loaded 2-core machine.
 const MARGIN: Duration = Duration::from_secs(3);
-
-/// The `onair-local` binary the test command built.
-#[allow(clippy::disallowed_methods)] // handed over by the test command
-fn local_binary() -> PathBuf {
-    let path = std::env::var("ONAIR_LOCAL_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/onair-local"));
-    assert!(
-        path.exists(),
-        "{} is missing; run the tests with infra/test",
-        path.display()
-    );
-    path
-}
 
 struct Running(Child, String);
 

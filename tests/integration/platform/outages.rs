@@ -9,6 +9,7 @@
 
 use crate::faults::inject::Fault;
 use crate::faults::{FaultApp, assert_503};
+use crate::support::Moto;
 use crate::support::oauth::{
     PASSWORD, TestClient, authorize_path, basic, create_channel, create_client, create_user, form, get,
     login_tokens, open_login, page_error, post_form, prism_exchange, prism_get, prism_refresh,
@@ -26,8 +27,6 @@ use onair_domain::{FixedClock, SecretString, SequenceGenerator};
 use onair_platform::wiring::dynamo_state;
 use onair_store::dynamo::{DynamoStores, schema};
 use onair_store::secrets::manager::SecretsManagerStore;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -196,67 +195,6 @@ async fn embedded_outage() {
 
 // ---------------------------------------------------------------------------------------------------
 // DynamoDB: a moto server of this test, really stopped.
-
-/// A moto server process of this test; killed when dropped.
-struct Moto {
-    child: Option<Child>,
-    port: u16,
-}
-
-impl Moto {
-    async fn start() -> Moto {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut moto = Moto { child: None, port };
-        moto.restart().await;
-        moto
-    }
-
-    async fn restart(&mut self) {
-        let binary = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/moto_server");
-        assert!(binary.exists(), "{} is missing; run infra/test", binary.display());
-        let child = Command::new(binary)
-            .args(["-H", "127.0.0.1", "-p", &self.port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        self.child = Some(child);
-        let probe = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !probe
-            .get(format!("{}/moto-api/", self.endpoint()))
-            .timeout(Duration::from_millis(500))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            assert!(Instant::now() < deadline, "moto did not answer within 10 s");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 const REGISTRATIONS: &str = "onair-registrations";
 const TOKENS: &str = "onair-tokens";

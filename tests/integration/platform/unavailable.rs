@@ -10,6 +10,7 @@
 //! the client-registration flow, the one that writes to two services, is therefore also tested with
 //! one moto per service, stopping only one of them while the other keeps its state.
 
+use crate::support::Moto;
 use crate::support::{ADMIN_TOKEN, ISSUER, Reply, T0, call};
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
@@ -24,96 +25,11 @@ use onair_store::StoreError;
 use onair_store::dynamo::{DynamoStores, schema};
 use onair_store::secrets::manager::SecretsManagerStore;
 use serde_json::{Value, json};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const REGISTRATIONS: &str = "onair-registrations";
 const TOKENS: &str = "onair-tokens";
-
-/// A moto server process of this test; killed when dropped, also when an assertion failed.
-struct Moto {
-    child: Option<Child>,
-    port: u16,
-}
-
-impl Moto {
-    fn binary() -> PathBuf {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/moto_server");
-        assert!(
-            path.exists(),
-            "{} does not exist; run the tests with infra/test, which installs moto",
-            path.display()
-        );
-        path
-    }
-
-    /// Starts moto on a free port.
-    async fn start() -> Moto {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut moto = Moto { child: None, port };
-        moto.restart().await;
-        moto
-    }
-
-    /// (Re)starts moto on this server's port and waits until it answers.
-    async fn restart(&mut self) {
-        assert!(self.child.is_none(), "moto is already running");
-        let child = Command::new(Self::binary())
-            .args(["-H", "127.0.0.1", "-p", &self.port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        self.child = Some(child);
-        let probe = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!("moto_server on port {} exited at start: {status}", self.port);
-            }
-            let answered = probe
-                .get(format!("{}/moto-api/", self.endpoint()))
-                .timeout(Duration::from_millis(500))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            if answered {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "moto_server on port {} did not answer within 10 s",
-                self.port
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Kills the process; the port stays reserved in `self` for a restart.
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 /// SDK configuration for one moto, with the timeouts and retries of `onair_platform::wiring`.
 async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {

@@ -2,6 +2,9 @@
 //! application state, and a small HTTP helper for routers.
 
 pub mod oauth;
+pub mod processes;
+
+pub use processes::{Moto, local_binary};
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use axum::Router;
