@@ -70,8 +70,13 @@ async fn start(aws: bool) -> LocalServer {
         .unwrap()
 }
 
+/// One login at a time: the lockout reserves an attempt per login in flight, so more than
+/// `account_limit` (5) concurrent logins of one account are refused by design.
+static LOGINS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Logs the demo user in and returns an authorization code.
 async fn code(http: &Client, demo: &Demo) -> String {
+    let _one_at_a_time = LOGINS.lock().await;
     let url = format!(
         "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri={}",
         demo.base_url,
@@ -124,7 +129,14 @@ async fn code(http: &Client, demo: &Demo) -> String {
         .send()
         .await
         .unwrap();
-    let location = reply.headers()["location"].to_str().unwrap().to_owned();
+    let status = reply.status();
+    let location = reply
+        .headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("login answered {status} without a redirect"))
+        .to_str()
+        .unwrap()
+        .to_owned();
     location
         .split("code=")
         .nth(1)
