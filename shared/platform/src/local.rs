@@ -1,4 +1,4 @@
-//! The local server: every function of the catalog on one port.
+//! The local server: every HTTP function of the registry on one port.
 //!
 //! With no configuration it runs on the embedded store with static secrets, binds 127.0.0.1:8080 and
 //! needs nothing but the Rust toolchain. Pointed at AWS endpoints (`AWS_ENDPOINT_URL*`) it runs the
@@ -142,7 +142,7 @@ pub async fn start(
 }
 
 /// Adds `GET /openapi.json`, the document of every route, to the local server only: it describes the
-/// API rather than being part of it, so it is no catalog function and no Lambda.
+/// API rather than being part of it, so it is no registry function and no Lambda.
 fn with_openapi(router: axum::Router) -> axum::Router {
     let document = onair_api::openapi::to_pretty_json().map_err(|e| e.to_string());
     let serve = move || {

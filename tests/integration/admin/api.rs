@@ -1957,7 +1957,7 @@ async fn concurrent_patches_with_one_expected_version_have_one_winner(backend: B
 // ---------------------------------------------------------------------------------------------------
 // Methods, paths, request ids
 
-/// Every route of the catalog, not only the admin ones: the refusal sits in front of all surfaces. Admin
+/// Every route of the registry, not only the admin ones: the refusal sits in front of all surfaces. Admin
 /// routes also answer in the admin error format (other surfaces have their own formats and tests).
 async fn head_and_options_are_405_on_every_route(backend: Backend) {
     let (api, seed) = Api::seeded(backend).await;

@@ -135,7 +135,7 @@ fn logical_id_of(binary: &str) -> String {
     id
 }
 
-fn catalog_entry(name: &str) -> Option<&'static Function> {
+fn registry_entry(name: &str) -> Option<&'static Function> {
     registry::find(name)
 }
 
@@ -151,10 +151,10 @@ fn logical_ids_are_the_pascal_case_binary_name_plus_function() {
     );
 }
 
-// ---- catalog = functions/ binaries ---------------------------------------------------------------------
+// ---- registry = functions/ binaries ---------------------------------------------------------------------
 
 #[test]
-fn every_catalog_function_has_exactly_one_binary_and_no_binary_is_unlisted() {
+fn every_registry_function_has_exactly_one_binary_and_no_binary_is_unlisted() {
     let dir = workspace_root().join("functions/src/bin");
     let mut violations = Vec::new();
     let mut binaries = BTreeMap::new();
@@ -182,7 +182,7 @@ fn every_catalog_function_has_exactly_one_binary_and_no_binary_is_unlisted() {
     for function in registry::functions() {
         if !listed.insert(function.name) {
             violations.push(format!(
-                "{} is listed more than once in the catalog",
+                "{} is listed more than once in the registry",
                 function.name
             ));
         }
@@ -190,13 +190,13 @@ fn every_catalog_function_has_exactly_one_binary_and_no_binary_is_unlisted() {
     for name in &listed {
         if !binaries.contains_key(*name) {
             violations.push(format!(
-                "{name} is in the catalog but functions/src/bin/{name}.rs does not exist"
+                "{name} is in the registry but functions/src/bin/{name}.rs does not exist"
             ));
         }
     }
     for (name, source) in &binaries {
         if !listed.contains(name.as_str()) {
-            violations.push(format!("functions/src/bin/{name}.rs is not in the catalog"));
+            violations.push(format!("functions/src/bin/{name}.rs is not in the registry"));
         }
         let own = format!("onair_platform::lambda::run(\"{name}\")");
         if !source.contains(&own) || source.matches("run(").count() != 1 {
@@ -210,20 +210,20 @@ fn every_catalog_function_has_exactly_one_binary_and_no_binary_is_unlisted() {
             ));
         }
     }
-    assert_no_violations("catalog and functions/src/bin disagree", &violations);
+    assert_no_violations("registry and functions/src/bin disagree", &violations);
 }
 
-// ---- catalog = template functions ----------------------------------------------------------------------
+// ---- registry = template functions ----------------------------------------------------------------------
 
-/// Checks one `AWS::Serverless::Function` against its catalog entry; returns the binary it builds.
+/// Checks one `AWS::Serverless::Function` against its registry entry; returns the binary it builds.
 fn check_function(id: &str, resource: &Value, violations: &mut Vec<String>) -> Option<&'static str> {
     let Some(binary) = string_at(resource, &["Metadata", "BuildProperties", "Binary"]) else {
         violations.push(format!("{id}: no Metadata.BuildProperties.Binary"));
         return None;
     };
-    let Some(function) = catalog_entry(binary) else {
+    let Some(function) = registry_entry(binary) else {
         violations.push(format!(
-            "{id}: builds binary {binary}, which is not in the catalog"
+            "{id}: builds binary {binary}, which is not in the registry"
         ));
         return None;
     };
@@ -265,14 +265,14 @@ fn check_function(id: &str, resource: &Value, violations: &mut Vec<String>) -> O
     let method = string_at(props, &["Method"]).unwrap_or_default();
     if !method.eq_ignore_ascii_case(http.method) {
         violations.push(format!(
-            "{name}: event {event_id} method is {method:?}, the catalog says {}",
+            "{name}: event {event_id} method is {method:?}, the registry says {}",
             http.method
         ));
     }
     let path = string_at(props, &["Path"]).unwrap_or_default();
     if path != http.path {
         violations.push(format!(
-            "{name}: event {event_id} path is {path:?}, the catalog says {}",
+            "{name}: event {event_id} path is {path:?}, the registry says {}",
             http.path
         ));
     }
@@ -295,7 +295,7 @@ fn check_function(id: &str, resource: &Value, violations: &mut Vec<String>) -> O
 }
 
 #[test]
-fn template_functions_match_the_catalog_both_ways() {
+fn template_functions_match_the_registry_both_ways() {
     let template = template();
     let mut violations = Vec::new();
     let mut deployed: BTreeMap<&str, usize> = BTreeMap::new();
@@ -308,7 +308,7 @@ fn template_functions_match_the_catalog_both_ways() {
         match deployed.get(function.name).copied().unwrap_or(0) {
             1 => {}
             0 => violations.push(format!(
-                "{}: in the catalog but not in template.yaml",
+                "{}: in the registry but not in template.yaml",
                 function.name
             )),
             n => violations.push(format!(
@@ -324,7 +324,7 @@ fn template_functions_match_the_catalog_both_ways() {
             "template.yaml must have exactly one AWS::Serverless::HttpApi, named {HTTP_API}"
         ));
     }
-    assert_no_violations("template.yaml functions disagree with the catalog", &violations);
+    assert_no_violations("template.yaml functions disagree with the registry", &violations);
 }
 
 // ---- least privilege -----------------------------------------------------------------------------------
@@ -373,7 +373,7 @@ fn policies_are_least_privilege_and_get_routes_only_read() {
     let mut violations = Vec::new();
     for (id, resource) in resources_of_type(&template, FUNCTION_TYPE) {
         let name = string_at(resource, &["Metadata", "BuildProperties", "Binary"]).unwrap_or(id);
-        let entry = catalog_entry(name);
+        let entry = registry_entry(name);
         let read_only = entry.is_some_and(|f| {
             // A GET route only reads (unless listed with its reason), and so does any function whose
             // registry entry declares no write access.
