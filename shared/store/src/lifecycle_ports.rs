@@ -9,7 +9,11 @@
 //!   record passed in already carries `expected_version + 1`. Concurrent updates: exactly one winner,
 //!   the rest `Conflict`, and they change nothing. A missing record is `NotFound`.
 //! - Lists are per owner (optionally one channel of the owner), newest first (`publishedAt` desc, then
-//!   id desc), paged with opaque tokens that only work for the owner they were issued to.
+//!   id desc), paged with opaque tokens. A token never reaches another owner's records: DynamoDB
+//!   refuses a cursor outside the caller's own partition, and the embedded cursor is only a position
+//!   inside the caller's own list.
+//! - Deleting a broadcast bound to a stream that still exists must name that stream (`bound`), so
+//!   the stream is freed in the same write; `None` is for an unbound broadcast or a stream already gone.
 //! - [`BroadcastStore::bind`] writes the broadcast and every stream it touches as one atomic write, each
 //!   on its expected version, so racing binds, unbinds, deletes and updates have one winner. A stream
 //!   that is not reusable is bound to at most one broadcast: the store refuses a second binding with
@@ -94,7 +98,9 @@ pub(crate) fn plan_bind(change: &BindChange<'_>) -> Result<BindPlan, StoreError>
     let owner = &b.owner;
     let id = b.broadcast.id.as_str();
     if b.version != change.expected_version.saturating_add(1) {
-        return Err(StoreError::Conflict("the broadcast must carry the next version".into()));
+        return Err(StoreError::Conflict(
+            "the broadcast must carry the next version".into(),
+        ));
     }
     if b.broadcast.bound_stream_id() != change.attach.map(|s| s.stream.id.as_str()) {
         return Err(StoreError::Conflict(
@@ -107,7 +113,9 @@ pub(crate) fn plan_bind(change: &BindChange<'_>) -> Result<BindPlan, StoreError>
             return Err(StoreError::NotFound);
         }
         if change.attach.is_some_and(|a| a.stream.id == detach.stream.id) {
-            return Err(StoreError::Conflict("a stream cannot be attached and detached at once".into()));
+            return Err(StoreError::Conflict(
+                "a stream cannot be attached and detached at once".into(),
+            ));
         }
         let mut next = detach.clone();
         next.bound_broadcasts.retain(|other| other != id);

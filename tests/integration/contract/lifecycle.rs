@@ -200,10 +200,19 @@ async fn broadcasts_create_is_conditional_on_the_id(backend: Backend) {
     assert_eq!(p.broadcasts.get(&user("u1"), "b1").await.unwrap(), b);
     let mut other = broadcast("u2", "c2", "b1", Duration::ZERO);
     other.broadcast.snippet.title = "taken".into();
-    assert!(matches!(p.broadcasts.create(&other).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        p.broadcasts.create(&other).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(p.broadcasts.get(&user("u1"), "b1").await.unwrap(), b);
-    assert_eq!(p.broadcasts.get(&user("u2"), "b1").await, Err(StoreError::NotFound));
-    assert_eq!(p.broadcasts.get(&user("u1"), "nope").await, Err(StoreError::NotFound));
+    assert_eq!(
+        p.broadcasts.get(&user("u2"), "b1").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        p.broadcasts.get(&user("u1"), "nope").await,
+        Err(StoreError::NotFound)
+    );
 }
 
 async fn streams_create_is_conditional_on_the_id_and_the_key_hash(backend: Backend) {
@@ -213,12 +222,18 @@ async fn streams_create_is_conditional_on_the_id_and_the_key_hash(backend: Backe
     assert_eq!(p.streams.get(&user("u1"), "s1").await.unwrap(), s);
     // the same id with another key: refused, and the other key is not reserved
     let same_id = stream("u1", "c1", "s1", "key-2", false, Duration::ZERO);
-    assert!(matches!(p.streams.create(&same_id).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        p.streams.create(&same_id).await,
+        Err(StoreError::Conflict(_))
+    ));
     let key2 = StreamKey::presented("key-2").hash();
     assert_eq!(p.streams.find_by_key_hash(&key2).await, Err(StoreError::NotFound));
     // another id with the same key: refused, and no stream is created
     let same_key = stream("u2", "c2", "s2", "key-1", false, Duration::ZERO);
-    assert!(matches!(p.streams.create(&same_key).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        p.streams.create(&same_key).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(p.streams.get(&user("u2"), "s2").await, Err(StoreError::NotFound));
     assert_eq!(p.streams.find_by_key_hash(&s.key_hash()).await.unwrap(), s);
 }
@@ -255,7 +270,11 @@ async fn records_of_another_owner_are_not_found_for_reads_and_writes(backend: Ba
     let mut forged = theirs.clone();
     forged.owner = user("u1");
     assert_eq!(bind(&p, &b, &forged).await, Err(StoreError::NotFound));
-    let page = p.broadcasts.list(&stranger, None, &PageRequest::first(10)).await.unwrap();
+    let page = p
+        .broadcasts
+        .list(&stranger, None, &PageRequest::first(10))
+        .await
+        .unwrap();
     assert!(page.items.is_empty());
     assert_eq!(p.broadcasts.get(&user("u1"), "b1").await.unwrap(), b);
     assert_eq!(p.streams.get(&user("u1"), "s1").await.unwrap(), s);
@@ -276,7 +295,10 @@ async fn broadcast_lists_are_newest_first_per_owner_and_channel_and_page_with_to
     ];
     for (id, ch, secs, nanos) in specs {
         let published = Duration::seconds(secs) + Duration::nanoseconds(nanos);
-        p.broadcasts.create(&broadcast("u1", ch, id, published)).await.unwrap();
+        p.broadcasts
+            .create(&broadcast("u1", ch, id, published))
+            .await
+            .unwrap();
     }
     p.broadcasts
         .create(&broadcast("u2", "c9", "z", Duration::seconds(4)))
@@ -284,13 +306,20 @@ async fn broadcast_lists_are_newest_first_per_owner_and_channel_and_page_with_to
         .unwrap();
     let expected = ["f", "c", "b", "e", "d", "a", "g"];
     for limit in [1, 3, 7, 50] {
-        assert_eq!(all_broadcast_ids(&p, "u1", None, limit).await, expected, "limit {limit}");
+        assert_eq!(
+            all_broadcast_ids(&p, "u1", None, limit).await,
+            expected,
+            "limit {limit}"
+        );
     }
     assert_eq!(
         all_broadcast_ids(&p, "u1", Some(&channel("c1")), 2).await,
         ["f", "c", "d", "a", "g"]
     );
-    assert_eq!(all_broadcast_ids(&p, "u1", Some(&channel("c9")), 2).await, Vec::<String>::new());
+    assert_eq!(
+        all_broadcast_ids(&p, "u1", Some(&channel("c9")), 2).await,
+        Vec::<String>::new()
+    );
     assert_eq!(all_broadcast_ids(&p, "u2", None, 2).await, ["z"]);
     let exact = p
         .broadcasts
@@ -312,7 +341,14 @@ async fn stream_lists_are_newest_first_per_owner_and_page_with_tokens(backend: B
     let p = ports(backend).await;
     for (i, id) in ["s1", "s2", "s3", "s4", "s5"].into_iter().enumerate() {
         let published = Duration::seconds((i as i64) % 3);
-        let s = stream("u1", if i % 2 == 0 { "c1" } else { "c2" }, id, id, false, published);
+        let s = stream(
+            "u1",
+            if i % 2 == 0 { "c1" } else { "c2" },
+            id,
+            id,
+            false,
+            published,
+        );
         p.streams.create(&s).await.unwrap();
     }
     p.streams
@@ -403,7 +439,11 @@ async fn racing_binds_of_a_non_reusable_stream_bind_exactly_one_broadcast(backen
     });
     let results: Vec<_> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-    assert!(results.iter().all(|r| r.is_ok() || matches!(r, Err(StoreError::Conflict(_)))));
+    assert!(
+        results
+            .iter()
+            .all(|r| r.is_ok() || matches!(r, Err(StoreError::Conflict(_))))
+    );
     let stored = p.streams.get(&user("u1"), "s1").await.unwrap();
     assert_eq!(stored.bound_broadcasts.len(), 1);
     assert_eq!(stored.version, 2);
@@ -433,7 +473,10 @@ async fn a_non_reusable_stream_bound_elsewhere_is_refused_by_the_store(backend: 
     // a caller that re-read the stream but skipped the rule
     let fresh = p.streams.get(&user("u1"), "s1").await.unwrap();
     assert_eq!(fresh.bound_elsewhere("b2"), 1);
-    assert!(matches!(bind(&p, &b2, &fresh).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        bind(&p, &b2, &fresh).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(p.broadcasts.get(&user("u1"), "b2").await.unwrap(), b2);
     assert_eq!(p.streams.get(&user("u1"), "s1").await.unwrap(), fresh);
 }
@@ -457,17 +500,32 @@ async fn racing_bind_and_stream_delete_have_one_winner_and_stay_consistent(backe
     let p = Arc::new(ports(backend).await);
     let (mut bind_won, mut delete_won) = (0, 0);
     for round in 0..15 {
-        let s = stream("u1", "c1", &format!("s{round}"), &format!("k{round}"), false, Duration::ZERO);
+        let s = stream(
+            "u1",
+            "c1",
+            &format!("s{round}"),
+            &format!("k{round}"),
+            false,
+            Duration::ZERO,
+        );
         let b = broadcast("u1", "c1", &format!("b{round}"), Duration::ZERO);
         p.streams.create(&s).await.unwrap();
         p.broadcasts.create(&b).await.unwrap();
-        let binder = {
+        let spawn_bind = || {
             let (p, b, s) = (p.clone(), b.clone(), s.clone());
             tokio::spawn(async move { bind(&p, &b, &s).await })
         };
-        let deleter = {
+        let spawn_delete = || {
             let (p, s) = (p.clone(), s.clone());
             tokio::spawn(async move { p.streams.delete(&s).await })
+        };
+        // alternate which one starts first, so both outcomes are exercised
+        let (binder, deleter) = if round % 2 == 0 {
+            let binder = spawn_bind();
+            (binder, spawn_delete())
+        } else {
+            let deleter = spawn_delete();
+            (spawn_bind(), deleter)
         };
         let (bound_result, deleted) = (binder.await.unwrap(), deleter.await.unwrap());
         assert!(
@@ -479,7 +537,7 @@ async fn racing_bind_and_stream_delete_have_one_winner_and_stay_consistent(backe
         if bound_result.is_ok() {
             bind_won += 1;
             let now_s = now_s.unwrap();
-            assert_eq!(now_s.bound_broadcasts, [b.broadcast.id.clone()]);
+            assert_eq!(now_s.bound_broadcasts, vec![b.broadcast.id.clone()]);
             assert_eq!(now_b.broadcast.bound_stream_id(), Some(s.stream.id.as_str()));
         } else {
             delete_won += 1;
@@ -515,7 +573,10 @@ async fn rebind_moves_the_broadcast_between_streams_atomically(backend: Backend)
         attach: Some(&s2),
         detach: Some(&stale),
     };
-    assert!(matches!(p.broadcasts.bind(&change).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        p.broadcasts.bind(&change).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(p.broadcasts.get(&user("u1"), "b1").await.unwrap(), b);
     assert_eq!(p.streams.get(&user("u1"), "s2").await.unwrap(), s2);
     let change = BindChange {
@@ -523,10 +584,25 @@ async fn rebind_moves_the_broadcast_between_streams_atomically(backend: Backend)
         ..change
     };
     p.broadcasts.bind(&change).await.unwrap();
-    assert!(p.streams.get(&user("u1"), "s1").await.unwrap().bound_broadcasts.is_empty());
-    assert_eq!(p.streams.get(&user("u1"), "s2").await.unwrap().bound_broadcasts, ["b1"]);
+    assert!(
+        p.streams
+            .get(&user("u1"), "s1")
+            .await
+            .unwrap()
+            .bound_broadcasts
+            .is_empty()
+    );
     assert_eq!(
-        p.broadcasts.get(&user("u1"), "b1").await.unwrap().broadcast.bound_stream_id(),
+        p.streams.get(&user("u1"), "s2").await.unwrap().bound_broadcasts,
+        ["b1"]
+    );
+    assert_eq!(
+        p.broadcasts
+            .get(&user("u1"), "b1")
+            .await
+            .unwrap()
+            .broadcast
+            .bound_stream_id(),
         Some("s2")
     );
 }
@@ -578,12 +654,20 @@ async fn key_hash_look_up_finds_the_current_stream_and_nothing_else(backend: Bac
     assert_eq!(found.bound_broadcasts, ["b1"]);
     assert_eq!(found.stream.cdn.ingestion_info.stream_name.expose(), "key-1");
     // not by the key itself, nor by anything else
-    assert_eq!(p.streams.find_by_key_hash("key-1").await, Err(StoreError::NotFound));
     assert_eq!(
-        p.streams.find_by_key_hash(&StreamKey::presented("key-2").hash()).await,
+        p.streams.find_by_key_hash("key-1").await,
         Err(StoreError::NotFound)
     );
-    assert!(!format!("{found:?}").contains("key-1"), "Debug never shows the key");
+    assert_eq!(
+        p.streams
+            .find_by_key_hash(&StreamKey::presented("key-2").hash())
+            .await,
+        Err(StoreError::NotFound)
+    );
+    assert!(
+        !format!("{found:?}").contains("key-1"),
+        "Debug never shows the key"
+    );
 }
 
 async fn broadcast_delete_is_conditional_and_frees_its_stream(backend: Backend) {
@@ -603,13 +687,17 @@ async fn broadcast_delete_is_conditional_and_frees_its_stream(backend: Backend) 
     let mut stale = s.clone();
     stale.version = 1;
     assert!(matches!(
-        p.broadcasts.delete(&user("u1"), "b1", b.version, Some(&stale)).await,
+        p.broadcasts
+            .delete(&user("u1"), "b1", b.version, Some(&stale))
+            .await,
         Err(StoreError::Conflict(_))
     ));
     let other = stream("u1", "c1", "s2", "key-2", true, Duration::ZERO);
     p.streams.create(&other).await.unwrap();
     assert!(matches!(
-        p.broadcasts.delete(&user("u1"), "b1", b.version, Some(&other)).await,
+        p.broadcasts
+            .delete(&user("u1"), "b1", b.version, Some(&other))
+            .await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(p.broadcasts.get(&user("u1"), "b1").await.unwrap(), b);
@@ -618,7 +706,10 @@ async fn broadcast_delete_is_conditional_and_frees_its_stream(backend: Backend) 
         .delete(&user("u1"), "b1", b.version, Some(&s))
         .await
         .unwrap();
-    assert_eq!(p.broadcasts.get(&user("u1"), "b1").await, Err(StoreError::NotFound));
+    assert_eq!(
+        p.broadcasts.get(&user("u1"), "b1").await,
+        Err(StoreError::NotFound)
+    );
     let freed = p.streams.get(&user("u1"), "s1").await.unwrap();
     assert!(freed.bound_broadcasts.is_empty());
     assert_eq!(freed.version, s.version + 1);
@@ -646,7 +737,10 @@ async fn stream_delete_is_conditional_and_frees_its_key(backend: Backend) {
     assert_eq!(p.streams.get(&user("u1"), "s1").await.unwrap(), next);
     p.streams.delete(&next).await.unwrap();
     assert_eq!(p.streams.get(&user("u1"), "s1").await, Err(StoreError::NotFound));
-    assert_eq!(p.streams.find_by_key_hash(&s.key_hash()).await, Err(StoreError::NotFound));
+    assert_eq!(
+        p.streams.find_by_key_hash(&s.key_hash()).await,
+        Err(StoreError::NotFound)
+    );
     assert_eq!(p.streams.delete(&next).await, Err(StoreError::NotFound));
     // the key and the id are free again
     p.streams
@@ -668,21 +762,32 @@ async fn updates_cannot_change_bindings_or_keys(backend: Backend) {
     p.broadcasts.create(&b).await.unwrap();
     // a broadcast update that sneaks in a binding
     let sneaky = bound(&b, Some(&s));
-    assert!(matches!(p.broadcasts.update(&sneaky, 1).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        p.broadcasts.update(&sneaky, 1).await,
+        Err(StoreError::Conflict(_))
+    ));
     // a stream update that sneaks in a bound broadcast, or a new key
     let mut sneaky_s = s.clone();
     sneaky_s.bound_broadcasts = vec!["b1".into()];
     sneaky_s.version = 2;
-    assert!(matches!(p.streams.update(&sneaky_s, 1).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        p.streams.update(&sneaky_s, 1).await,
+        Err(StoreError::Conflict(_))
+    ));
     let mut rekeyed = s.clone();
     rekeyed.stream.cdn.ingestion_info.stream_name = StreamKey::presented("key-2");
     rekeyed.version = 2;
-    assert!(matches!(p.streams.update(&rekeyed, 1).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        p.streams.update(&rekeyed, 1).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(p.broadcasts.get(&user("u1"), "b1").await.unwrap(), b);
     assert_eq!(p.streams.get(&user("u1"), "s1").await.unwrap(), s);
     assert_eq!(p.streams.find_by_key_hash(&s.key_hash()).await.unwrap(), s);
     assert_eq!(
-        p.streams.find_by_key_hash(&StreamKey::presented("key-2").hash()).await,
+        p.streams
+            .find_by_key_hash(&StreamKey::presented("key-2").hash())
+            .await,
         Err(StoreError::NotFound)
     );
 }
@@ -712,7 +817,11 @@ async fn dynamodb_round_trips_stay_within_budget() {
     count("stream get", 1);
     p.streams.find_by_key_hash(&s.key_hash()).await.unwrap();
     count("stream by key hash", 1);
-    let first = p.broadcasts.list(&user("u1"), None, &PageRequest::first(2)).await.unwrap();
+    let first = p
+        .broadcasts
+        .list(&user("u1"), None, &PageRequest::first(2))
+        .await
+        .unwrap();
     count("first list page", 1);
     let request = PageRequest {
         limit: 2,
@@ -720,7 +829,10 @@ async fn dynamodb_round_trips_stay_within_budget() {
     };
     p.broadcasts.list(&user("u1"), None, &request).await.unwrap();
     count("next list page", 1);
-    p.streams.list(&user("u1"), None, &PageRequest::first(5)).await.unwrap();
+    p.streams
+        .list(&user("u1"), None, &PageRequest::first(5))
+        .await
+        .unwrap();
     count("stream list", 1);
     bind(&p, &b, &s).await.unwrap();
     count("bind (one transaction)", 1);

@@ -84,7 +84,9 @@ impl BroadcastStore for EmbeddedStore {
         let stored = owned_broadcast(&state, &broadcast.owner, &broadcast.broadcast.id)?;
         check_version(stored.version, expected_version)?;
         if stored.broadcast.bound_stream_id() != broadcast.broadcast.bound_stream_id() {
-            return Err(StoreError::Conflict("the binding changes only through bind".into()));
+            return Err(StoreError::Conflict(
+                "the binding changes only through bind".into(),
+            ));
         }
         state
             .broadcasts
@@ -122,7 +124,9 @@ impl BroadcastStore for EmbeddedStore {
         if let Some((stream, _)) = &freed
             && stored.broadcast.bound_stream_id() != Some(stream.stream.id.as_str())
         {
-            return Err(StoreError::Conflict("the broadcast is not bound to that stream".into()));
+            return Err(StoreError::Conflict(
+                "the broadcast is not bound to that stream".into(),
+            ));
         }
         let freed: Vec<_> = freed.into_iter().collect();
         check_streams(&state, &freed)?;

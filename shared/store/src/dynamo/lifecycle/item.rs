@@ -160,8 +160,14 @@ fn stream_attrs(item: &mut Item, st: &StoredStream) -> Result<(), StoreError> {
 pub fn stream_item(st: &StoredStream) -> Result<Item, StoreError> {
     let id = st.stream.id.as_str();
     let mut item = Kind::Stream.key(id);
-    item.insert(keys::GSI1PK.to_owned(), s(Kind::Stream.owner_partition(&st.owner)));
-    item.insert(keys::GSI1SK.to_owned(), s(list_sk(st.stream.snippet.published_at, id)));
+    item.insert(
+        keys::GSI1PK.to_owned(),
+        s(Kind::Stream.owner_partition(&st.owner)),
+    );
+    item.insert(
+        keys::GSI1SK.to_owned(),
+        s(list_sk(st.stream.snippet.published_at, id)),
+    );
     stream_attrs(&mut item, st)?;
     Ok(item)
 }

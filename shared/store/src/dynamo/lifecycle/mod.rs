@@ -23,9 +23,7 @@ use crate::error::StoreError;
 use crate::lifecycle_ports::{plan_bind, plan_unbind_on_delete};
 use crate::{BindChange, BroadcastStore, StoredBroadcast, StoredStream, StreamStore, page_token};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{
-    Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use item::{
     Kind, bound_text, broadcast_from, broadcast_item, is_list_sk, owner_of, stream_from, stream_item,
     stream_key_item, stream_key_key,
@@ -190,7 +188,10 @@ fn put_owned(
             .expression_attribute_names(format!("#x{index}"), *name)
             .expression_attribute_values(format!(":x{index}"), s(value.as_str()));
     }
-    let put = put.condition_expression(condition).build().map_err(build_failed)?;
+    let put = put
+        .condition_expression(condition)
+        .build()
+        .map_err(build_failed)?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
