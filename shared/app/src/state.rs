@@ -5,7 +5,10 @@ use crate::client_cache::ClientCache;
 use crate::hashing::{Hashing, HashingLimits};
 use onair_domain::lockout::LockPolicy;
 use onair_domain::{Clock, Generator, SecretString};
-use onair_store::{AuditStore, ChannelStore, ClientStore, GrantStore, LockoutStore, SecretStore, UserStore};
+use onair_store::{
+    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, LockoutStore, SecretStore,
+    StreamStore, UserStore,
+};
 use std::sync::Arc;
 use time::Duration;
 
@@ -105,6 +108,10 @@ pub struct AppState {
     pub lockouts: Arc<dyn LockoutStore>,
     /// The audit trail.
     pub audit: Arc<dyn AuditStore>,
+    /// liveBroadcasts.
+    pub broadcasts: Arc<dyn BroadcastStore>,
+    /// liveStreams and their key reservations.
+    pub streams: Arc<dyn StreamStore>,
     /// Client secrets and keys.
     pub secrets: Arc<dyn SecretStore>,
     /// Client records for the OAuth hot path, cached in memory.

@@ -166,6 +166,8 @@ pub fn state(
         grants: stores.grants,
         lockouts: stores.lockouts,
         audit: stores.audit,
+        broadcasts: stores.broadcasts,
+        streams: stores.streams,
         secrets,
         clock,
         generator,

@@ -3,7 +3,9 @@
 
 use crate::dynamo::DynamoStores;
 use crate::embedded::EmbeddedStore;
-use crate::{AuditStore, ChannelStore, ClientStore, GrantStore, LockoutStore, UserStore};
+use crate::{
+    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, LockoutStore, StreamStore, UserStore,
+};
 use std::sync::Arc;
 
 /// The store ports of one backend.
@@ -21,6 +23,10 @@ pub struct Stores {
     pub lockouts: Arc<dyn LockoutStore>,
     /// The audit trail.
     pub audit: Arc<dyn AuditStore>,
+    /// liveBroadcasts.
+    pub broadcasts: Arc<dyn BroadcastStore>,
+    /// liveStreams and their key reservations.
+    pub streams: Arc<dyn StreamStore>,
 }
 
 impl Stores {
@@ -33,6 +39,8 @@ impl Stores {
             grants: Arc::new(stores.grants()),
             lockouts: Arc::new(stores.lockouts()),
             audit: Arc::new(stores.audit()),
+            broadcasts: Arc::new(stores.broadcasts()),
+            streams: Arc::new(stores.streams()),
         }
     }
 
@@ -45,6 +53,8 @@ impl Stores {
             grants: Arc::new(store.clone()),
             lockouts: Arc::new(store.clone()),
             audit: Arc::new(store.clone()),
+            broadcasts: Arc::new(store.clone()),
+            streams: Arc::new(store.clone()),
         }
     }
 }

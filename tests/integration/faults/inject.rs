@@ -1,7 +1,7 @@
 //! A fault-injecting decorator for every store port.
 //!
 //! [`wrap`] takes any [`AppState`] (embedded or DynamoDB, as `TestApp` builds it) and puts every port —
-//! clients, users, channels, grants, lockouts, audit, secrets — behind a decorator that consults one
+//! clients, users, channels, grants, lockouts, audit, broadcasts, streams, secrets — behind a decorator that consults one
 //! shared [`Faults`] plan before each call. A rule picks calls by operation name (`"grants.rotate_refresh"`,
 //! `"secrets.create"`, … — `"<port>.<method>"`), either the Nth matching call or every matching call, and
 //! fails it with one of three [`Fault`]s:
@@ -29,6 +29,7 @@ use onair_store::{
     OwnedChannels, RedeemError, RotateError, Rotated, RotationPolicy, SecretStore, StoreError, StoredSecret,
     Stores, UserStore,
 };
+use onair_store::{BindChange, BroadcastStore, StoredBroadcast, StoredStream, StreamStore};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use time::{Date, OffsetDateTime};
@@ -187,6 +188,8 @@ pub fn wrap(state: &AppState, faults: &Faults) -> AppState {
         grants: Arc::new(Faulty::new(state.grants.clone(), faults)),
         lockouts: Arc::new(Faulty::new(state.lockouts.clone(), faults)),
         audit: Arc::new(Faulty::new(state.audit.clone(), faults)),
+        broadcasts: Arc::new(Faulty::new(state.broadcasts.clone(), faults)),
+        streams: Arc::new(Faulty::new(state.streams.clone(), faults)),
     };
     onair_platform::wiring::state(
         stores,
@@ -463,5 +466,93 @@ impl AuditStore for Faulty<dyn AuditStore> {
     }
     async fn list(&self, day: Date, page: &PageRequest) -> Result<Page<AuditEntry>, StoreError> {
         self.faults.guard("audit.list", self.inner.list(day, page)).await
+    }
+}
+
+#[async_trait]
+impl BroadcastStore for Faulty<dyn BroadcastStore> {
+    async fn create(&self, broadcast: &StoredBroadcast) -> Result<(), StoreError> {
+        self.faults
+            .guard("broadcasts.create", self.inner.create(broadcast))
+            .await
+    }
+    async fn get(&self, owner: &UserId, id: &str) -> Result<StoredBroadcast, StoreError> {
+        self.faults
+            .guard("broadcasts.get", self.inner.get(owner, id))
+            .await
+    }
+    async fn list(
+        &self,
+        owner: &UserId,
+        channel: Option<&ChannelId>,
+        page: &PageRequest,
+    ) -> Result<Page<StoredBroadcast>, StoreError> {
+        self.faults
+            .guard("broadcasts.list", self.inner.list(owner, channel, page))
+            .await
+    }
+    async fn update(&self, broadcast: &StoredBroadcast, expected_version: u64) -> Result<(), StoreError> {
+        self.faults
+            .guard(
+                "broadcasts.update",
+                self.inner.update(broadcast, expected_version),
+            )
+            .await
+    }
+    async fn bind(&self, change: &BindChange<'_>) -> Result<(), StoreError> {
+        self.faults
+            .guard("broadcasts.bind", self.inner.bind(change))
+            .await
+    }
+    async fn delete(
+        &self,
+        owner: &UserId,
+        id: &str,
+        expected_version: u64,
+        bound: Option<&StoredStream>,
+    ) -> Result<(), StoreError> {
+        self.faults
+            .guard(
+                "broadcasts.delete",
+                self.inner.delete(owner, id, expected_version, bound),
+            )
+            .await
+    }
+}
+
+#[async_trait]
+impl StreamStore for Faulty<dyn StreamStore> {
+    async fn create(&self, stream: &StoredStream) -> Result<(), StoreError> {
+        self.faults
+            .guard("streams.create", self.inner.create(stream))
+            .await
+    }
+    async fn get(&self, owner: &UserId, id: &str) -> Result<StoredStream, StoreError> {
+        self.faults.guard("streams.get", self.inner.get(owner, id)).await
+    }
+    async fn list(
+        &self,
+        owner: &UserId,
+        channel: Option<&ChannelId>,
+        page: &PageRequest,
+    ) -> Result<Page<StoredStream>, StoreError> {
+        self.faults
+            .guard("streams.list", self.inner.list(owner, channel, page))
+            .await
+    }
+    async fn update(&self, stream: &StoredStream, expected_version: u64) -> Result<(), StoreError> {
+        self.faults
+            .guard("streams.update", self.inner.update(stream, expected_version))
+            .await
+    }
+    async fn delete(&self, stream: &StoredStream) -> Result<(), StoreError> {
+        self.faults
+            .guard("streams.delete", self.inner.delete(stream))
+            .await
+    }
+    async fn find_by_key_hash(&self, key_hash: &str) -> Result<StoredStream, StoreError> {
+        self.faults
+            .guard("streams.find_by_key_hash", self.inner.find_by_key_hash(key_hash))
+            .await
     }
 }

@@ -226,6 +226,19 @@ pub mod attr {
     /// A channel's follower count.
     pub const FOLLOWER_COUNT: &str = "followerCount";
 
+    // Broadcasts and streams.
+
+    /// The whole lifecycle record as JSON (a stream's includes its key; never logged).
+    pub const DOC: &str = "doc";
+    /// The channel of a broadcast or stream (for the channel filter of lists).
+    pub const CHANNEL_ID: &str = "channelId";
+    /// The stream a broadcast is bound to (for the delete condition).
+    pub const BOUND_STREAM_ID: &str = "boundStreamId";
+    /// SHA-256 of a stream's key (base64url), the only form a key is looked up by.
+    pub const KEY_HASH: &str = "keyHash";
+    /// The broadcasts bound to a stream, a JSON array of ids (compared whole in conditions).
+    pub const BOUND_BROADCASTS: &str = "boundBroadcasts";
+
     // Tokens table and audit entries.
 
     /// Hash of a code or refresh token.

@@ -12,6 +12,24 @@
 //!
 //! Channels share their owner's partition so one query reads a user with all their channels.
 //!
+//! The broadcast lifecycle (adapters in `lifecycle`) adds, with no schema change:
+//!
+//! | item                   | `pk`                 | `sk`         | `gsi1pk`                  | `gsi1sk`                 |
+//! |------------------------|----------------------|--------------|---------------------------|--------------------------|
+//! | broadcast              | `BROADCAST#{id}`     | `BROADCAST`  | `OWNER#{owner}#BROADCASTS` | `{published nanos}#{id}` |
+//! | stream                 | `STREAM#{id}`        | `STREAM`     | `OWNER#{owner}#STREAMS`   | `{published nanos}#{id}` |
+//! | stream-key reservation | `STREAMKEY#{hash}`   | `STREAMKEY`  |                           |                          |
+//!
+//! Broadcasts and streams live under their own id, not in the owner's partition: an owner may have
+//! thousands, and the user partition is read whole for the channel list. The owner is an attribute,
+//! checked on every read and in every write condition. Each owner's list is its own `gsi1` partition
+//! (one per owner and kind), so listing never concentrates on one key as the `CLIENTS` list does. The
+//! key reservation, keyed by the SHA-256 of the stream key (never the key), is a full copy of the
+//! stream item written in every transaction that writes the stream: it makes keys unique and lets the
+//! ingest hook read a stream by key hash in one `GetItem`. The key itself is inside the stream's
+//! record (`doc`), because YouTube shows it again on every `liveStreams.list` with `part=cdn`; it is
+//! never part of a key, an index, an error or a log line.
+//!
 //! The registrations table also keeps the audit trail, one partition per UTC day:
 //!
 //! | item        | `pk`                  | `sk`                                   |

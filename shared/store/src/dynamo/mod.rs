@@ -22,6 +22,7 @@ mod clients;
 mod errors;
 mod grants;
 pub mod keys;
+mod lifecycle;
 mod lockouts;
 mod query;
 mod round_trips;
@@ -34,6 +35,7 @@ pub use channels::DynamoChannelStore;
 pub use clients::DynamoClientStore;
 pub(crate) use errors::error_chain;
 pub use grants::DynamoGrantStore;
+pub use lifecycle::{DynamoBroadcastStore, DynamoStreamStore};
 pub use lockouts::DynamoLockoutStore;
 pub use round_trips::RoundTrips;
 pub use users::DynamoUserStore;
@@ -105,6 +107,16 @@ impl DynamoStores {
     /// The failed-login counters (tokens table).
     pub fn lockouts(&self) -> DynamoLockoutStore {
         DynamoLockoutStore::new(self.context.clone(), self.tokens_table.clone())
+    }
+
+    /// The liveBroadcast store (registrations table).
+    pub fn broadcasts(&self) -> DynamoBroadcastStore {
+        DynamoBroadcastStore::new(self.context.clone())
+    }
+
+    /// The liveStream store and its key reservations (registrations table).
+    pub fn streams(&self) -> DynamoStreamStore {
+        DynamoStreamStore::new(self.context.clone())
     }
 
     /// The audit trail (registrations table).

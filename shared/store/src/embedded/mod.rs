@@ -9,6 +9,7 @@ mod audit;
 pub mod channels;
 mod clients;
 mod grants;
+mod lifecycle;
 mod lockouts;
 mod users;
 
@@ -34,6 +35,10 @@ struct State {
     families: HashMap<String, Family>,
     failures: HashMap<String, (u32, time::OffsetDateTime)>,
     audit: Vec<AuditEntry>,
+    broadcasts: HashMap<String, crate::lifecycle_ports::StoredBroadcast>,
+    streams: HashMap<String, crate::lifecycle_ports::StoredStream>,
+    /// Stream key hash → stream id: the key reservation.
+    stream_keys: HashMap<String, String>,
 }
 
 /// The in-process store; cheap to clone, clones share state.

@@ -1,0 +1,471 @@
+//! DynamoDB [`BroadcastStore`] and [`StreamStore`] in the registrations table.
+//!
+//! Each broadcast and stream is one item under its own id (`BROADCAST#{id}`, `STREAM#{id}`), so a
+//! get is one `GetItem`; the owner is an attribute checked on every read and in every write
+//! condition, so another user's record is `NotFound`. Lists go through `gsi1` with one partition per
+//! owner and kind, newest first: one `Query` per page (a channel filter is a `FilterExpression` on
+//! that partition and may read on for a full page).
+//!
+//! A stream's key reservation `STREAMKEY#{hash}` is a full copy of the stream item, written in the
+//! same transaction as the stream on every change, so the ingest hook's look-up by key hash is one
+//! `GetItem` and can never see a stream that does not exist. Every multi-item write (stream create,
+//! update and delete; bind; broadcast delete) is one `TransactWriteItems` whose conditions hold every
+//! version read, so racing writers have exactly one winner.
+
+pub(crate) mod item;
+
+use super::Context;
+use super::attrs::{Item, Reader, attr, n, s};
+use super::errors::{Cancelled, WriteFailure, build_failed, cancelled, unavailable, write_failure};
+use super::keys::{GSI1, GSI1PK, GSI1SK, PK, SK};
+use super::query::read_page;
+use crate::error::StoreError;
+use crate::lifecycle_ports::{plan_bind, plan_unbind_on_delete};
+use crate::{BindChange, BroadcastStore, StoredBroadcast, StoredStream, StreamStore, page_token};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use item::{
+    Kind, bound_text, broadcast_from, broadcast_item, is_list_sk, owner_of, stream_from, stream_item,
+    stream_key_item, stream_key_key,
+};
+use onair_domain::{ChannelId, Page, PageRequest, UserId};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Broadcasts in DynamoDB.
+#[derive(Debug, Clone)]
+pub struct DynamoBroadcastStore {
+    context: Arc<Context>,
+}
+
+impl DynamoBroadcastStore {
+    pub(super) fn new(context: Arc<Context>) -> Self {
+        Self { context }
+    }
+}
+
+/// Streams in DynamoDB.
+#[derive(Debug, Clone)]
+pub struct DynamoStreamStore {
+    context: Arc<Context>,
+}
+
+impl DynamoStreamStore {
+    pub(super) fn new(context: Arc<Context>) -> Self {
+        Self { context }
+    }
+}
+
+/// Where the next page starts: the index key of the last item returned.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cursor {
+    pk: String,
+    sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
+}
+
+impl Cursor {
+    fn after(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader::new(item);
+        Ok(Self {
+            pk: r.s(PK)?.to_owned(),
+            sk: r.s(SK)?.to_owned(),
+            gsi1pk: r.s(GSI1PK)?.to_owned(),
+            gsi1sk: r.s(GSI1SK)?.to_owned(),
+        })
+    }
+
+    /// The start key, if this store could have issued the cursor for this owner and kind: a token of
+    /// another owner (or a forged one) must not start in someone else's partition.
+    fn into_start_key(self, kind: Kind, owner: &UserId) -> Result<Item, StoreError> {
+        let id = kind.id_of_pk(&self.pk).ok_or(StoreError::InvalidPageToken)?;
+        let valid = self.sk == kind.sk()
+            && self.gsi1pk == kind.owner_partition(owner)
+            && is_list_sk(&self.gsi1sk, id);
+        if !valid {
+            return Err(StoreError::InvalidPageToken);
+        }
+        Ok(Item::from([
+            (PK.to_owned(), s(self.pk)),
+            (SK.to_owned(), s(self.sk)),
+            (GSI1PK.to_owned(), s(self.gsi1pk)),
+            (GSI1SK.to_owned(), s(self.gsi1sk)),
+        ]))
+    }
+}
+
+/// One consistent `GetItem`.
+async fn get_item(ctx: &Context, key: Item) -> Result<Option<Item>, StoreError> {
+    let request = ctx
+        .client
+        .get_item()
+        .table_name(&ctx.table)
+        .set_key(Some(key))
+        .consistent_read(true);
+    let output = ctx
+        .send(request.send())
+        .await
+        .map_err(|e| unavailable("GetItem", &e))?;
+    Ok(output.item)
+}
+
+/// The owner's item of `kind` with `id`; `NotFound` if absent or another user's.
+async fn get_owned(ctx: &Context, kind: Kind, owner: &UserId, id: &str) -> Result<Item, StoreError> {
+    get_item(ctx, kind.key(id))
+        .await?
+        .filter(|item| owner_of(item) == Some(owner.as_str()))
+        .ok_or(StoreError::NotFound)
+}
+
+/// One page of an owner's items of `kind`, optionally of one channel.
+async fn list_owned(
+    ctx: &Context,
+    kind: Kind,
+    owner: &UserId,
+    channel: Option<&ChannelId>,
+    page: &PageRequest,
+) -> Result<(Vec<Item>, Option<String>), StoreError> {
+    let start = match &page.token {
+        Some(token) => Some(page_token::decode::<Cursor>(token)?.into_start_key(kind, owner)?),
+        None => None,
+    };
+    let partition = kind.owner_partition(owner);
+    let (items, more) = read_page(ctx, page.limit, start, |start, limit| {
+        let query = ctx
+            .client
+            .query()
+            .table_name(&ctx.table)
+            .index_name(GSI1)
+            .key_condition_expression("#gpk = :gpk")
+            .expression_attribute_names("#gpk", GSI1PK)
+            .expression_attribute_values(":gpk", s(partition.as_str()))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start);
+        match channel {
+            Some(channel) => query
+                .filter_expression("#channel = :channel")
+                .expression_attribute_names("#channel", attr::CHANNEL_ID)
+                .expression_attribute_values(":channel", s(channel.as_str())),
+            None => query,
+        }
+    })
+    .await?;
+    let next = match items.last() {
+        Some(last) if more => Some(page_token::encode(&Cursor::after(last)?)?),
+        _ => None,
+    };
+    Ok((items, next))
+}
+
+/// The condition of a write on an owned, versioned item.
+const OWNED_AT_VERSION: &str = "attribute_exists(#pk) AND #owner = :owner AND #version = :expected";
+
+/// A conditional put of an owned item at `expected` (the item carries the owner); `equal` adds
+/// "attribute equals value" conditions.
+fn put_owned(
+    ctx: &Context,
+    item: Item,
+    owner: &UserId,
+    expected: u64,
+    equal: &[(&str, String)],
+) -> Result<TransactWriteItem, StoreError> {
+    let mut condition = OWNED_AT_VERSION.to_owned();
+    let mut put = Put::builder()
+        .table_name(&ctx.table)
+        .set_item(Some(item))
+        .expression_attribute_names("#pk", PK)
+        .expression_attribute_names("#owner", attr::OWNER)
+        .expression_attribute_names("#version", attr::VERSION)
+        .expression_attribute_values(":owner", s(owner.as_str()))
+        .expression_attribute_values(":expected", n(expected))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+    for (index, (name, value)) in equal.iter().enumerate() {
+        condition.push_str(&format!(" AND #x{index} = :x{index}"));
+        put = put
+            .expression_attribute_names(format!("#x{index}"), *name)
+            .expression_attribute_values(format!(":x{index}"), s(value.as_str()));
+    }
+    let put = put
+        .condition_expression(condition)
+        .build()
+        .map_err(build_failed)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// An unconditional put (the key reservation copy, guarded by its stream's condition).
+fn put_plain(ctx: &Context, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(&ctx.table)
+        .set_item(Some(item))
+        .build()
+        .map_err(build_failed)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// The two puts that write a stream: the item (conditioned on owner, version and key) and its key
+/// reservation copy.
+fn put_stream(
+    ctx: &Context,
+    next: &StoredStream,
+    expected: u64,
+    equal: &[(&str, String)],
+) -> Result<[TransactWriteItem; 2], StoreError> {
+    let mut equal = equal.to_vec();
+    // The key is fixed at create: a record with another key would orphan its reservation.
+    equal.push((attr::KEY_HASH, next.key_hash()));
+    Ok([
+        put_owned(ctx, stream_item(next)?, &next.owner, expected, &equal)?,
+        put_plain(ctx, stream_key_item(next)?)?,
+    ])
+}
+
+/// Why a transaction over owned items lost: an item gone or another user's is `NotFound`, any other
+/// failed condition (a version moved on) or a concurrent transaction `Conflict`.
+fn lost(cancelled: &Cancelled, items: usize, owner: &UserId) -> StoreError {
+    for index in 0..items {
+        if cancelled.condition_failed(index) {
+            return match cancelled.old_item(index) {
+                Some(old) if owner_of(old) == Some(owner.as_str()) => {
+                    StoreError::Conflict("version mismatch: the record changed since it was read".into())
+                }
+                _ => StoreError::NotFound,
+            };
+        }
+    }
+    cancelled.otherwise()
+}
+
+/// Sends a transaction of owned items; see [`lost`] for the failures.
+async fn transact(ctx: &Context, items: Vec<TransactWriteItem>, owner: &UserId) -> Result<(), StoreError> {
+    let count = items.len();
+    let request = ctx.client.transact_write_items().set_transact_items(Some(items));
+    match ctx.send(request.send()).await {
+        Ok(_) => Ok(()),
+        Err(err) => Err(lost(&cancelled("TransactWriteItems", err)?, count, owner)),
+    }
+}
+
+#[async_trait]
+impl BroadcastStore for DynamoBroadcastStore {
+    async fn create(&self, broadcast: &StoredBroadcast) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let request = ctx
+            .client
+            .put_item()
+            .table_name(&ctx.table)
+            .set_item(Some(broadcast_item(broadcast)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK);
+        match ctx.send(request.send()).await {
+            Ok(_) => Ok(()),
+            Err(err) => match write_failure("PutItem", err) {
+                WriteFailure::ConditionFailed(_) => {
+                    Err(StoreError::Conflict("broadcast id already exists".into()))
+                }
+                WriteFailure::Other(err) => Err(err),
+            },
+        }
+    }
+
+    async fn get(&self, owner: &UserId, id: &str) -> Result<StoredBroadcast, StoreError> {
+        broadcast_from(&get_owned(&self.context, Kind::Broadcast, owner, id).await?)
+    }
+
+    async fn list(
+        &self,
+        owner: &UserId,
+        channel: Option<&ChannelId>,
+        page: &PageRequest,
+    ) -> Result<Page<StoredBroadcast>, StoreError> {
+        let (items, next) = list_owned(&self.context, Kind::Broadcast, owner, channel, page).await?;
+        let items = items.iter().map(broadcast_from).collect::<Result<_, _>>()?;
+        Ok(Page { items, next })
+    }
+
+    async fn update(&self, broadcast: &StoredBroadcast, expected_version: u64) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let binding = match broadcast.broadcast.bound_stream_id() {
+            Some(_) => "#bound = :bound".to_owned(),
+            None => "attribute_not_exists(#bound)".to_owned(),
+        };
+        let mut request = ctx
+            .client
+            .put_item()
+            .table_name(&ctx.table)
+            .set_item(Some(broadcast_item(broadcast)?))
+            .condition_expression(format!("{OWNED_AT_VERSION} AND {binding}"))
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#owner", attr::OWNER)
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#bound", attr::BOUND_STREAM_ID)
+            .expression_attribute_values(":owner", s(broadcast.owner.as_str()))
+            .expression_attribute_values(":expected", n(expected_version))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(stream) = broadcast.broadcast.bound_stream_id() {
+            request = request.expression_attribute_values(":bound", s(stream));
+        }
+        match ctx.send(request.send()).await {
+            Ok(_) => Ok(()),
+            Err(err) => match write_failure("PutItem", err) {
+                WriteFailure::ConditionFailed(Some(old))
+                    if owner_of(&old) == Some(broadcast.owner.as_str()) =>
+                {
+                    Err(StoreError::Conflict(
+                        "version mismatch (or a binding change outside bind)".into(),
+                    ))
+                }
+                WriteFailure::ConditionFailed(_) => Err(StoreError::NotFound),
+                WriteFailure::Other(err) => Err(err),
+            },
+        }
+    }
+
+    async fn bind(&self, change: &BindChange<'_>) -> Result<(), StoreError> {
+        let plan = plan_bind(change)?;
+        let ctx = &self.context;
+        let owner = &change.broadcast.owner;
+        let mut items = vec![put_owned(
+            ctx,
+            broadcast_item(change.broadcast)?,
+            owner,
+            change.expected_version,
+            &[],
+        )?];
+        for (stream, expected) in &plan.streams {
+            items.extend(put_stream(ctx, stream, *expected, &[])?);
+        }
+        transact(ctx, items, owner).await
+    }
+
+    async fn delete(
+        &self,
+        owner: &UserId,
+        id: &str,
+        expected_version: u64,
+        bound: Option<&StoredStream>,
+    ) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let freed = bound
+            .map(|stream| plan_unbind_on_delete(owner, id, stream))
+            .transpose()?;
+        let mut delete = Delete::builder()
+            .table_name(&ctx.table)
+            .set_key(Some(Kind::Broadcast.key(id)))
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#owner", attr::OWNER)
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_values(":owner", s(owner.as_str()))
+            .expression_attribute_values(":expected", n(expected_version))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        delete = match &freed {
+            Some((stream, _)) => delete
+                .condition_expression(format!("{OWNED_AT_VERSION} AND #bound = :bound"))
+                .expression_attribute_names("#bound", attr::BOUND_STREAM_ID)
+                .expression_attribute_values(":bound", s(stream.stream.id.as_str())),
+            None => delete.condition_expression(OWNED_AT_VERSION),
+        };
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .delete(delete.build().map_err(build_failed)?)
+                .build(),
+        ];
+        if let Some((stream, expected)) = &freed {
+            items.extend(put_stream(ctx, stream, *expected, &[])?);
+        }
+        transact(ctx, items, owner).await
+    }
+}
+
+#[async_trait]
+impl StreamStore for DynamoStreamStore {
+    async fn create(&self, stream: &StoredStream) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let absent = |item: Item| -> Result<TransactWriteItem, StoreError> {
+            let put = Put::builder()
+                .table_name(&ctx.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .build()
+                .map_err(build_failed)?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        };
+        let request = ctx
+            .client
+            .transact_write_items()
+            .transact_items(absent(stream_item(stream)?)?)
+            .transact_items(absent(stream_key_item(stream)?)?);
+        let Err(err) = ctx.send(request.send()).await else {
+            return Ok(());
+        };
+        let cancelled = cancelled("TransactWriteItems", err)?;
+        Err(if cancelled.condition_failed(0) {
+            StoreError::Conflict("stream id already exists".into())
+        } else if cancelled.condition_failed(1) {
+            StoreError::Conflict("stream key already exists".into())
+        } else {
+            cancelled.otherwise()
+        })
+    }
+
+    async fn get(&self, owner: &UserId, id: &str) -> Result<StoredStream, StoreError> {
+        stream_from(&get_owned(&self.context, Kind::Stream, owner, id).await?)
+    }
+
+    async fn list(
+        &self,
+        owner: &UserId,
+        channel: Option<&ChannelId>,
+        page: &PageRequest,
+    ) -> Result<Page<StoredStream>, StoreError> {
+        let (items, next) = list_owned(&self.context, Kind::Stream, owner, channel, page).await?;
+        let items = items.iter().map(stream_from).collect::<Result<_, _>>()?;
+        Ok(Page { items, next })
+    }
+
+    async fn update(&self, stream: &StoredStream, expected_version: u64) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        // The bound list must be as stored: only bind changes it.
+        let bound = (attr::BOUND_BROADCASTS, bound_text(&stream.bound_broadcasts)?);
+        let items = Vec::from(put_stream(ctx, stream, expected_version, &[bound])?);
+        transact(ctx, items, &stream.owner).await
+    }
+
+    async fn delete(&self, stream: &StoredStream) -> Result<(), StoreError> {
+        let ctx = &self.context;
+        let item = Delete::builder()
+            .table_name(&ctx.table)
+            .set_key(Some(Kind::Stream.key(&stream.stream.id)))
+            .condition_expression(format!("{OWNED_AT_VERSION} AND #hash = :hash"))
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#owner", attr::OWNER)
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#hash", attr::KEY_HASH)
+            .expression_attribute_values(":owner", s(stream.owner.as_str()))
+            .expression_attribute_values(":expected", n(stream.version))
+            .expression_attribute_values(":hash", s(stream.key_hash()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_failed)?;
+        let reservation = Delete::builder()
+            .table_name(&ctx.table)
+            .set_key(Some(stream_key_key(&stream.key_hash())))
+            .build()
+            .map_err(build_failed)?;
+        let items = vec![
+            TransactWriteItem::builder().delete(item).build(),
+            TransactWriteItem::builder().delete(reservation).build(),
+        ];
+        transact(ctx, items, &stream.owner).await
+    }
+
+    async fn find_by_key_hash(&self, key_hash: &str) -> Result<StoredStream, StoreError> {
+        let item = get_item(&self.context, stream_key_key(key_hash))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        stream_from(&item)
+    }
+}
