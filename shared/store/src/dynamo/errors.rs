@@ -127,6 +127,19 @@ impl Cancelled {
         self.reasons.get(index).and_then(|(_, item)| item.as_ref())
     }
 
+    /// `Conflict` with `reasons[i]` for the first item `i` whose condition was false (the caller lists
+    /// one safe message per conditional item, in transaction order); otherwise [`Cancelled::otherwise`].
+    pub fn conflict_of(&self, reasons: &[&str]) -> StoreError {
+        match reasons
+            .iter()
+            .enumerate()
+            .find(|(i, _)| self.condition_failed(*i))
+        {
+            Some((_, reason)) => StoreError::Conflict((*reason).to_owned()),
+            None => self.otherwise(),
+        }
+    }
+
     /// The error when no condition the caller knows about explains the cancellation: a concurrent
     /// transaction on the same items is a `Conflict` (one writer won), anything else `Unavailable`.
     pub fn otherwise(&self) -> StoreError {
@@ -183,6 +196,14 @@ mod tests {
         ));
         assert!(matches!(
             cancelled_with(&["ThrottlingError"]).otherwise(),
+            StoreError::Unavailable(_)
+        ));
+        assert_eq!(
+            c.conflict_of(&["first", "second"]),
+            StoreError::Conflict("second".into())
+        );
+        assert!(matches!(
+            cancelled_with(&["ThrottlingError", "None"]).conflict_of(&["first", "second"]),
             StoreError::Unavailable(_)
         ));
     }

@@ -6,8 +6,9 @@
 
 use super::Context;
 use super::attrs::{Item, Reader, s};
-use super::errors::{WriteFailure, build_failed, write_failure};
+use super::errors::build_failed;
 use super::query::read_page;
+use super::versioned::put_new;
 pub(crate) mod item;
 
 use super::keys::{PK, SK};
@@ -56,20 +57,7 @@ pub(super) fn duplicate_entry() -> StoreError {
 /// Appends `entry` with one `PutItem`. `Ok(false)` when exactly this entry (same time and id) is
 /// already stored, which a retried write may legitimately find.
 pub(super) async fn append_entry(ctx: &Context, entry: &AuditEntry) -> Result<bool, StoreError> {
-    let request = ctx
-        .client
-        .put_item()
-        .table_name(&ctx.table)
-        .set_item(Some(audit_item(entry)?))
-        .condition_expression(NEW_ENTRY)
-        .expression_attribute_names("#pk", PK);
-    match ctx.send(request.send()).await {
-        Ok(_) => Ok(true),
-        Err(err) => match write_failure("PutItem", err) {
-            WriteFailure::ConditionFailed(_) => Ok(false),
-            WriteFailure::Other(err) => Err(err),
-        },
-    }
+    put_new(ctx, audit_item(entry)?).await
 }
 
 /// The start key of the page after `token`, if the token is one this store could have issued for

@@ -4,7 +4,7 @@ use super::Context;
 use super::attrs::{Item, Reader, s};
 use super::errors::{WriteFailure, unavailable, write_failure};
 use super::query::read_page;
-use super::versioned::put_versioned;
+use super::versioned::{put_new, put_versioned};
 pub(crate) mod item;
 
 use super::keys::{GSI1, GSI1PK, GSI1SK, PK, SK};
@@ -74,22 +74,10 @@ impl ClientCursor {
 #[async_trait]
 impl ClientStore for DynamoClientStore {
     async fn create(&self, client: &Client) -> Result<(), StoreError> {
-        let ctx = &self.context;
-        let request = ctx
-            .client
-            .put_item()
-            .table_name(&ctx.table)
-            .set_item(Some(client_item(client)?))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK);
-        match ctx.send(request.send()).await {
-            Ok(_) => Ok(()),
-            Err(err) => match write_failure("PutItem", err) {
-                WriteFailure::ConditionFailed(_) => {
-                    Err(StoreError::Conflict("client id already exists".into()))
-                }
-                WriteFailure::Other(err) => Err(err),
-            },
+        if put_new(&self.context, client_item(client)?).await? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict("client id already exists".into()))
         }
     }
 

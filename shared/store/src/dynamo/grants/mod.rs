@@ -305,13 +305,7 @@ impl GrantStore for DynamoGrantStore {
             return Ok(());
         };
         let cancelled = cancelled("TransactWriteItems", err)?;
-        Err(if cancelled.condition_failed(0) {
-            StoreError::Conflict("code not redeemed at that time".into())
-        } else if cancelled.condition_failed(1) {
-            StoreError::Conflict("the code's family exists".into())
-        } else {
-            cancelled.otherwise()
-        })
+        Err(cancelled.conflict_of(&["code not redeemed at that time", "the code's family exists"]))
     }
 
     /// One `TransactWriteItems`: the family (merged with a revocation that raced ahead), the first

@@ -19,6 +19,7 @@ use super::attrs::{Item, Reader, attr, n, s};
 use super::errors::{Cancelled, WriteFailure, build_failed, cancelled, unavailable, write_failure};
 use super::keys::{GSI1, GSI1PK, GSI1SK, PK, SK};
 use super::query::read_page;
+use super::versioned::put_new;
 use crate::error::StoreError;
 use crate::lifecycle_ports::{plan_bind, plan_unbind_on_delete};
 use crate::{BindChange, BroadcastStore, StoredBroadcast, StoredStream, StreamStore, page_token};
@@ -251,22 +252,10 @@ async fn transact(ctx: &Context, items: Vec<TransactWriteItem>, owner: &UserId) 
 #[async_trait]
 impl BroadcastStore for DynamoBroadcastStore {
     async fn create(&self, broadcast: &StoredBroadcast) -> Result<(), StoreError> {
-        let ctx = &self.context;
-        let request = ctx
-            .client
-            .put_item()
-            .table_name(&ctx.table)
-            .set_item(Some(broadcast_item(broadcast)?))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK);
-        match ctx.send(request.send()).await {
-            Ok(_) => Ok(()),
-            Err(err) => match write_failure("PutItem", err) {
-                WriteFailure::ConditionFailed(_) => {
-                    Err(StoreError::Conflict("broadcast id already exists".into()))
-                }
-                WriteFailure::Other(err) => Err(err),
-            },
+        if put_new(&self.context, broadcast_item(broadcast)?).await? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict("broadcast id already exists".into()))
         }
     }
 
@@ -402,13 +391,7 @@ impl StreamStore for DynamoStreamStore {
             return Ok(());
         };
         let cancelled = cancelled("TransactWriteItems", err)?;
-        Err(if cancelled.condition_failed(0) {
-            StoreError::Conflict("stream id already exists".into())
-        } else if cancelled.condition_failed(1) {
-            StoreError::Conflict("stream key already exists".into())
-        } else {
-            cancelled.otherwise()
-        })
+        Err(cancelled.conflict_of(&["stream id already exists", "stream key already exists"]))
     }
 
     async fn get(&self, owner: &UserId, id: &str) -> Result<StoredStream, StoreError> {

@@ -125,13 +125,7 @@ impl UserStore for DynamoUserStore {
             return Ok(());
         };
         let cancelled = cancelled("TransactWriteItems", err)?;
-        Err(if cancelled.condition_failed(0) {
-            StoreError::Conflict("user id already exists".into())
-        } else if cancelled.condition_failed(1) {
-            StoreError::Conflict("login already taken".into())
-        } else {
-            cancelled.otherwise()
-        })
+        Err(cancelled.conflict_of(&["user id already exists", "login already taken"]))
     }
 
     async fn get(&self, id: &UserId) -> Result<User, StoreError> {
