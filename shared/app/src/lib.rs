@@ -18,4 +18,4 @@ pub mod signing_keys;
 pub mod state;
 
 pub use error::AppError;
-pub use state::{AdminAuth, AppState, LoginMode, OAuthSettings, Settings};
+pub use state::{AdminAuth, AppState, LifecycleSettings, LoginMode, OAuthSettings, Settings};

@@ -7,7 +7,7 @@ use onair_domain::lockout::LockPolicy;
 use onair_domain::{Clock, Generator, SecretString};
 use onair_store::{
     AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, LockoutStore, SecretStore,
-    StreamStore, UserStore,
+    StepScheduler, StreamStore, UserStore,
 };
 use std::sync::Arc;
 use time::Duration;
@@ -82,6 +82,34 @@ impl Default for OAuthSettings {
     }
 }
 
+/// Settings of the broadcast lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleSettings {
+    /// The RTMP ingestion address streams are given (`cdn.ingestionInfo.ingestionAddress`); the
+    /// stream key is appended after a `/`.
+    pub ingest_rtmp_url: String,
+    /// The player URL behind `contentDetails.monitorStream.embedHtml`; `{id}` is the broadcast id.
+    pub player_url_template: String,
+    /// How long `testStarting` / `liveStarting` last before the settle step completes them.
+    pub settle_after: Duration,
+    /// How long a bound stream must stay inactive before an auto-stop broadcast completes.
+    pub auto_stop_after: Duration,
+    /// Name of the secret (in the secret store) the ingest server presents to the ingest hook.
+    pub ingest_secret_name: String,
+}
+
+impl Default for LifecycleSettings {
+    fn default() -> Self {
+        Self {
+            ingest_rtmp_url: "rtmp://127.0.0.1:1935/live".into(),
+            player_url_template: "http://127.0.0.1:8080/watch/{id}".into(),
+            settle_after: Duration::seconds(2),
+            auto_stop_after: Duration::seconds(60),
+            ingest_secret_name: "ingest-hook".into(),
+        }
+    }
+}
+
 /// Settings the handlers need, read once from configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -91,6 +119,8 @@ pub struct Settings {
     pub secret_overlap: Duration,
     /// The authorization server.
     pub oauth: OAuthSettings,
+    /// The broadcast lifecycle.
+    pub lifecycle: LifecycleSettings,
 }
 
 /// Shared state handed to every handler; cheap to clone.
@@ -112,6 +142,8 @@ pub struct AppState {
     pub broadcasts: Arc<dyn BroadcastStore>,
     /// liveStreams and their key reservations.
     pub streams: Arc<dyn StreamStore>,
+    /// Timed lifecycle steps (EventBridge Scheduler and a delay queue on AWS, in-process locally).
+    pub steps: Arc<dyn StepScheduler>,
     /// Client secrets and keys.
     pub secrets: Arc<dyn SecretStore>,
     /// Client records for the OAuth hot path, cached in memory.

@@ -90,6 +90,8 @@ pub struct Config {
     pub local_timeouts: LocalTimeouts,
     /// The authorization server.
     pub oauth: OAuthConfig,
+    /// The broadcast lifecycle.
+    pub lifecycle: onair_app::LifecycleSettings,
 }
 
 /// How long the local server waits on a client before closing its connection. Without these a client
@@ -353,6 +355,43 @@ impl Config {
             r.problems
                 .push("ONAIR_ACCESS_TOKEN_TTL_SECONDS must be at least 60".into());
         }
+        let lifecycle_defaults = onair_app::LifecycleSettings::default();
+        let lifecycle = onair_app::LifecycleSettings {
+            ingest_rtmp_url: r
+                .text("ONAIR_INGEST_RTMP_URL", Some(&lifecycle_defaults.ingest_rtmp_url))
+                .trim_end_matches('/')
+                .to_owned(),
+            player_url_template: r.text(
+                "ONAIR_PLAYER_URL_TEMPLATE",
+                Some(&lifecycle_defaults.player_url_template),
+            ),
+            settle_after: r.seconds(
+                "ONAIR_SETTLE_SECONDS",
+                lifecycle_defaults.settle_after.whole_seconds(),
+            ),
+            auto_stop_after: r.seconds(
+                "ONAIR_AUTO_STOP_SECONDS",
+                lifecycle_defaults.auto_stop_after.whole_seconds(),
+            ),
+            ingest_secret_name: r.text(
+                "ONAIR_INGEST_SECRET_NAME",
+                Some(&lifecycle_defaults.ingest_secret_name),
+            ),
+        };
+        if !(lifecycle.ingest_rtmp_url.starts_with("rtmp://")
+            || lifecycle.ingest_rtmp_url.starts_with("rtmps://"))
+        {
+            r.problems
+                .push("ONAIR_INGEST_RTMP_URL must be an rtmp:// or rtmps:// URL".into());
+        }
+        if !lifecycle.player_url_template.contains("{id}") {
+            r.problems
+                .push("ONAIR_PLAYER_URL_TEMPLATE must contain {id}".into());
+        }
+        if lifecycle.settle_after > Duration::minutes(15) {
+            // the delay queue's longest delay
+            r.problems.push("ONAIR_SETTLE_SECONDS must be at most 900".into());
+        }
         if r.problems.is_empty() {
             Ok(Config {
                 store,
@@ -365,6 +404,7 @@ impl Config {
                 demo_file,
                 local_timeouts,
                 oauth,
+                lifecycle,
             })
         } else {
             Err(ConfigError(r.problems))

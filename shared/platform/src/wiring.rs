@@ -11,9 +11,10 @@ use aws_config::timeout::TimeoutConfig;
 use onair_app::client_cache::ClientCache;
 use onair_app::hashing::{Hashing, HashingLimits};
 use onair_app::{AdminAuth, AppState, LoginMode, OAuthSettings, Settings};
+use onair_domain::lifecycle::step::Step;
 use onair_domain::{Clock, Generator};
 use onair_store::dynamo::{DynamoStores, RoundTrips, schema};
-use onair_store::embedded::EmbeddedStore;
+use onair_store::embedded::{EmbeddedSteps, EmbeddedStore, StepSink};
 use onair_store::secrets::manager::SecretsManagerStore;
 use onair_store::secrets::memory::MemorySecretStore;
 use onair_store::{SecretStore, Stores};
@@ -94,6 +95,7 @@ pub async fn build(
         admin_auth,
         secret_overlap: config.secret_overlap,
         oauth,
+        lifecycle: config.lifecycle.clone(),
     });
     let (secrets, secrets_round_trips): (Arc<dyn SecretStore>, _) = match (&config.secrets, &sdk) {
         (SecretsConfig::Manager { prefix, cache_ttl }, Some(sdk)) => {
@@ -157,7 +159,8 @@ pub fn state(
     settings: Arc<Settings>,
 ) -> AppState {
     let ttl = settings.oauth.client_cache_ttl;
-    AppState {
+    let steps = EmbeddedSteps::new(clock.clone());
+    let state = AppState {
         client_cache: Arc::new(ClientCache::new(stores.clients.clone(), clock.clone(), ttl)),
         hashing: Arc::new(Hashing::new(settings.oauth.hashing)),
         clients: stores.clients,
@@ -168,11 +171,40 @@ pub fn state(
         audit: stores.audit,
         broadcasts: stores.broadcasts,
         streams: stores.streams,
+        steps: Arc::new(steps.clone()),
         secrets,
         clock,
         generator,
         settings,
-    }
+    };
+    steps.connect(dispatcher(state.clone()));
+    state
+}
+
+/// Hands each step the embedded scheduler fires to its function in the registry, as the deployed
+/// Scheduler and delay queue invoke the step Lambdas. A step that fails is logged; it is retried only
+/// by being planned again, as on AWS once the asynchronous retries are spent.
+fn dispatcher(state: AppState) -> StepSink {
+    Arc::new(move |step: Step| {
+        let state = state.clone();
+        Box::pin(async move {
+            let name = step.kind.function_name();
+            let Some(handler) = onair_api::registry::find(name).and_then(|f| f.step()) else {
+                tracing::error!(step = name, "no step function is registered for this step");
+                return;
+            };
+            let payload = match serde_json::to_value(&step) {
+                Ok(payload) => payload,
+                Err(err) => {
+                    tracing::error!(step = name, error = %err, "step payload");
+                    return;
+                }
+            };
+            if let Err(err) = handler(state, payload).await {
+                tracing::warn!(step = name, target = %step.target, error = %err, "step failed");
+            }
+        })
+    })
 }
 
 /// The state over DynamoDB stores.

@@ -13,6 +13,7 @@ pub mod oauth_ports;
 pub mod page_token;
 pub mod ports;
 pub mod secrets;
+pub mod step_ports;
 pub mod stores;
 
 pub use error::StoreError;
@@ -20,4 +21,5 @@ pub use lifecycle_ports::{BindChange, BroadcastStore, StoredBroadcast, StoredStr
 pub use oauth_ports::{AuditStore, GrantStore, LockoutStore, RedeemError, RotateError};
 pub use ports::{ChannelStore, ClientStore, OwnedChannel, OwnedChannels, SecretStore, UserStore};
 pub use secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};
+pub use step_ports::StepScheduler;
 pub use stores::Stores;

@@ -66,6 +66,7 @@ impl FaultApp {
             admin_auth: AdminAuth::Token(SecretString::new(ADMIN_TOKEN)),
             secret_overlap: Duration::hours(24),
             oauth,
+            lifecycle: Default::default(),
         });
         let sdk = SdkFaults::default();
         let base = match backend {

@@ -240,6 +240,7 @@ async fn dynamodb_outage() {
             issuer: Some(ISSUER.into()),
             ..OAuthSettings::default()
         },
+        lifecycle: Default::default(),
     });
     let stores = DynamoStores::new(dynamodb.clone(), REGISTRATIONS, TOKENS);
     let state = dynamo_state(

@@ -94,6 +94,7 @@ impl Outage {
                 issuer: Some(ISSUER.into()),
                 ..OAuthSettings::default()
             },
+            lifecycle: Default::default(),
         });
         let generator = Arc::new(SequenceGenerator::default());
         let state = dynamo_state(&stores, Arc::new(secret_store), clock, generator, settings);

@@ -736,6 +736,7 @@ async fn warm_token_and_resource_calls_make_no_secrets_manager_call() {
             issuer: Some(ISSUER.into()),
             ..OAuthSettings::default()
         },
+        lifecycle: Default::default(),
     });
     let stores = fresh_dynamo().await;
     let secrets = fresh_secrets_manager(clock.clone(), Duration::minutes(5)).await;

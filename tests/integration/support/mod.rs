@@ -182,6 +182,7 @@ impl TestApp {
             admin_auth: AdminAuth::Token(SecretString::new(ADMIN_TOKEN)),
             secret_overlap: Duration::hours(24),
             oauth,
+            lifecycle: Default::default(),
         });
         let (state, dynamo) = match backend {
             Backend::Embedded => {

@@ -12,6 +12,7 @@
 //! - [`machine`]: transitions, settling, auto start/stop, bind, delete — and the decisions on the
 //!   spec's gaps; [`ingest`]: the stream status machine; [`cuepoint`]: cuepoints.
 //! - [`render`]: records as API resources (`kind`, `etag`, selected parts).
+//! - [`step`]: timed steps (settle, auto-stop, scheduled start/end, stream changed) as payloads.
 
 pub mod body;
 pub mod broadcast;
@@ -23,6 +24,7 @@ pub mod machine;
 pub mod part;
 pub mod render;
 pub mod resource;
+pub mod step;
 pub mod stream;
 pub mod validate;
 pub mod wire;

@@ -11,7 +11,10 @@ mod clients;
 mod grants;
 mod lifecycle;
 mod lockouts;
+pub mod steps;
 mod users;
+
+pub use steps::{EmbeddedSteps, StepSink};
 
 use onair_domain::audit::AuditEntry;
 use onair_domain::channel::Channel;
