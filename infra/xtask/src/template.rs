@@ -146,6 +146,7 @@ fn function_blocks(out: &mut String, function: &Function) {
         ),
         Trigger::Schedule(schedule) => format!("every {} days", schedule.interval_parameter),
         Trigger::Event(rule) => format!("events {} / {}", rule.source, rule.detail_type),
+        Trigger::Step(step) => format!("lifecycle step {}", step.kind),
     };
     let _ = write!(
         out,
@@ -164,7 +165,7 @@ fn function_blocks(out: &mut String, function: &Function) {
     );
     match &function.trigger {
         Trigger::Http(http) => http_event(out, http),
-        Trigger::Schedule(_) => step_delivery(out),
+        Trigger::Schedule(_) | Trigger::Step(_) => step_delivery(out),
         Trigger::Event(rule) => {
             step_delivery(out);
             event_rule(out, rule);

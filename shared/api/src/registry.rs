@@ -13,6 +13,7 @@
 use axum::routing::MethodRouter;
 use onair_app::AppError;
 use onair_app::AppState;
+use onair_domain::lifecycle::step::StepKind;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -76,6 +77,7 @@ impl Function {
             Trigger::Http(_) => None,
             Trigger::Schedule(schedule) => Some(schedule.handler),
             Trigger::Event(event) => Some(event.handler),
+            Trigger::Step(step) => Some(step.handler),
         }
     }
 }
@@ -89,6 +91,25 @@ pub enum Trigger {
     Schedule(Schedule),
     /// An EventBridge rule matching events on a bus (served with `lambda_runtime`).
     Event(EventRule),
+    /// A lifecycle step planned at run time through the step scheduler
+    /// ([`onair_store::StepScheduler`]) — one-time EventBridge Scheduler schedules or the delay queue,
+    /// by [`StepKind::is_sub_minute`] — served with `lambda_runtime`. The payload is a
+    /// [`onair_domain::lifecycle::step::Step`].
+    Step(StepTrigger),
+}
+
+/// A function performing one kind of lifecycle step.
+pub struct StepTrigger {
+    /// Performs one delivery of the step (idempotent: delivery is at least once).
+    pub handler: StepHandler,
+    /// The kind of step; its [`StepKind::function_name`] is the function's name.
+    pub kind: StepKind,
+}
+
+impl std::fmt::Debug for StepTrigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "step {}", self.kind)
+    }
 }
 
 /// An HTTP route.

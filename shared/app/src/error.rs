@@ -25,6 +25,9 @@ pub enum AppError {
     /// show.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A broadcast-lifecycle refusal with YouTube's reason, status and domain, returned as is.
+    #[error(transparent)]
+    Lifecycle(#[from] onair_domain::lifecycle::LifecycleError),
     /// Too much is being asked at once (every password-hashing worker stayed busy): retry shortly.
     #[error("busy: {0}")]
     Busy(String),

@@ -12,6 +12,7 @@ pub mod error;
 pub mod federation;
 pub mod hashing;
 pub mod keys;
+pub mod lifecycle;
 pub mod login;
 pub mod oauth;
 pub mod signing_keys;

@@ -74,7 +74,7 @@ async fn serve(name: &'static str) -> ExitCode {
     let state = wiring.state;
     let served = match &function.trigger {
         Trigger::Http(_) => lambda_http::run(gateway_router(function, state)).await,
-        Trigger::Schedule(_) | Trigger::Event(_) => {
+        Trigger::Schedule(_) | Trigger::Event(_) | Trigger::Step(_) => {
             lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
                 handle_step(function, state.clone(), event)
             }))

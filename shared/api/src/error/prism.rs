@@ -111,6 +111,7 @@ impl From<AppError> for PrismError {
             AppError::NotFound(_) => PrismError::ChannelNotFound,
             AppError::Refused(e) => PrismError::InvalidRequest(e.description),
             AppError::Invalid(v) => PrismError::InvalidRequest(v.to_string()),
+            AppError::Lifecycle(e) => PrismError::InvalidRequest(e.message),
             AppError::Conflict(why) => PrismError::InvalidRequest(why),
             AppError::Busy(cause) | AppError::Unavailable(cause) => PrismError::Unavailable(cause),
             AppError::Internal(cause) => PrismError::Internal(cause),
