@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Python tools the test command needs (moto server, cfn-lint, authlib, schemathesis) into a
+# Installs the Python tools the test command needs (moto server, cfn-lint, authlib, schemathesis,
+# google-api-python-client with the YouTube discovery document) into a
 # project-local virtualenv, once; later runs reuse it when the pinned requirements are unchanged.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
