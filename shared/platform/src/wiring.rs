@@ -171,6 +171,7 @@ pub fn state(
         audit: stores.audit,
         broadcasts: stores.broadcasts,
         streams: stores.streams,
+        idempotency: stores.idempotency,
         steps: Arc::new(steps.clone()),
         secrets,
         clock,

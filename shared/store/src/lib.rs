@@ -1,13 +1,14 @@
 //! Storage ports of onair and their adapters.
 //!
 //! Each concern has a small async trait ([`ClientStore`], [`UserStore`], [`ChannelStore`],
-//! [`SecretStore`], [`GrantStore`], [`LockoutStore`], [`AuditStore`], [`BroadcastStore`], [`StreamStore`]). Every trait has an embedded adapter (in-process, the local default) and an AWS
+//! [`SecretStore`], [`GrantStore`], [`LockoutStore`], [`AuditStore`], [`BroadcastStore`], [`StreamStore`], [`IdempotencyStore`]). Every trait has an embedded adapter (in-process, the local default) and an AWS
 //! adapter (DynamoDB, Secrets Manager); one contract test suite holds both to the same meaning.
 //! Adapters translate SDK failures into [`StoreError`] so nothing above this crate sees an SDK type.
 
 pub mod dynamo;
 pub mod embedded;
 pub mod error;
+pub mod idempotency_ports;
 pub mod lifecycle_ports;
 pub mod oauth_ports;
 pub mod page_token;
@@ -17,6 +18,7 @@ pub mod step_ports;
 pub mod stores;
 
 pub use error::StoreError;
+pub use idempotency_ports::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
 pub use lifecycle_ports::{BindChange, BroadcastStore, StoredBroadcast, StoredStream, StreamStore};
 pub use oauth_ports::{AuditStore, GrantStore, LockoutStore, RedeemError, RotateError};
 pub use ports::{ChannelStore, ClientStore, OwnedChannel, OwnedChannels, SecretStore, UserStore};
