@@ -122,8 +122,10 @@ where
         Ok(bytes) => bytes,
         Err(err) => {
             rules::fail(state, &ticket).await;
-            return E::from(AppError::Internal(format!("reading a response to keep it: {err}")))
-                .into_response();
+            return E::from(AppError::Internal(format!(
+                "reading a response to keep it: {err}"
+            )))
+            .into_response();
         }
     };
     let stored = StoredResponse {
@@ -158,10 +160,7 @@ fn replay(stored: StoredResponse) -> Response {
     let mut response = (status, Bytes::from(stored.body)).into_response();
     let headers = response.headers_mut();
     headers.remove(CONTENT_TYPE);
-    if let Some(content_type) = stored
-        .content_type
-        .and_then(|v| HeaderValue::from_str(&v).ok())
-    {
+    if let Some(content_type) = stored.content_type.and_then(|v| HeaderValue::from_str(&v).ok()) {
         headers.insert(CONTENT_TYPE, content_type);
     }
     headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));

@@ -108,7 +108,11 @@ pub enum Begun {
 }
 
 /// Claims `scope` for the request with `fingerprint` at the clock's now.
-pub async fn begin(state: &AppState, scope: IdempotencyScope, fingerprint: String) -> Result<Begun, AppError> {
+pub async fn begin(
+    state: &AppState,
+    scope: IdempotencyScope,
+    fingerprint: String,
+) -> Result<Begun, AppError> {
     let now = state.clock.now();
     let claim = Claim {
         scope,
@@ -158,11 +162,7 @@ pub async fn succeed(state: &AppState, ticket: &Ticket, response: &StoredRespons
 /// Drops the claim of a request that was refused or failed. A failure to drop it is logged: the claim
 /// then lapses with its lease, and retries meanwhile are told to wait.
 pub async fn fail(state: &AppState, ticket: &Ticket) {
-    if let Err(err) = state
-        .idempotency
-        .release(&ticket.scope, ticket.claimed_at)
-        .await
-    {
+    if let Err(err) = state.idempotency.release(&ticket.scope, ticket.claimed_at).await {
         tracing::warn!(operation = %ticket.scope.operation, error = %err, "releasing an idempotency key failed");
     }
 }
@@ -202,7 +202,10 @@ mod tests {
             fingerprint("POST", "/p", Some("ab=c"), b""),
             fingerprint("POST", "/p", Some("a=bc"), b"")
         );
-        assert_eq!(fingerprint("POST", "/p", None, b""), fingerprint("POST", "/p", Some(""), b""));
+        assert_eq!(
+            fingerprint("POST", "/p", None, b""),
+            fingerprint("POST", "/p", Some(""), b"")
+        );
     }
 
     #[test]
@@ -210,7 +213,10 @@ mod tests {
         let reused = refusal(Reason::IdempotencyKeyReused, "x");
         let busy = refusal(Reason::IdempotencyKeyInProgress, "x");
         let AppError::Lifecycle(e) = &reused else { panic!() };
-        assert_eq!((e.reason.as_str(), e.code(), e.domain()), ("idempotencyKeyReused", 422, "global"));
+        assert_eq!(
+            (e.reason.as_str(), e.code(), e.domain()),
+            ("idempotencyKeyReused", 422, "global")
+        );
         let AppError::Lifecycle(e) = &busy else { panic!() };
         assert_eq!((e.reason.as_str(), e.code()), ("idempotencyKeyInProgress", 409));
         assert!(is_in_progress(&busy) && !is_in_progress(&reused));

@@ -4,8 +4,8 @@
 use crate::dynamo::DynamoStores;
 use crate::embedded::EmbeddedStore;
 use crate::{
-    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, IdempotencyStore, LockoutStore, StreamStore,
-    UserStore,
+    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, IdempotencyStore, LockoutStore,
+    StreamStore, UserStore,
 };
 use std::sync::Arc;
 

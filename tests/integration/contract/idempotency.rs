@@ -74,12 +74,20 @@ fn response(body: &str) -> StoredResponse {
 async fn a_free_key_is_fresh_and_a_retry_while_it_runs_is_in_progress(backend: Backend) {
     let (store, _) = store_of(backend).await;
     let k = key("k1");
-    assert_eq!(store.claim(&claim_at(&k, "fp", T0)).await.unwrap(), ClaimOutcome::Fresh);
+    assert_eq!(
+        store.claim(&claim_at(&k, "fp", T0)).await.unwrap(),
+        ClaimOutcome::Fresh
+    );
     let retry = store
         .claim(&claim_at(&k, "fp", T0 + Duration::seconds(5)))
         .await
         .unwrap();
-    assert_eq!(retry, ClaimOutcome::InProgress { lease_until: T0 + LEASE });
+    assert_eq!(
+        retry,
+        ClaimOutcome::InProgress {
+            lease_until: T0 + LEASE
+        }
+    );
     // Just before the lease ends it is still in progress.
     let late = store
         .claim(&claim_at(&k, "fp", T0 + LEASE - Duration::nanoseconds(1)))
@@ -91,7 +99,10 @@ async fn a_free_key_is_fresh_and_a_retry_while_it_runs_is_in_progress(backend: B
 async fn a_completed_key_replays_the_stored_response_to_the_same_request(backend: Backend) {
     let (store, _) = store_of(backend).await;
     let k = key("k1");
-    assert_eq!(store.claim(&claim_at(&k, "fp", T0)).await.unwrap(), ClaimOutcome::Fresh);
+    assert_eq!(
+        store.claim(&claim_at(&k, "fp", T0)).await.unwrap(),
+        ClaimOutcome::Fresh
+    );
     let first = StoredResponse {
         status: 201,
         content_type: None,
@@ -104,7 +115,10 @@ async fn a_completed_key_replays_the_stored_response_to_the_same_request(backend
     }
     let typed = key("k2");
     store.claim(&claim_at(&typed, "fp", T0)).await.unwrap();
-    store.complete(&typed, T0, &response("{\"id\":\"b1\"}")).await.unwrap();
+    store
+        .complete(&typed, T0, &response("{\"id\":\"b1\"}"))
+        .await
+        .unwrap();
     assert_eq!(
         store.claim(&claim_at(&typed, "fp", T0)).await.unwrap(),
         ClaimOutcome::Replay(response("{\"id\":\"b1\"}"))
@@ -198,7 +212,10 @@ async fn a_superseded_claim_can_neither_complete_nor_release_the_new_one(backend
     let k = key("k1");
     store.claim(&claim_at(&k, "fp", T0)).await.unwrap();
     let second = T0 + LEASE;
-    assert_eq!(store.claim(&claim_at(&k, "fp", second)).await.unwrap(), ClaimOutcome::Fresh);
+    assert_eq!(
+        store.claim(&claim_at(&k, "fp", second)).await.unwrap(),
+        ClaimOutcome::Fresh
+    );
     // The first request finally finishes: it may not overwrite or drop the second claim.
     let lost = store.complete(&k, T0, &response("stale")).await;
     assert!(matches!(lost, Err(StoreError::Conflict(_))), "{lost:?}");
@@ -244,7 +261,10 @@ async fn release_frees_the_key_for_a_retry_and_leaves_completed_records_alone(ba
         store.complete(&k2, T0, &response("late")).await,
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(store.claim(&claim_at(&k2, "fp", T0)).await.unwrap(), ClaimOutcome::Fresh);
+    assert_eq!(
+        store.claim(&claim_at(&k2, "fp", T0)).await.unwrap(),
+        ClaimOutcome::Fresh
+    );
 }
 
 async fn twenty_parallel_claims_of_one_key_have_exactly_one_fresh(backend: Backend) {

@@ -80,7 +80,10 @@ async fn handler(
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
         (
             StatusCode::from_u16(answer).unwrap(),
-            [("content-type", "application/json; charset=UTF-8"), ("x-run", "first")],
+            [
+                ("content-type", "application/json; charset=UTF-8"),
+                ("x-run", "first"),
+            ],
             json!({"run": run, "id": format!("res-{run}")}).to_string(),
         )
             .into_response()
@@ -103,10 +106,12 @@ impl Fixture {
 
     fn over(app: TestApp, state: AppState) -> Fixture {
         let runs = Arc::new(AtomicUsize::new(0));
-        let router = Router::new().route("/test/insert", post(handler)).with_state(Harness {
-            state,
-            runs: runs.clone(),
-        });
+        let router = Router::new()
+            .route("/test/insert", post(handler))
+            .with_state(Harness {
+                state,
+                runs: runs.clone(),
+            });
         Fixture { app, router, runs }
     }
 
@@ -166,9 +171,7 @@ async fn requests_without_a_key_run_every_time(backend: Backend) {
     assert!(a.headers.get("idempotent-replayed").is_none());
 }
 
-async fn a_retry_with_the_same_key_and_request_replays_the_first_success_without_running(
-    backend: Backend,
-) {
+async fn a_retry_with_the_same_key_and_request_replays_the_first_success_without_running(backend: Backend) {
     let f = Fixture::new(backend).await;
     let key = [("idempotency-key", "insert-1")];
     let first = send(&f.router, Q, &key, BODY).await;
@@ -188,7 +191,10 @@ async fn a_retry_with_the_same_key_and_request_replays_the_first_success_without
     // After 24 hours the key is forgotten: the same request runs again.
     f.app.clock.advance(Duration::hours(1));
     let expired = send(&f.router, Q, &key, BODY).await;
-    assert_eq!((expired.status, expired.body["run"].as_u64()), (StatusCode::CREATED, Some(2)));
+    assert_eq!(
+        (expired.status, expired.body["run"].as_u64()),
+        (StatusCode::CREATED, Some(2))
+    );
     assert!(expired.headers.get("idempotent-replayed").is_none());
 }
 
@@ -199,13 +205,21 @@ async fn the_same_key_with_another_body_or_query_is_refused_422_and_runs_nothing
     let other_body = send(&f.router, Q, &key, r#"{"snippet":{"title":"u"}}"#).await;
     let other_query = send(&f.router, "part=snippet,status", &key, BODY).await;
     for refused in [&other_body, &other_query] {
-        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{:?}",
+            refused.body
+        );
         assert_eq!(reason(refused), "idempotencyKeyReused");
     }
     assert_eq!(f.runs(), 1);
     // The first request's record is intact.
     let replay = send(&f.router, Q, &key, BODY).await;
-    assert_eq!((replay.status, replay.body["run"].as_u64()), (StatusCode::CREATED, Some(1)));
+    assert_eq!(
+        (replay.status, replay.body["run"].as_u64()),
+        (StatusCode::CREATED, Some(1))
+    );
 }
 
 async fn malformed_or_repeated_keys_are_refused_400_and_run_nothing(backend: Backend) {
@@ -223,7 +237,10 @@ async fn malformed_or_repeated_keys_are_refused_400_and_run_nothing(backend: Bac
         BODY,
     )
     .await;
-    assert_eq!((twice.status, reason(&twice)), (StatusCode::BAD_REQUEST, "invalidIdempotencyKey"));
+    assert_eq!(
+        (twice.status, reason(&twice)),
+        (StatusCode::BAD_REQUEST, "invalidIdempotencyKey")
+    );
     assert_eq!(f.runs(), 0);
     // The longest key is fine.
     let longest = "k".repeat(255);
@@ -233,19 +250,55 @@ async fn malformed_or_repeated_keys_are_refused_400_and_run_nothing(backend: Bac
 
 async fn a_refused_or_failed_request_releases_its_key_so_the_retry_runs_again(backend: Backend) {
     let f = Fixture::new(backend).await;
-    let refused = send(&f.router, Q, &[("idempotency-key", "k"), ("x-answer", "403")], BODY).await;
-    let failed = send(&f.router, Q, &[("idempotency-key", "k"), ("x-answer", "503")], BODY).await;
-    assert_eq!((refused.status, failed.status), (StatusCode::FORBIDDEN, StatusCode::SERVICE_UNAVAILABLE));
+    let refused = send(
+        &f.router,
+        Q,
+        &[("idempotency-key", "k"), ("x-answer", "403")],
+        BODY,
+    )
+    .await;
+    let failed = send(
+        &f.router,
+        Q,
+        &[("idempotency-key", "k"), ("x-answer", "503")],
+        BODY,
+    )
+    .await;
+    assert_eq!(
+        (refused.status, failed.status),
+        (StatusCode::FORBIDDEN, StatusCode::SERVICE_UNAVAILABLE)
+    );
     let ok = send(&f.router, Q, &[("idempotency-key", "k")], BODY).await;
-    assert_eq!((ok.status, ok.body["run"].as_u64()), (StatusCode::CREATED, Some(3)));
+    assert_eq!(
+        (ok.status, ok.body["run"].as_u64()),
+        (StatusCode::CREATED, Some(3))
+    );
     // Only the success is kept.
-    let replay = send(&f.router, Q, &[("idempotency-key", "k"), ("x-answer", "403")], BODY).await;
-    assert_eq!((replay.status, replay.body["run"].as_u64()), (StatusCode::CREATED, Some(3)));
+    let replay = send(
+        &f.router,
+        Q,
+        &[("idempotency-key", "k"), ("x-answer", "403")],
+        BODY,
+    )
+    .await;
+    assert_eq!(
+        (replay.status, replay.body["run"].as_u64()),
+        (StatusCode::CREATED, Some(3))
+    );
     assert_eq!(f.runs(), 3);
     // A 200 is kept as a 200.
-    let plain = send(&f.router, Q, &[("idempotency-key", "k2"), ("x-answer", "200")], BODY).await;
+    let plain = send(
+        &f.router,
+        Q,
+        &[("idempotency-key", "k2"), ("x-answer", "200")],
+        BODY,
+    )
+    .await;
     let plain_again = send(&f.router, Q, &[("idempotency-key", "k2")], BODY).await;
-    assert_eq!((plain.status, plain_again.status), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(
+        (plain.status, plain_again.status),
+        (StatusCode::OK, StatusCode::OK)
+    );
     assert_eq!(plain_again.bytes, plain.bytes);
 }
 
@@ -253,7 +306,13 @@ async fn a_duplicate_while_the_first_runs_is_told_409_with_retry_after(backend: 
     let f = Fixture::new(backend).await;
     let router = f.router.clone();
     let first = tokio::spawn(async move {
-        send(&router, Q, &[("idempotency-key", "k"), ("x-delay-ms", "1500")], BODY).await
+        send(
+            &router,
+            Q,
+            &[("idempotency-key", "k"), ("x-delay-ms", "1500")],
+            BODY,
+        )
+        .await
     });
     // Wait until the first request holds the key and runs.
     while f.runs() == 0 {
@@ -272,12 +331,27 @@ async fn a_duplicate_while_the_first_runs_is_told_409_with_retry_after(backend: 
 
 async fn the_same_key_of_another_caller_runs_separately(backend: Backend) {
     let f = Fixture::new(backend).await;
-    let mine = send(&f.router, Q, &[("idempotency-key", "k"), ("x-user", "alice")], BODY).await;
+    let mine = send(
+        &f.router,
+        Q,
+        &[("idempotency-key", "k"), ("x-user", "alice")],
+        BODY,
+    )
+    .await;
     let theirs = send(&f.router, Q, &[("idempotency-key", "k"), ("x-user", "bob")], BODY).await;
-    assert_eq!((mine.status, theirs.status), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(
+        (mine.status, theirs.status),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
     assert_ne!(mine.body["id"], theirs.body["id"]);
     // Another caller's different body under the same key is no mismatch for me.
-    let other = send(&f.router, Q, &[("idempotency-key", "k"), ("x-user", "carol")], "{}").await;
+    let other = send(
+        &f.router,
+        Q,
+        &[("idempotency-key", "k"), ("x-user", "carol")],
+        "{}",
+    )
+    .await;
     assert_eq!(other.status, StatusCode::CREATED);
     assert_eq!(f.runs(), 3);
 }
@@ -287,12 +361,21 @@ async fn twenty_parallel_requests_with_one_key_run_once_and_agree(backend: Backe
     let calls = (0..20).map(|_| {
         let router = f.router.clone();
         tokio::spawn(async move {
-            send(&router, Q, &[("idempotency-key", "race"), ("x-delay-ms", "200")], BODY).await
+            send(
+                &router,
+                Q,
+                &[("idempotency-key", "race"), ("x-delay-ms", "200")],
+                BODY,
+            )
+            .await
         })
     });
     let answers: Vec<Answer> = join_all(calls).await.into_iter().map(|a| a.unwrap()).collect();
     assert_eq!(f.runs(), 1, "the handler ran more than once");
-    let successes: Vec<&Answer> = answers.iter().filter(|a| a.status == StatusCode::CREATED).collect();
+    let successes: Vec<&Answer> = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::CREATED)
+        .collect();
     assert!(!successes.is_empty());
     for answer in &answers {
         if answer.status == StatusCode::CREATED {
@@ -330,10 +413,16 @@ async fn a_lost_completion_holds_the_key_until_the_lease_ends(backend: Backend) 
     assert_eq!(faults.fired(), vec![("idempotency.complete", Fault::Unavailable)]);
     // Unrecorded, the key stays claimed: retries wait rather than run twice…
     let retry = send(&f.router, Q, &[("idempotency-key", "k")], BODY).await;
-    assert_eq!((retry.status, reason(&retry)), (StatusCode::CONFLICT, "idempotencyKeyInProgress"));
+    assert_eq!(
+        (retry.status, reason(&retry)),
+        (StatusCode::CONFLICT, "idempotencyKeyInProgress")
+    );
     // …until the lease ends (the lease outlives every function's timeout); then it runs again.
     f.app.clock.advance(onair_app::idempotency::LEASE);
     let after = send(&f.router, Q, &[("idempotency-key", "k")], BODY).await;
-    assert_eq!((after.status, after.body["run"].as_u64()), (StatusCode::CREATED, Some(2)));
+    assert_eq!(
+        (after.status, after.body["run"].as_u64()),
+        (StatusCode::CREATED, Some(2))
+    );
     assert_eq!(f.runs(), 2);
 }

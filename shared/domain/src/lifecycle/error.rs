@@ -317,7 +317,11 @@ mod tests {
     #[test]
     fn every_status_is_a_client_or_server_error() {
         for r in Reason::ALL {
-            assert!(matches!(r.code(), 400 | 403 | 404 | 409 | 422 | 500), "{}", r.as_str());
+            assert!(
+                matches!(r.code(), 400 | 403 | 404 | 409 | 422 | 500),
+                "{}",
+                r.as_str()
+            );
         }
     }
 

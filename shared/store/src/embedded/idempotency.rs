@@ -3,10 +3,10 @@
 //! until a claim replaces them, as on DynamoDB until TTL deletes them; the rules ignore them the same way.
 
 use super::EmbeddedStore;
+use crate::StoreError;
 use crate::idempotency_ports::{
     Claim, ClaimOutcome, IdempotencyRecord, IdempotencyScope, IdempotencyStore, StoredResponse,
 };
-use crate::StoreError;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
@@ -37,7 +37,9 @@ impl IdempotencyStore for EmbeddedStore {
                 record.response = Some(response.clone());
                 Ok(())
             }
-            _ => Err(StoreError::Conflict("the idempotency claim is no longer held".into())),
+            _ => Err(StoreError::Conflict(
+                "the idempotency claim is no longer held".into(),
+            )),
         }
     }
 

@@ -44,7 +44,8 @@ struct State {
     /// Stream key hash → stream id: the key reservation.
     stream_keys: HashMap<String, String>,
     /// Idempotency records by scope.
-    idempotency: HashMap<crate::idempotency_ports::IdempotencyScope, crate::idempotency_ports::IdempotencyRecord>,
+    idempotency:
+        HashMap<crate::idempotency_ports::IdempotencyScope, crate::idempotency_ports::IdempotencyRecord>,
 }
 
 /// The in-process store; cheap to clone, clones share state.

@@ -67,9 +67,7 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         match ctx.send(request.send()).await {
             Ok(_) => Ok(ClaimOutcome::Fresh),
             Err(err) => match write_failure("PutItem", err) {
-                WriteFailure::ConditionFailed(Some(old)) => {
-                    Ok(record_from(&old)?.answer(&claim.fingerprint))
-                }
+                WriteFailure::ConditionFailed(Some(old)) => Ok(record_from(&old)?.answer(&claim.fingerprint)),
                 // The condition only fails on an existing item, which DynamoDB returns; without it
                 // nothing can be answered, so the caller retries.
                 WriteFailure::ConditionFailed(None) => Err(StoreError::Unavailable(
