@@ -297,7 +297,7 @@ impl Access {
         }
     }
 
-    /// Planning lifecycle steps (see [`Access::steps`](struct@Access)).
+    /// Planning lifecycle steps (sets the `steps` field).
     pub const fn steps(self) -> Access {
         Access {
             steps: true,
