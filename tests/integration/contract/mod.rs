@@ -4,4 +4,5 @@
 mod lifecycle;
 mod oauth_store;
 mod secrets;
+mod steps;
 mod store;
