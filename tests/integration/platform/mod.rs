@@ -8,4 +8,5 @@ mod local_server;
 mod local_timeouts;
 mod openapi;
 mod outages;
+mod step_delivery;
 mod unavailable;
