@@ -749,7 +749,10 @@ mod tests {
             .unwrap()
             .parse()
             .unwrap();
-        assert!(visibility > timeout, "visibility {visibility} s <= timeout {timeout} s");
+        assert!(
+            visibility > timeout,
+            "visibility {visibility} s <= timeout {timeout} s"
+        );
         // Minute-scale steps are Scheduler targets: no queue, asynchronous retries and a DLQ instead.
         let auto_stop = block(&text, "LifecycleAutoStopFunction");
         assert!(auto_stop.contains("FunctionName: !Sub ${AWS::StackName}-lifecycle-auto-stop"));
@@ -766,9 +769,14 @@ mod tests {
         assert!(role.contains("aws:SourceAccount: !Ref AWS::AccountId"));
         assert!(role.contains("function:${AWS::StackName}-lifecycle-auto-stop"));
         assert!(!role.contains("lifecycle-settle") && !role.contains("lifecycle-stream-changed"));
-        assert!(!role.contains("GetAtt Lifecycle"), "ARNs from names: no dependency on a function");
+        assert!(
+            !role.contains("GetAtt Lifecycle"),
+            "ARNs from names: no dependency on a function"
+        );
         assert_eq!(role.matches("Action: lambda:InvokeFunction").count(), 1);
-        assert!(role.contains("Action: sqs:SendMessage\n                Resource: !GetAtt StepFailuresQueue.Arn"));
+        assert!(
+            role.contains("Action: sqs:SendMessage\n                Resource: !GetAtt StepFailuresQueue.Arn")
+        );
         let group = block(&text, "StepScheduleGroup");
         assert!(group.contains("Name: !Sub ${AWS::StackName}-lifecycle"));
     }

@@ -299,10 +299,7 @@ impl Access {
 
     /// Planning lifecycle steps (sets the `steps` field).
     pub const fn steps(self) -> Access {
-        Access {
-            steps: true,
-            ..self
-        }
+        Access { steps: true, ..self }
     }
 
     /// Putting events on this bus.

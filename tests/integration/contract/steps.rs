@@ -138,7 +138,13 @@ impl Aws {
             .await
         {
             Ok(out) => Some(out),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => None,
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                None
+            }
             Err(err) => panic!("GetSchedule: {err:?}"),
         }
     }
@@ -270,7 +276,10 @@ async fn ten_parallel_schedules_of_one_name_leave_exactly_one_pending_step(backe
     let pending = subject.pending().await;
     assert_eq!(pending.len(), 1, "{pending:?}");
     let survivor = &pending["auto-stop.b1"];
-    assert!(planned.contains(survivor), "{survivor:?} is one of the planned steps");
+    assert!(
+        planned.contains(survivor),
+        "{survivor:?} is one of the planned steps"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -291,14 +300,8 @@ async fn a_schedule_carries_its_at_time_target_role_input_retries_and_dead_lette
     assert_eq!(got.group_name(), Some(aws.targets.group.as_str()));
     assert_eq!(got.schedule_expression(), Some("at(2026-11-01T00:01:01)"));
     assert_eq!(got.schedule_expression_timezone(), Some("UTC"));
-    assert_eq!(
-        got.flexible_time_window().map(|w| w.mode().as_str()),
-        Some("OFF")
-    );
-    assert_eq!(
-        got.action_after_completion().map(|a| a.as_str()),
-        Some("DELETE")
-    );
+    assert_eq!(got.flexible_time_window().map(|w| w.mode().as_str()), Some("OFF"));
+    assert_eq!(got.action_after_completion().map(|a| a.as_str()), Some("DELETE"));
     let target = got.target().unwrap();
     assert_eq!(target.arn(), function_arn(StepKind::AutoStop));
     assert_eq!(target.role_arn(), ROLE);
@@ -330,7 +333,13 @@ async fn a_moved_schedule_keeps_its_name_and_takes_the_new_time_and_input() {
         .schedule(&step(StepKind::ScheduledStart, "b1", 1, T0 + Duration::hours(1)))
         .await
         .unwrap();
-    let first_arn = aws.get("scheduled-start.b1").await.unwrap().arn().unwrap().to_owned();
+    let first_arn = aws
+        .get("scheduled-start.b1")
+        .await
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
     let moved = step(StepKind::ScheduledStart, "b1", 2, T0 + Duration::hours(3));
     aws.steps.schedule(&moved).await.unwrap();
     let got = aws.get("scheduled-start.b1").await.unwrap();
@@ -430,7 +439,12 @@ async fn a_kind_without_a_configured_target_is_unavailable_and_plans_nothing() {
     let mut targets = aws.targets.clone();
     targets.functions.remove(&StepKind::AutoStop);
     targets.queues.remove(&StepKind::Settle);
-    let steps = AwsSteps::new(aws.scheduler.clone(), aws.sqs.clone(), targets, Arc::new(FixedClock::at(T0)));
+    let steps = AwsSteps::new(
+        aws.scheduler.clone(),
+        aws.sqs.clone(),
+        targets,
+        Arc::new(FixedClock::at(T0)),
+    );
     for planned in [
         step(StepKind::AutoStop, "b1", 1, T0 + Duration::minutes(1)),
         step(StepKind::Settle, "b1", 1, T0),
@@ -459,8 +473,10 @@ mod firing {
     );
 
     /// A sink recording each fired step with the instant it fired.
-    fn recorder() -> (StepSink, Arc<Mutex<Vec<(Step, OffsetDateTime)>>>) {
-        let fired: Arc<Mutex<Vec<(Step, OffsetDateTime)>>> = Arc::default();
+    type Fired = Arc<Mutex<Vec<(Step, OffsetDateTime)>>>;
+
+    fn recorder() -> (StepSink, Fired) {
+        let fired: Fired = Arc::default();
         let into = fired.clone();
         let sink: StepSink = Arc::new(move |step: Step| {
             let into = into.clone();
@@ -518,7 +534,12 @@ mod firing {
         steps.connect(sink);
         let now = SystemClock.now();
         steps
-            .schedule(&step(StepKind::AutoStop, "b1", 1, now + Duration::milliseconds(200)))
+            .schedule(&step(
+                StepKind::AutoStop,
+                "b1",
+                1,
+                now + Duration::milliseconds(200),
+            ))
             .await
             .unwrap();
         let moved = step(StepKind::AutoStop, "b1", 2, now + Duration::milliseconds(500));
@@ -540,7 +561,12 @@ mod firing {
         steps.connect(sink);
         let now = SystemClock.now();
         steps
-            .schedule(&step(StepKind::AutoStop, "b1", 1, now + Duration::milliseconds(200)))
+            .schedule(&step(
+                StepKind::AutoStop,
+                "b1",
+                1,
+                now + Duration::milliseconds(200),
+            ))
             .await
             .unwrap();
         steps.cancel(StepKind::AutoStop, "b1").await.unwrap();

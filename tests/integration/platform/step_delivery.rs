@@ -100,8 +100,7 @@ fn record_of(message_id: &str, body: &str) -> Value {
 }
 
 async fn invoke(state: AppState, payload: Value) -> Result<Value, lambda_runtime::Diagnostic> {
-    onair_platform::lambda::handle_step(&SETTLE, state, LambdaEvent::new(payload, Context::default()))
-        .await
+    onair_platform::lambda::handle_step(&SETTLE, state, LambdaEvent::new(payload, Context::default())).await
 }
 
 async fn state() -> AppState {
@@ -115,7 +114,9 @@ async fn a_scheduler_delivery_hands_the_step_payload_to_the_handler() {
 }
 
 async fn a_retryable_scheduler_delivery_fails_the_invocation_and_a_permanent_one_is_acknowledged() {
-    let failed = invoke(state().await, step_json("retry-sched-2")).await.unwrap_err();
+    let failed = invoke(state().await, step_json("retry-sched-2"))
+        .await
+        .unwrap_err();
     assert_eq!(failed.error_type, "Retryable");
     let acknowledged = invoke(state().await, step_json("perm-sched-2")).await.unwrap();
     assert_eq!(acknowledged["status"], "rejected");
@@ -177,8 +178,14 @@ fn aws_steps_config(group: &str, settle_queue: &str) -> Config {
         ("ONAIR_SECRETS", "static".into()),
         ("ONAIR_STEPS", "aws".into()),
         ("ONAIR_SCHEDULE_GROUP", group.into()),
-        ("ONAIR_SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/r".into()),
-        ("ONAIR_STEP_DLQ_ARN", "arn:aws:sqs:us-east-1:123456789012:dlq".into()),
+        (
+            "ONAIR_SCHEDULER_ROLE_ARN",
+            "arn:aws:iam::123456789012:role/r".into(),
+        ),
+        (
+            "ONAIR_STEP_DLQ_ARN",
+            "arn:aws:sqs:us-east-1:123456789012:dlq".into(),
+        ),
         (
             "ONAIR_STEP_FUNCTION_ARNS",
             "auto-stop=arn:aws:lambda:us-east-1:123456789012:function:s-lifecycle-auto-stop".into(),
@@ -196,7 +203,12 @@ async fn fresh_group_and_queue() -> (aws_sdk_scheduler::Client, aws_sdk_sqs::Cli
     let scheduler = aws_sdk_scheduler::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let group = support::unique("wired");
-    scheduler.create_schedule_group().name(&group).send().await.unwrap();
+    scheduler
+        .create_schedule_group()
+        .name(&group)
+        .send()
+        .await
+        .unwrap();
     let queue = sqs
         .create_queue()
         .queue_name(support::unique("settle"))
@@ -270,7 +282,10 @@ async fn a_queued_step_reaches_the_handler_as_the_event_source_mapping_delivers_
     let event = json!({"Records": [record_of(message.message_id().unwrap(), message.body().unwrap())]});
     let reply = invoke(state.clone(), event.clone()).await.unwrap();
     assert_eq!(reply, json!({"batchItemFailures": []}));
-    assert_eq!(seen_for("queued-6"), vec![serde_json::to_value(&planned).unwrap()]);
+    assert_eq!(
+        seen_for("queued-6"),
+        vec![serde_json::to_value(&planned).unwrap()]
+    );
     // A duplicate delivery (standard queues deliver at least once) reaches the handler again; the step
     // functions' own re-check makes it a no-op.
     invoke(state, event).await.unwrap();

@@ -25,8 +25,7 @@ use aws_sdk_scheduler::operation::create_schedule::CreateScheduleError;
 use aws_sdk_scheduler::operation::delete_schedule::DeleteScheduleError;
 use aws_sdk_scheduler::operation::update_schedule::UpdateScheduleError;
 use aws_sdk_scheduler::types::{
-    ActionAfterCompletion, DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy,
-    Target,
+    ActionAfterCompletion, DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
 };
 use onair_domain::Clock;
 use onair_domain::lifecycle::step::{Step, StepKind};
@@ -78,8 +77,7 @@ impl StepTargets {
                 if kind.is_sub_minute() {
                     (!self.queues.contains_key(&kind)).then(|| format!("the queue URL of {kind} steps"))
                 } else {
-                    (!self.functions.contains_key(&kind))
-                        .then(|| format!("the function ARN of {kind} steps"))
+                    (!self.functions.contains_key(&kind)).then(|| format!("the function ARN of {kind} steps"))
                 }
             })
             .collect()
@@ -165,8 +163,7 @@ impl AwsSteps {
     }
 
     fn payload(step: &Step) -> Result<String, StoreError> {
-        serde_json::to_string(step)
-            .map_err(|err| StoreError::Unavailable(format!("step payload: {err}")))
+        serde_json::to_string(step).map_err(|err| StoreError::Unavailable(format!("step payload: {err}")))
     }
 
     async fn enqueue(&self, step: &Step, queue_url: &str) -> Result<(), StoreError> {
@@ -364,15 +361,9 @@ mod tests {
     #[test]
     fn missing_targets_are_named_per_kind() {
         let mut targets = StepTargets::default();
-        targets
-            .functions
-            .insert(StepKind::AutoStop, "arn:fn".into());
+        targets.functions.insert(StepKind::AutoStop, "arn:fn".into());
         targets.queues.insert(StepKind::Settle, "https://q".into());
-        assert!(
-            targets
-                .missing([StepKind::AutoStop, StepKind::Settle])
-                .is_empty()
-        );
+        assert!(targets.missing([StepKind::AutoStop, StepKind::Settle]).is_empty());
         assert_eq!(
             targets.missing(StepKind::ALL.iter().copied()),
             vec![
