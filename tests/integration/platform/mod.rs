@@ -9,4 +9,5 @@ mod local_timeouts;
 mod openapi;
 mod outages;
 mod step_delivery;
+mod step_template;
 mod unavailable;
