@@ -12,7 +12,10 @@
 //! ARNs are then built with `!Sub` wherever they are needed (the environment, the execution role),
 //! which keeps CloudFormation free of the cycle function → environment → function. A minute-scale kind
 //! is invoked by its one-time schedules through the execution role; a sub-minute kind gets its own
-//! delay queue and an SQS event source mapping with partial batch responses.
+//! delay queue and an event source mapping with partial batch responses. The mapping is a plain
+//! `AWS::Lambda::EventSourceMapping` rather than SAM's `SQS` event, whose generated role would carry
+//! the managed `AWSLambdaSQSQueueExecutionRole` (receive and delete on every queue); the function
+//! instead gets those actions on its own queue.
 
 use onair_api::registry::{
     self, Access, EventRule, Function, Http, STEP_SCHEDULE_GROUP, Schedule, SecretAccess, StepTrigger,
@@ -314,9 +317,7 @@ fn function_blocks(out: &mut String, function: &Function, step_queues: &[String]
         Trigger::Step(step) => {
             // A fixed name, so its ARN can be written down without referring to the function.
             let _ = writeln!(out, "      FunctionName: !Sub ${{AWS::StackName}}-{name}");
-            if step.kind.is_sub_minute() {
-                queue_event(out, function);
-            } else {
+            if !step.kind.is_sub_minute() {
                 step_delivery(out);
             }
         }
@@ -325,7 +326,11 @@ fn function_blocks(out: &mut String, function: &Function, step_queues: &[String]
             event_rule(out, rule);
         }
     }
-    policies(out, &function.access, step_queues);
+    let own_queue = match &function.trigger {
+        Trigger::Step(step) if step.kind.is_sub_minute() => Some(queue_id(function)),
+        _ => None,
+    };
+    policies(out, &function.access, step_queues, own_queue.as_deref());
     let _ = write!(
         out,
         "
@@ -346,24 +351,6 @@ fn function_blocks(out: &mut String, function: &Function, step_queues: &[String]
     }
 }
 
-/// A sub-minute step function reads its delay queue; only the messages it reports as failed are
-/// delivered again.
-fn queue_event(out: &mut String, function: &Function) {
-    let _ = write!(
-        out,
-        "      Events:
-        Queue:
-          Type: SQS
-          Properties:
-            Queue: !GetAtt {queue}.Arn
-            BatchSize: {STEP_QUEUE_BATCH_SIZE}
-            FunctionResponseTypes:
-              - ReportBatchItemFailures
-",
-        queue = queue_id(function)
-    );
-}
-
 /// The delay queue of a sub-minute step: each message is delayed until its step is due; one failing
 /// repeatedly moves to the failures queue.
 fn step_queue(out: &mut String, function: &Function) {
@@ -381,9 +368,20 @@ fn step_queue(out: &mut String, function: &Function) {
       RedrivePolicy:
         deadLetterTargetArn: !GetAtt StepFailuresQueue.Arn
         maxReceiveCount: {STEP_QUEUE_MAX_RECEIVES}
+
+  # {name} reads its delay queue; only the messages it reports as failed are delivered again.
+  {id}QueueMapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt {queue}.Arn
+      FunctionName: !Ref {id}Function
+      BatchSize: {STEP_QUEUE_BATCH_SIZE}
+      FunctionResponseTypes:
+        - ReportBatchItemFailures
 ",
         name = function.name,
-        queue = queue_id(function)
+        queue = queue_id(function),
+        id = pascal_case(function.name),
     );
 }
 
@@ -489,12 +487,27 @@ fn statement(out: &mut String, sid: Option<&str>, actions: &[&str], resource: &s
     let _ = writeln!(out, "              Resource: {resource}");
 }
 
-fn policies(out: &mut String, access: &Access, step_queues: &[String]) {
-    if *access == Access::NONE {
+fn policies(out: &mut String, access: &Access, step_queues: &[String], own_queue: Option<&str>) {
+    if *access == Access::NONE && own_queue.is_none() {
         out.push_str("      Policies: []\n");
         return;
     }
     out.push_str("      Policies:\n");
+    if let Some(queue) = own_queue {
+        // What the event source mapping does with the function's role, on its own queue only (SAM's
+        // SQS event would attach AWSLambdaSQSQueueExecutionRole, which reads every queue).
+        statement(
+            out,
+            Some("OwnStepQueue"),
+            &[
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ],
+            &format!("!GetAtt {queue}.Arn"),
+        );
+    }
     table_policy(out, "RegistrationsTable", access.registrations);
     table_policy(out, "TokensTable", access.tokens);
     for secret in access.secrets {
@@ -727,13 +740,18 @@ mod tests {
         yaml(&text);
         let function = block(&text, "LifecycleSettleFunction");
         assert!(function.contains("FunctionName: !Sub ${AWS::StackName}-lifecycle-settle"));
-        assert!(function.contains("Type: SQS"));
-        assert!(function.contains("Queue: !GetAtt LifecycleSettleQueue.Arn"));
-        assert!(function.contains("- ReportBatchItemFailures"));
         assert!(
-            !function.contains("EventInvokeConfig"),
+            !function.contains("EventInvokeConfig") && !function.contains("Events:"),
             "nothing invokes a queue-fed step asynchronously"
         );
+        assert!(function.contains(
+            "Action:\n                - sqs:ReceiveMessage\n                - sqs:DeleteMessage\n                - sqs:GetQueueAttributes\n                - sqs:ChangeMessageVisibility\n              Resource: !GetAtt LifecycleSettleQueue.Arn"
+        ), "{function}");
+        let mapping = block(&text, "LifecycleSettleQueueMapping");
+        assert!(mapping.contains("Type: AWS::Lambda::EventSourceMapping"));
+        assert!(mapping.contains("EventSourceArn: !GetAtt LifecycleSettleQueue.Arn"));
+        assert!(mapping.contains("FunctionName: !Ref LifecycleSettleFunction"));
+        assert!(mapping.contains("- ReportBatchItemFailures"));
         let queue = block(&text, "LifecycleSettleQueue");
         assert!(queue.contains("Type: AWS::SQS::Queue"));
         assert!(queue.contains("deadLetterTargetArn: !GetAtt StepFailuresQueue.Arn"));

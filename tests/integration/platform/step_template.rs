@@ -1,5 +1,6 @@
 //! The template's step wiring, held to the registry: every `Trigger::Step` function has its fixed name,
-//! its delivery (a delay queue with partial batch responses for a sub-minute kind; the Scheduler's
+//! its delivery (a delay queue and an event source mapping with partial batch responses for a
+//! sub-minute kind; the Scheduler's
 //! execution role for a minute-scale kind) and its target in the environment; the execution role may
 //! invoke the minute-scale step functions and nothing else; and every function that plans steps may pass
 //! that role to Scheduler only. Checked on the committed template, and on a template rendered from
@@ -105,19 +106,17 @@ fn violations(template: &Value, functions: &[&Function]) -> Vec<String> {
         }
         if step.kind.is_sub_minute() {
             let queue = format!("{id}Queue");
-            let fed = at(resource, &["Properties", "Events"])
-                .and_then(|e| untag(e).as_mapping())
-                .into_iter()
-                .flatten()
-                .any(|(_, event)| {
-                    text_at(event, &["Type"]) == Some("SQS")
-                        && text_at(event, &["Properties", "Queue"]) == Some(format!("{queue}.Arn").as_str())
-                        && strings(list_at(event, &["Properties", "FunctionResponseTypes"]))
-                            .contains("ReportBatchItemFailures")
-                });
+            let mapping = &resources[format!("{id}QueueMapping").as_str()];
+            let fed = text_at(mapping, &["Type"]) == Some("AWS::Lambda::EventSourceMapping")
+                && text_at(mapping, &["Properties", "EventSourceArn"])
+                    == Some(format!("{queue}.Arn").as_str())
+                && text_at(mapping, &["Properties", "FunctionName"])
+                    == Some(format!("{id}Function").as_str())
+                && strings(list_at(mapping, &["Properties", "FunctionResponseTypes"]))
+                    .contains("ReportBatchItemFailures");
             if !fed {
                 found.push(format!(
-                    "{}: needs an SQS event on {queue} with ReportBatchItemFailures",
+                    "{}: needs an event source mapping from {queue} with ReportBatchItemFailures",
                     function.name
                 ));
             }
@@ -235,7 +234,7 @@ fn every_step_kind_rendered_is_wired_to_its_delivery() {
 #[test]
 fn a_template_letting_the_scheduler_invoke_a_queue_fed_step_is_caught() {
     let text = onair_xtask::template::render_with(&SYNTHETIC);
-    // The execution role's invoke list gains the settle function; its queue loses the batch responses.
+    // The execution role's invoke list gains the settle function; its mapping loses the batch responses.
     let tampered = text
         .replacen(
             "                Resource:\n                  - !Sub arn:",
@@ -245,11 +244,7 @@ fn a_template_letting_the_scheduler_invoke_a_queue_fed_step_is_caught() {
             ),
             1,
         )
-        .replacen(
-            "              - ReportBatchItemFailures\n",
-            "              - Nothing\n",
-            1,
-        );
+        .replacen("        - ReportBatchItemFailures\n", "        - Nothing\n", 1);
     assert_ne!(tampered, text);
     let template: Value = serde_yaml::from_str(&tampered).unwrap();
     let found = violations(&template, &SYNTHETIC);
