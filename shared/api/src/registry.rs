@@ -248,7 +248,14 @@ pub struct Access {
     pub scheduler_group: Option<&'static str>,
     /// An EventBridge bus the function puts events on.
     pub event_bus: Option<&'static str>,
+    /// Plans lifecycle steps through the step scheduler ([`onair_store::StepScheduler`]): manages the
+    /// one-time schedules of the stack's step group ([`STEP_SCHEDULE_GROUP`]), passes the Scheduler's
+    /// execution role to them, and sends to the sub-minute steps' delay queues.
+    pub steps: bool,
 }
+
+/// The EventBridge Scheduler group of the lifecycle steps' one-time schedules (`<stack>-lifecycle`).
+pub const STEP_SCHEDULE_GROUP: &str = "lifecycle";
 
 impl Access {
     /// Nothing.
@@ -258,6 +265,7 @@ impl Access {
         secrets: &[],
         scheduler_group: None,
         event_bus: None,
+        steps: false,
     };
 
     /// With this access to the registrations table.
@@ -289,6 +297,11 @@ impl Access {
         }
     }
 
+    /// Planning lifecycle steps (sets the `steps` field).
+    pub const fn steps(self) -> Access {
+        Access { steps: true, ..self }
+    }
+
     /// Putting events on this bus.
     pub const fn event_bus(self, bus: &'static str) -> Access {
         Access {
@@ -303,6 +316,7 @@ impl Access {
             || self.tokens == TableAccess::ReadWrite
             || self.scheduler_group.is_some()
             || self.event_bus.is_some()
+            || self.steps
             || self.secrets.iter().any(|s| {
                 matches!(
                     s,

@@ -5,4 +5,5 @@ mod idempotency;
 mod lifecycle;
 mod oauth_store;
 mod secrets;
+mod steps;
 mod store;
