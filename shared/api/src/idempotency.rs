@@ -15,14 +15,15 @@
 //!
 //! - No header: the work just runs.
 //! - Only 2xx answers are kept, and replayed with the same status, `Content-Type` and body, plus
-//!   `Idempotent-Replayed: true`. Any other answer releases the key: a refused or failed request
+//!   `Cache-Control: no-store` and `Idempotent-Replayed: true` (other headers of the first answer are
+//!   not kept). Any other answer releases the key: a refused or failed request
 //!   changed nothing, so its retry runs again.
 //! - Refusals (a malformed or repeated key, a key reused with another request, a key whose first
 //!   request is still running) are application errors, rendered by the surface's own error type `E`
 //!   like every other error; the in-progress refusal also gets `Retry-After`.
 
 use axum::body::{Body, Bytes};
-use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use onair_app::idempotency::{self as rules, Begun};
@@ -163,6 +164,8 @@ fn replay(stored: StoredResponse) -> Response {
     if let Some(content_type) = stored.content_type.and_then(|v| HeaderValue::from_str(&v).ok()) {
         headers.insert(CONTENT_TYPE, content_type);
     }
+    // A replay answers a write of one caller: never for a shared cache, like every API answer.
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
     response
 }

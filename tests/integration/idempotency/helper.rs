@@ -187,6 +187,7 @@ async fn a_retry_with_the_same_key_and_request_replays_the_first_success_without
         assert_eq!(replay.bytes, first.bytes);
         assert_eq!(replay.headers["content-type"], "application/json; charset=UTF-8");
         assert_eq!(replay.headers["idempotent-replayed"], "true");
+        assert_eq!(replay.headers["cache-control"], "no-store");
     }
     // After 24 hours the key is forgotten: the same request runs again.
     f.app.clock.advance(Duration::hours(1));
