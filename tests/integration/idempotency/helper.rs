@@ -33,6 +33,7 @@ crate::support::on_both_backends!(
     twenty_parallel_requests_with_one_key_run_once_and_agree,
     an_outage_of_the_idempotency_store_runs_nothing_and_is_503,
     a_lost_completion_holds_the_key_until_the_lease_ends,
+    a_failed_release_holds_the_key_until_the_lease_ends,
 );
 
 /// A minimal surface error: the application error's reason and status, in Google's envelope shape.
@@ -426,4 +427,36 @@ async fn a_lost_completion_holds_the_key_until_the_lease_ends(backend: Backend) 
         (StatusCode::CREATED, Some(2))
     );
     assert_eq!(f.runs(), 2);
+}
+
+async fn a_failed_release_holds_the_key_until_the_lease_ends(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let faults = Faults::new();
+    let state = wrap(&app.state, &faults);
+    let f = Fixture::over(app, state);
+    faults.fail_nth("idempotency.release", 1, Fault::Unavailable);
+    let refused = send(
+        &f.router,
+        Q,
+        &[("idempotency-key", "k"), ("x-answer", "403")],
+        BODY,
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "the handler's own answer still goes out"
+    );
+    assert_eq!(faults.fired(), vec![("idempotency.release", Fault::Unavailable)]);
+    let retry = send(&f.router, Q, &[("idempotency-key", "k")], BODY).await;
+    assert_eq!(
+        (retry.status, reason(&retry)),
+        (StatusCode::CONFLICT, "idempotencyKeyInProgress")
+    );
+    f.app.clock.advance(onair_app::idempotency::LEASE);
+    let after = send(&f.router, Q, &[("idempotency-key", "k")], BODY).await;
+    assert_eq!(
+        (after.status, after.body["run"].as_u64()),
+        (StatusCode::CREATED, Some(2))
+    );
 }
