@@ -238,6 +238,8 @@ pub mod attr {
     pub const KEY_HASH: &str = "keyHash";
     /// The broadcasts bound to a stream, a JSON array of ids (compared whole in conditions).
     pub const BOUND_BROADCASTS: &str = "boundBroadcasts";
+    /// A stream's `status.streamStatus` (for the guard of a transition).
+    pub const STREAM_STATUS: &str = "streamStatus";
 
     // Tokens table and audit entries.
 
