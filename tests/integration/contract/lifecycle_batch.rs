@@ -95,7 +95,13 @@ async fn get_many_refuses_more_than_fifty_ids(backend: Backend) {
         Err(StoreError::Conflict(_))
     ));
     let fifty: Vec<String> = (0..50).map(|i| format!("b{i}")).collect();
-    assert!(p.broadcasts.get_many(&user("u1"), &fifty).await.unwrap().is_empty());
+    assert!(
+        p.broadcasts
+            .get_many(&user("u1"), &fifty)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn guarded_transition_writes_only_while_the_bound_stream_is_active_and_bound(backend: Backend) {
@@ -104,10 +110,16 @@ async fn guarded_transition_writes_only_while_the_bound_stream_is_active_and_bou
     let next = moved(&b, LifeCycleStatus::TestStarting);
     // ready: not active
     assert_eq!(
-        p.broadcasts.transition(&guarded(&next, b.version, Some("s1"))).await,
+        p.broadcasts
+            .transition(&guarded(&next, b.version, Some("s1")))
+            .await,
         Err(GuardedWriteError::StreamNotActive)
     );
-    assert_eq!(p.broadcasts.get(&user("u1"), "b1").await.unwrap(), b, "nothing written");
+    assert_eq!(
+        p.broadcasts.get(&user("u1"), "b1").await.unwrap(),
+        b,
+        "nothing written"
+    );
     let s = set_stream_status(&p, &s, StreamStatus::Active).await;
     // a stream the broadcast is not bound to, and a missing stream, fail the guard too
     let other = stream("u1", "c1", "s2", "key-2", true, Duration::ZERO);
@@ -115,7 +127,9 @@ async fn guarded_transition_writes_only_while_the_bound_stream_is_active_and_bou
     set_stream_status(&p, &other, StreamStatus::Active).await;
     for id in ["s2", "nope"] {
         assert_eq!(
-            p.broadcasts.transition(&guarded(&next, b.version, Some(id))).await,
+            p.broadcasts
+                .transition(&guarded(&next, b.version, Some(id)))
+                .await,
             Err(GuardedWriteError::StreamNotActive),
             "{id}"
         );
@@ -130,7 +144,10 @@ async fn guarded_transition_writes_only_while_the_bound_stream_is_active_and_bou
     // without a stream requirement the stream status does not matter
     set_stream_status(&p, &s, StreamStatus::Inactive).await;
     let done = moved(&next, LifeCycleStatus::Complete);
-    p.broadcasts.transition(&guarded(&done, next.version, None)).await.unwrap();
+    p.broadcasts
+        .transition(&guarded(&done, next.version, None))
+        .await
+        .unwrap();
 }
 
 async fn guarded_transition_is_conditional_on_the_version(backend: Backend) {
@@ -138,7 +155,9 @@ async fn guarded_transition_is_conditional_on_the_version(backend: Backend) {
     let (b, _) = setup(&p).await;
     let next = moved(&b, LifeCycleStatus::Complete);
     assert!(matches!(
-        p.broadcasts.transition(&guarded(&next, b.version - 1, None)).await,
+        p.broadcasts
+            .transition(&guarded(&next, b.version - 1, None))
+            .await,
         Err(GuardedWriteError::Store(StoreError::Conflict(_)))
     ));
     let mut foreign = next.clone();
@@ -181,7 +200,10 @@ async fn fifty_parallel_guarded_transitions_have_exactly_one_winner(backend: Bac
     }
     let stored = p.broadcasts.get(&user("u1"), "b1").await.unwrap();
     assert_eq!(stored.version, b.version + 1);
-    assert_eq!(stored.broadcast.snippet.description, format!("writer {}", winners[0]));
+    assert_eq!(
+        stored.broadcast.snippet.description,
+        format!("writer {}", winners[0])
+    );
 }
 
 async fn dynamodb_batch_reads_and_guarded_transition_are_one_request_each() {

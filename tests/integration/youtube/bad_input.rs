@@ -42,7 +42,9 @@ async fn an_unknown_part_is_unknown_part(backend: Backend) {
         )
         .await;
     assert_google_error(&r, StatusCode::BAD_REQUEST, "unknownPart");
-    let r = y.call(Method::GET, &format!("{STREAMS}?part=nope&mine=true"), None).await;
+    let r = y
+        .call(Method::GET, &format!("{STREAMS}?part=nope&mine=true"), None)
+        .await;
     assert_google_error(&r, StatusCode::BAD_REQUEST, "unknownPart");
     assert_eq!(y.snapshot().await, before);
 }
@@ -59,7 +61,11 @@ async fn a_part_the_method_does_not_take_is_unexpected_part(backend: Backend) {
         .await;
     assert_google_error(&r, StatusCode::BAD_REQUEST, "unexpectedPart");
     let r = y
-        .call(Method::GET, &format!("{STREAMS}?part=contentDetails&mine=true"), None)
+        .call(
+            Method::GET,
+            &format!("{STREAMS}?part=contentDetails&mine=true"),
+            None,
+        )
         .await;
     assert_google_error(&r, StatusCode::BAD_REQUEST, "unexpectedPart");
     assert_eq!(y.snapshot().await, before);
@@ -146,9 +152,7 @@ async fn invalid_resolution_frame_rate_and_ingestion_type_are_refused(backend: B
     let y = Yt::new(backend).await;
     let before = y.snapshot().await;
     let insert = format!("{STREAMS}?part=snippet,cdn");
-    let cdn = |t: &str, r: &str, f: &str| {
-        json!({"snippet": {"title": "t"}, "cdn": {"ingestionType": t, "resolution": r, "frameRate": f}})
-    };
+    let cdn = |t: &str, r: &str, f: &str| json!({"snippet": {"title": "t"}, "cdn": {"ingestionType": t, "resolution": r, "frameRate": f}});
     for (body, reason) in [
         (cdn("rtmp", "1081p", "30fps"), "invalidResolution"),
         (cdn("rtmp", "1080p", "29fps"), "invalidFrameRate"),
@@ -192,7 +196,8 @@ async fn unknown_ids_are_not_found(backend: Backend) {
     let s = y.insert_stream(true).await;
     let before = y.snapshot().await;
     let missing = "no-such-id";
-    let update = json!({"id": missing, "snippet": {"title": "t", "scheduledStartTime": "2026-11-01T01:00:00Z"}});
+    let update =
+        json!({"id": missing, "snippet": {"title": "t", "scheduledStartTime": "2026-11-01T01:00:00Z"}});
     let cases = [
         (Method::PUT, format!("{BROADCASTS}?part=snippet"), Some(update)),
         (Method::DELETE, format!("{BROADCASTS}?id={missing}"), None),
@@ -224,7 +229,9 @@ async fn unknown_ids_are_not_found(backend: Backend) {
         )
         .await;
     assert_google_error(&r, StatusCode::NOT_FOUND, "liveStreamNotFound");
-    let r = y.call(Method::DELETE, &format!("{STREAMS}?id={missing}"), None).await;
+    let r = y
+        .call(Method::DELETE, &format!("{STREAMS}?id={missing}"), None)
+        .await;
     assert_google_error(&r, StatusCode::NOT_FOUND, "liveStreamNotFound");
     let b = y.insert_broadcast(true).await;
     let before_bind = y.snapshot().await;
@@ -252,15 +259,30 @@ async fn another_users_ids_are_not_found_and_never_revealed(backend: Backend) {
     let (_, theirs) = y.other_user().await;
     let before = y.snapshot().await;
     let r = y
-        .call_as(&theirs, Method::GET, &format!("{BROADCASTS}?part=id,snippet&id={b}"), None)
+        .call_as(
+            &theirs,
+            Method::GET,
+            &format!("{BROADCASTS}?part=id,snippet&id={b}"),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["items"], json!([]));
     let r = y
-        .call_as(&theirs, Method::GET, &format!("{STREAMS}?part=id,cdn&id={s}"), None)
+        .call_as(
+            &theirs,
+            Method::GET,
+            &format!("{STREAMS}?part=id,cdn&id={s}"),
+            None,
+        )
         .await;
-    assert_eq!(r.body["items"], json!([]), "another user's stream key is never shown");
-    let update = json!({"id": b, "snippet": {"title": "mine now", "scheduledStartTime": "2026-11-01T01:00:00Z"}});
+    assert_eq!(
+        r.body["items"],
+        json!([]),
+        "another user's stream key is never shown"
+    );
+    let update =
+        json!({"id": b, "snippet": {"title": "mine now", "scheduledStartTime": "2026-11-01T01:00:00Z"}});
     for (method, path, body) in [
         (Method::PUT, format!("{BROADCASTS}?part=snippet"), Some(update)),
         (Method::DELETE, format!("{BROADCASTS}?id={b}"), None),
@@ -283,7 +305,9 @@ async fn another_users_ids_are_not_found_and_never_revealed(backend: Backend) {
         )
         .await;
     assert_google_error(&r, StatusCode::NOT_FOUND, "liveStreamNotFound");
-    let r = y.call_as(&theirs, Method::DELETE, &format!("{STREAMS}?id={s}"), None).await;
+    let r = y
+        .call_as(&theirs, Method::DELETE, &format!("{STREAMS}?id={s}"), None)
+        .await;
     assert_google_error(&r, StatusCode::NOT_FOUND, "liveStreamNotFound");
     // and their own broadcast cannot take my stream
     let r = y
@@ -396,7 +420,11 @@ async fn out_of_order_transitions_are_refused(backend: Backend) {
         .await;
     assert_google_error(&r, StatusCode::BAD_REQUEST, "invalidValue");
     let r = y
-        .call(Method::POST, &format!("{BROADCASTS}/transition?id={ready}&part=status"), None)
+        .call(
+            Method::POST,
+            &format!("{BROADCASTS}/transition?id={ready}&part=status"),
+            None,
+        )
         .await;
     assert_google_error(&r, StatusCode::BAD_REQUEST, "statusRequired");
     assert_eq!(y.snapshot().await, before);
@@ -450,12 +478,18 @@ async fn a_cuepoint_for_a_broadcast_that_is_not_live_is_refused(backend: Backend
     let y = Yt::new(backend).await;
     let (b, _) = y.ready_with_active_stream(true).await;
     let path = format!("{BROADCASTS}/cuepoint?id={b}");
-    for state in [LifeCycleStatus::Ready, LifeCycleStatus::Testing, LifeCycleStatus::Complete] {
+    for state in [
+        LifeCycleStatus::Ready,
+        LifeCycleStatus::Testing,
+        LifeCycleStatus::Complete,
+    ] {
         if state != LifeCycleStatus::Ready {
             y.force_state(&b, state).await;
         }
         let before = y.snapshot().await;
-        let r = y.call(Method::POST, &path, Some(json!({"cueType": "cueTypeAd"}))).await;
+        let r = y
+            .call(Method::POST, &path, Some(json!({"cueType": "cueTypeAd"})))
+            .await;
         assert_google_error(&r, StatusCode::FORBIDDEN, "liveBroadcastNotLive");
         assert_eq!(y.snapshot().await, before);
     }
@@ -478,7 +512,11 @@ async fn a_cuepoint_with_both_offset_and_wall_time_is_conflicting_time_fields(ba
     assert_eq!(y.snapshot().await, before);
     // one of them is fine
     let r = y
-        .call(Method::POST, &path, Some(json!({"cueType": "cueTypeAd", "durationSecs": 60})))
+        .call(
+            Method::POST,
+            &path,
+            Some(json!({"cueType": "cueTypeAd", "durationSecs": 60})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["durationSecs"], json!(60));
@@ -490,7 +528,11 @@ async fn an_oversized_body_is_413_in_googles_envelope(backend: Backend) {
     let before = y.snapshot().await;
     let body = broadcast_body(&"x".repeat(70 * 1024), true);
     let r = y
-        .call(Method::POST, &format!("{BROADCASTS}?part=snippet,status,contentDetails"), Some(body))
+        .call(
+            Method::POST,
+            &format!("{BROADCASTS}?part=snippet,status,contentDetails"),
+            Some(body),
+        )
         .await;
     assert_google_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "uploadTooLarge");
     assert_eq!(y.snapshot().await, before);
@@ -518,7 +560,11 @@ async fn an_unknown_query_parameter_is_unexpected_parameter(backend: Backend) {
     y.insert_broadcast(true).await;
     let before = y.snapshot().await;
     let r = y
-        .call(Method::GET, &format!("{BROADCASTS}?part=id&mine=true&mien=true"), None)
+        .call(
+            Method::GET,
+            &format!("{BROADCASTS}?part=id&mine=true&mien=true"),
+            None,
+        )
         .await;
     assert_google_error(&r, StatusCode::BAD_REQUEST, "unexpectedParameter");
     let r = y
@@ -532,7 +578,11 @@ async fn an_unknown_query_parameter_is_unexpected_parameter(backend: Backend) {
     assert_eq!(y.snapshot().await, before);
     // Google's standard parameters are accepted (its client sends alt=json on every call)
     let r = y
-        .call(Method::GET, &format!("{BROADCASTS}?part=id&mine=true&alt=json&prettyPrint=false"), None)
+        .call(
+            Method::GET,
+            &format!("{BROADCASTS}?part=id&mine=true&alt=json&prettyPrint=false"),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
@@ -542,23 +592,51 @@ async fn list_filters_and_max_results_are_checked(backend: Backend) {
     let b = y.insert_broadcast(true).await;
     for (query, status, reason) in [
         ("part=id", StatusCode::BAD_REQUEST, "invalidFilters"),
-        ("part=id&mine=true&id=x", StatusCode::BAD_REQUEST, "incompatibleParameters"),
-        ("part=id&broadcastStatus=sideways", StatusCode::BAD_REQUEST, "invalidFilters"),
-        ("part=id&mine=true&maxResults=51", StatusCode::BAD_REQUEST, "invalidValue"),
-        ("part=id&mine=true&maxResults=-1", StatusCode::BAD_REQUEST, "invalidValue"),
-        ("part=id&mine=true&pageToken=forged", StatusCode::BAD_REQUEST, "invalidPageToken"),
+        (
+            "part=id&mine=true&id=x",
+            StatusCode::BAD_REQUEST,
+            "incompatibleParameters",
+        ),
+        (
+            "part=id&broadcastStatus=sideways",
+            StatusCode::BAD_REQUEST,
+            "invalidFilters",
+        ),
+        (
+            "part=id&mine=true&maxResults=51",
+            StatusCode::BAD_REQUEST,
+            "invalidValue",
+        ),
+        (
+            "part=id&mine=true&maxResults=-1",
+            StatusCode::BAD_REQUEST,
+            "invalidValue",
+        ),
+        (
+            "part=id&mine=true&pageToken=forged",
+            StatusCode::BAD_REQUEST,
+            "invalidPageToken",
+        ),
         ("mine=true", StatusCode::BAD_REQUEST, "missingRequiredParameter"),
     ] {
         let r = y.call(Method::GET, &format!("{BROADCASTS}?{query}"), None).await;
         assert_google_error(&r, status, reason);
     }
     let r = y
-        .call(Method::GET, &format!("{BROADCASTS}?part=id&mine=true&maxResults=0"), None)
+        .call(
+            Method::GET,
+            &format!("{BROADCASTS}?part=id&mine=true&maxResults=0"),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["items"], json!([]));
     let r = y
-        .call(Method::GET, &format!("{BROADCASTS}?part=id&broadcastStatus=upcoming"), None)
+        .call(
+            Method::GET,
+            &format!("{BROADCASTS}?part=id&broadcastStatus=upcoming"),
+            None,
+        )
         .await;
     assert_eq!(r.body["items"][0]["id"], json!(b));
 }

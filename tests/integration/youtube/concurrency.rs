@@ -108,7 +108,11 @@ async fn racing_bind_and_stream_delete_never_leave_a_deleted_stream_bound(backen
             Err(_) => {
                 assert_eq!(delete.status, StatusCode::NO_CONTENT, "{}", delete.text);
                 assert_eq!(bind.status, StatusCode::NOT_FOUND, "{}", bind.text);
-                assert_eq!(broadcast.broadcast.bound_stream_id(), None, "never bound to a deleted stream");
+                assert_eq!(
+                    broadcast.broadcast.bound_stream_id(),
+                    None,
+                    "never bound to a deleted stream"
+                );
                 deletes_won += 1;
             }
         }

@@ -66,7 +66,11 @@ async fn inserted_resources_carry_kind_etag_and_the_parts_asked_for(backend: Bac
     assert!(s.get("contentDetails").is_none(), "contentDetails not asked for");
     // part=id only: id, kind and etag
     let r = y
-        .call(Method::GET, &format!("{STREAMS}?part=id&id={}", s["id"].as_str().unwrap()), None)
+        .call(
+            Method::GET,
+            &format!("{STREAMS}?part=id&id={}", s["id"].as_str().unwrap()),
+            None,
+        )
         .await;
     assert_eq!(r.body["kind"], json!("youtube#liveStreamListResponse"));
     let item = &r.body["items"][0];
@@ -89,7 +93,11 @@ async fn binding_makes_a_broadcast_ready_and_unbinding_makes_it_created(backend:
     let again = y.call(Method::POST, &path, None).await;
     assert_eq!(again.body, r.body);
     let r = y
-        .call(Method::POST, &format!("{BROADCASTS}/bind?id={b}&part=contentDetails,status"), None)
+        .call(
+            Method::POST,
+            &format!("{BROADCASTS}/bind?id={b}&part=contentDetails,status"),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.body["contentDetails"].get("boundStreamId").is_none());
@@ -109,13 +117,22 @@ async fn testing_then_live_then_complete_with_their_side_effects(backend: Backen
     assert_eq!(stored.broadcast.state(), LifeCycleStatus::TestStarting);
     y.force_state(&b, LifeCycleStatus::Testing).await;
     let r = y.transition(&b, "live").await;
-    assert_eq!(r.body["status"]["lifeCycleStatus"], json!("liveStarting"), "{}", r.text);
+    assert_eq!(
+        r.body["status"]["lifeCycleStatus"],
+        json!("liveStarting"),
+        "{}",
+        r.text
+    );
     y.force_state(&b, LifeCycleStatus::Live).await;
     y.app.clock.advance(Duration::minutes(5));
     let r = y.transition(&b, "complete").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = y
-        .call(Method::GET, &format!("{BROADCASTS}?part=snippet,status&id={b}"), None)
+        .call(
+            Method::GET,
+            &format!("{BROADCASTS}?part=snippet,status&id={b}"),
+            None,
+        )
         .await;
     let item = &r.body["items"][0];
     assert_eq!(item["status"]["lifeCycleStatus"], json!("complete"));
@@ -130,33 +147,64 @@ async fn broadcast_lists_page_with_tokens_and_filter_by_status(backend: Backend)
         y.app.clock.advance(Duration::seconds(1));
     }
     y.force_state(&ids[0], LifeCycleStatus::Complete).await;
-    let r = y.call(Method::GET, &format!("{BROADCASTS}?part=id&mine=true"), None).await;
+    let r = y
+        .call(Method::GET, &format!("{BROADCASTS}?part=id&mine=true"), None)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["kind"], json!("youtube#liveBroadcastListResponse"));
     assert_eq!(r.body["pageInfo"]["resultsPerPage"], json!(5));
-    let first: Vec<_> = r.body["items"].as_array().unwrap().iter().map(|i| i["id"].clone()).collect();
+    let first: Vec<_> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].clone())
+        .collect();
     assert_eq!(first.len(), 5);
     assert_eq!(first[0], json!(ids[6]), "newest first");
     let token = r.body["nextPageToken"].as_str().unwrap();
     let r = y
-        .call(Method::GET, &format!("{BROADCASTS}?part=id&mine=true&pageToken={token}"), None)
+        .call(
+            Method::GET,
+            &format!("{BROADCASTS}?part=id&mine=true&pageToken={token}"),
+            None,
+        )
         .await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
     assert!(r.body.get("nextPageToken").is_none());
     // status filters page over the matches only
     let r = y
-        .call(Method::GET, &format!("{BROADCASTS}?part=id&broadcastStatus=upcoming&maxResults=6"), None)
+        .call(
+            Method::GET,
+            &format!("{BROADCASTS}?part=id&broadcastStatus=upcoming&maxResults=6"),
+            None,
+        )
         .await;
     assert_eq!(r.body["items"].as_array().unwrap().len(), 6);
     let r = y
-        .call(Method::GET, &format!("{BROADCASTS}?part=id&broadcastStatus=completed"), None)
+        .call(
+            Method::GET,
+            &format!("{BROADCASTS}?part=id&broadcastStatus=completed"),
+            None,
+        )
         .await;
-    assert_eq!(r.body["items"], json!([{"kind": "youtube#liveBroadcast", "etag": r.body["items"][0]["etag"], "id": ids[0]}]));
+    assert_eq!(
+        r.body["items"],
+        json!([{"kind": "youtube#liveBroadcast", "etag": r.body["items"][0]["etag"], "id": ids[0]}])
+    );
     // by id, in the order asked
     let r = y
-        .call(Method::GET, &format!("{BROADCASTS}?part=id&id={},{}", ids[2], ids[5]), None)
+        .call(
+            Method::GET,
+            &format!("{BROADCASTS}?part=id&id={},{}", ids[2], ids[5]),
+            None,
+        )
         .await;
-    let got: Vec<_> = r.body["items"].as_array().unwrap().iter().map(|i| i["id"].clone()).collect();
+    let got: Vec<_> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].clone())
+        .collect();
     assert_eq!(got, vec![json!(ids[2]), json!(ids[5])]);
 }
 
@@ -164,10 +212,19 @@ async fn non_reusable_streams_are_listed_by_id_only(backend: Backend) {
     let y = Yt::new(backend).await;
     let reusable = y.insert_stream(true).await;
     let single = y.insert_stream(false).await;
-    let r = y.call(Method::GET, &format!("{STREAMS}?part=id&mine=true"), None).await;
-    let got: Vec<_> = r.body["items"].as_array().unwrap().iter().map(|i| i["id"].clone()).collect();
+    let r = y
+        .call(Method::GET, &format!("{STREAMS}?part=id&mine=true"), None)
+        .await;
+    let got: Vec<_> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].clone())
+        .collect();
     assert_eq!(got, vec![json!(reusable)]);
-    let r = y.call(Method::GET, &format!("{STREAMS}?part=id&id={single}"), None).await;
+    let r = y
+        .call(Method::GET, &format!("{STREAMS}?part=id&id={single}"), None)
+        .await;
     assert_eq!(r.body["items"][0]["id"], json!(single));
 }
 
@@ -209,16 +266,22 @@ async fn broadcast_delete_follows_the_state_and_frees_the_stream(backend: Backen
     for state in [LifeCycleStatus::Testing, LifeCycleStatus::Live] {
         y.force_state(&b, state).await;
         let before = y.snapshot().await;
-        let r = y.call(Method::DELETE, &format!("{BROADCASTS}?id={b}"), None).await;
+        let r = y
+            .call(Method::DELETE, &format!("{BROADCASTS}?id={b}"), None)
+            .await;
         assert_google_error(&r, StatusCode::FORBIDDEN, "liveBroadcastDeletionNotAllowed");
         assert_eq!(y.snapshot().await, before);
     }
     y.force_state(&b, LifeCycleStatus::Complete).await;
-    let r = y.call(Method::DELETE, &format!("{BROADCASTS}?id={b}"), None).await;
+    let r = y
+        .call(Method::DELETE, &format!("{BROADCASTS}?id={b}"), None)
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     let stream = y.app.state.streams.get(&y.owner(), &s).await.unwrap();
     assert!(stream.bound_broadcasts.is_empty(), "freed in the same write");
-    let r = y.call(Method::DELETE, &format!("{BROADCASTS}?id={b}"), None).await;
+    let r = y
+        .call(Method::DELETE, &format!("{BROADCASTS}?id={b}"), None)
+        .await;
     assert_google_error(&r, StatusCode::NOT_FOUND, "liveBroadcastNotFound");
     y.set_stream_status(&s, StreamStatus::Inactive).await;
     let r = y.call(Method::DELETE, &format!("{STREAMS}?id={s}"), None).await;

@@ -125,7 +125,9 @@ impl Yt {
         let reply = self
             .call(
                 Method::POST,
-                &format!("/youtube/v3/liveBroadcasts/bind?id={broadcast}&part=id,contentDetails&streamId={stream}"),
+                &format!(
+                    "/youtube/v3/liveBroadcasts/bind?id={broadcast}&part=id,contentDetails&streamId={stream}"
+                ),
                 None,
             )
             .await;
@@ -148,16 +150,32 @@ impl Yt {
         let mut next = current.clone();
         next.stream.status.stream_status = status;
         next.version += 1;
-        self.app.state.streams.update(&next, current.version).await.unwrap();
+        self.app
+            .state
+            .streams
+            .update(&next, current.version)
+            .await
+            .unwrap();
     }
 
     /// Writes a broadcast's state through the store (settling is the step functions' job).
     pub async fn force_state(&self, broadcast: &str, state: LifeCycleStatus) {
-        let current = self.app.state.broadcasts.get(&self.owner(), broadcast).await.unwrap();
+        let current = self
+            .app
+            .state
+            .broadcasts
+            .get(&self.owner(), broadcast)
+            .await
+            .unwrap();
         let mut next = current.clone();
         next.broadcast.status.life_cycle_status = state;
         next.version += 1;
-        self.app.state.broadcasts.update(&next, current.version).await.unwrap();
+        self.app
+            .state
+            .broadcasts
+            .update(&next, current.version)
+            .await
+            .unwrap();
     }
 
     /// A ready broadcast bound to an active stream; returns (broadcast, stream).

@@ -58,7 +58,13 @@ async fn a_disabled_channel_cannot_insert_or_transition(backend: Backend) {
     let y = Yt::new(backend).await;
     let (b, _) = y.ready_with_active_stream(true).await;
     let path = format!("/admin/users/{}/channels/{}", y.user, y.channel);
-    let r = admin(&y.router, Method::PATCH, &path, Some(&json!({"channelEnabled": false}).to_string())).await;
+    let r = admin(
+        &y.router,
+        Method::PATCH,
+        &path,
+        Some(&json!({"channelEnabled": false}).to_string()),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // the user's only channel is disabled: inserting without channelId finds no enabled channel
     refused_everything(&y, &b, "liveStreamingNotEnabled").await;

@@ -44,18 +44,31 @@ async fn youtube_hot_calls_stay_within_their_round_trip_budget() {
     let y = Yt::with_app(app).await;
     let (b, s) = y.ready_with_active_stream(true).await;
     // warm the signing-key cache
-    y.call(Method::GET, &format!("/youtube/v3/liveBroadcasts?part=id&id={b}"), None).await;
+    y.call(
+        Method::GET,
+        &format!("/youtube/v3/liveBroadcasts?part=id&id={b}"),
+        None,
+    )
+    .await;
     let trips = stores.round_trips();
     let secret_trips = secrets.round_trips();
     trips.reset();
     secret_trips.reset();
 
     let r = y
-        .call(Method::GET, &format!("/youtube/v3/liveBroadcasts?part=id,snippet,contentDetails,status&id={b}"), None)
+        .call(
+            Method::GET,
+            &format!("/youtube/v3/liveBroadcasts?part=id,snippet,contentDetails,status&id={b}"),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = y
-        .call(Method::GET, &format!("/youtube/v3/liveStreams?part=id,status&id={s}"), None)
+        .call(
+            Method::GET,
+            &format!("/youtube/v3/liveStreams?part=id,status&id={s}"),
+            None,
+        )
         .await;
     assert_eq!(r.body["items"][0]["status"]["streamStatus"], "active");
     let list = trips.get();

@@ -86,16 +86,14 @@ impl GoogleError {
                 e.reason.as_str(),
                 e.message.clone(),
             ),
-            GoogleError::Invalid { reason, message } => {
-                (StatusCode::BAD_REQUEST, "youtube.parameter", reason, message.clone())
-            }
-            GoogleError::Conflict(why) => (StatusCode::CONFLICT, "global", "conflict", why.clone()),
-            GoogleError::NoRoute => (
-                StatusCode::NOT_FOUND,
-                "global",
-                "notFound",
-                "Not Found".into(),
+            GoogleError::Invalid { reason, message } => (
+                StatusCode::BAD_REQUEST,
+                "youtube.parameter",
+                reason,
+                message.clone(),
             ),
+            GoogleError::Conflict(why) => (StatusCode::CONFLICT, "global", "conflict", why.clone()),
+            GoogleError::NoRoute => (StatusCode::NOT_FOUND, "global", "notFound", "Not Found".into()),
             GoogleError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "global",

@@ -576,7 +576,11 @@ pub fn operation(name: &str) -> Option<Value> {
                 yt_query("part", true, "Parts to return."),
                 yt_query("id", false, "Comma-separated broadcast ids (at most 50)."),
                 yt_query("mine", false, "`true`: the caller's broadcasts."),
-                yt_query("broadcastStatus", false, "`active`, `all`, `completed` or `upcoming`."),
+                yt_query(
+                    "broadcastStatus",
+                    false,
+                    "`active`, `all`, `completed` or `upcoming`."
+                ),
                 yt_query("broadcastType", false, "`all`, `event` or `persistent`."),
                 yt_query("maxResults", false, "0–50, default 5."),
                 yt_query("pageToken", false, "`nextPageToken` of an earlier page."),

@@ -123,6 +123,10 @@ mod tests {
         assert!(caller(Some("youtubepartner")).require(Need::Cuepoint).is_ok());
         assert!(caller(Some("youtubepartner")).require(Need::Write).is_err());
         assert!(caller(Some("profile")).require(Need::Read).is_err());
-        assert!(caller(Some("https://example.com/youtube")).require(Need::Read).is_err());
+        assert!(
+            caller(Some("https://example.com/youtube"))
+                .require(Need::Read)
+                .is_err()
+        );
     }
 }

@@ -107,14 +107,7 @@ pub async fn transition(
     let user = caller.require(Need::Write)?;
     let q = Query::parse(raw.as_deref(), &["id", "part", "broadcastStatus"])?;
     Ok(Resource(
-        transitions::transition(
-            &state,
-            user,
-            q.get("id"),
-            q.get("broadcastStatus"),
-            q.get("part"),
-        )
-        .await?,
+        transitions::transition(&state, user, q.get("id"), q.get("broadcastStatus"), q.get("part")).await?,
     ))
 }
 

@@ -17,10 +17,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Resource, GoogleError> {
     let user = caller.require(Need::Read)?;
-    let q = Query::parse(
-        raw.as_deref(),
-        &["part", "id", "mine", "maxResults", "pageToken"],
-    )?;
+    let q = Query::parse(raw.as_deref(), &["part", "id", "mine", "maxResults", "pageToken"])?;
     let query = ListQuery {
         part: q.owned("part"),
         id: q.owned("id"),

@@ -9,9 +9,7 @@
 //! Binding a stream that is already `active` to an auto-start broadcast plans a stream-changed step
 //! due at once, so the auto-start rule runs as if the stream had just become active.
 
-use super::access::{
-    WRITE_ATTEMPTS, broadcast_not_found, or_not_found, require_id, stream_not_found,
-};
+use super::access::{WRITE_ATTEMPTS, broadcast_not_found, or_not_found, require_id, stream_not_found};
 use super::schedule;
 use crate::{AppError, AppState};
 use onair_domain::UserId;

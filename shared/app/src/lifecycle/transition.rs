@@ -93,7 +93,9 @@ pub async fn transition(
                 return Ok(render::broadcast(&stored.broadcast, &parts));
             }
             Err(GuardedWriteError::StreamNotActive) => {
-                return Err(LifecycleError::broadcast(Reason::ErrorStreamInactive, "Stream is inactive").into());
+                return Err(
+                    LifecycleError::broadcast(Reason::ErrorStreamInactive, "Stream is inactive").into(),
+                );
             }
             Err(GuardedWriteError::LiveNotEnabled) => {
                 return Err(LifecycleError::broadcast(

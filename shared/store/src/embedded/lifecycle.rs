@@ -8,8 +8,8 @@ use crate::{
     BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoreError, StoredBroadcast, StoredStream,
     StreamStore,
 };
-use onair_domain::lifecycle::wire::StreamStatus;
 use async_trait::async_trait;
+use onair_domain::lifecycle::wire::StreamStatus;
 use onair_domain::{ChannelId, Page, PageRequest, UserId};
 
 /// The list order of both kinds: published desc, then id desc.

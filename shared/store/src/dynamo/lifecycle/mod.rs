@@ -16,14 +16,14 @@ pub(crate) mod item;
 
 use super::Context;
 use super::attrs::{Item, Reader, attr, n, s};
+use super::batch::batch_get;
+use super::channels::item::channel_key;
 use super::errors::{Cancelled, WriteFailure, build_failed, cancelled, unavailable, write_failure};
 use super::keys::{GSI1, GSI1PK, GSI1SK, PK, SK};
 use super::query::read_page;
+use super::users::item::profile_key;
 use super::versioned::put_new;
 use crate::error::StoreError;
-use super::batch::batch_get;
-use super::channels::item::channel_key;
-use super::users::item::profile_key;
 use crate::lifecycle_ports::{check_guarded, distinct_ids, plan_bind, plan_unbind_on_delete};
 use crate::{
     BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
@@ -131,7 +131,12 @@ async fn get_owned(ctx: &Context, kind: Kind, owner: &UserId, id: &str) -> Resul
 }
 
 /// The owner's items of `kind` among `ids`, in the order of `ids`, in one `BatchGetItem`.
-async fn get_many_owned(ctx: &Context, kind: Kind, owner: &UserId, ids: &[String]) -> Result<Vec<Item>, StoreError> {
+async fn get_many_owned(
+    ctx: &Context,
+    kind: Kind,
+    owner: &UserId,
+    ids: &[String],
+) -> Result<Vec<Item>, StoreError> {
     let ids = distinct_ids(ids)?;
     if ids.is_empty() {
         return Ok(Vec::new());
