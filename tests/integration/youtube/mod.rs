@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod concurrency;
+mod discovery_client;
 mod lifecycle;
 mod permissions;
 mod round_trips;
