@@ -439,7 +439,9 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
             "youtube-broadcasts-update",
             "/youtube/v3/liveBroadcasts?part=snippet".into(),
             vec![("authorization", bearer.clone()), json_type()],
-            Some(r#"{"id":"nope","snippet":{"title":"t","scheduledStartTime":"2026-11-01T01:00:00Z"}}"#.into()),
+            Some(
+                r#"{"id":"nope","snippet":{"title":"t","scheduledStartTime":"2026-11-01T01:00:00Z"}}"#.into(),
+            ),
         ),
         (
             "youtube-broadcasts-delete",

@@ -58,6 +58,9 @@ async fn googles_discovery_client_works_unmodified_against_onair(backend: Backen
         .rev()
         .find_map(|l| l.strip_prefix("ok: ")?.strip_suffix(" checks")?.parse().ok())
         .unwrap_or_else(|| panic!("the script reports `ok: N checks`:\n{stdout}"));
-    assert!(checks >= 30, "the script ran all its checks, not {checks}:\n{stdout}");
+    assert!(
+        checks >= 30,
+        "the script ran all its checks, not {checks}:\n{stdout}"
+    );
     server.stop().await;
 }

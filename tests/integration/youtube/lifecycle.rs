@@ -2,8 +2,9 @@
 //! effects and planned settle step, lists with paging and filters, the delete rules.
 
 use super::{Yt, assert_google_error};
-use crate::support::Backend;
+use crate::support::{Backend, T0};
 use http::{Method, StatusCode};
+use onair_domain::lifecycle::step::StepKind;
 use onair_domain::lifecycle::wire::{LifeCycleStatus, StreamStatus};
 use serde_json::json;
 use time::Duration;
@@ -17,6 +18,7 @@ crate::support::on_both_backends!(
     insert_uses_the_oldest_enabled_channel_or_the_one_named,
     broadcast_delete_follows_the_state_and_frees_the_stream,
     update_replaces_by_part_and_keeps_the_matrix,
+    binding_an_active_stream_to_an_auto_start_broadcast_plans_a_stream_changed_step,
 );
 
 const BROADCASTS: &str = "/youtube/v3/liveBroadcasts";
@@ -112,9 +114,20 @@ async fn testing_then_live_then_complete_with_their_side_effects(backend: Backen
     let r = y.transition(&b, "testing").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["status"]["lifeCycleStatus"], json!("testStarting"));
-    // the settle step is planned: the broadcast is in the transient state until it runs
+    // the settle step is planned for the new version, due after the configured bound; the broadcast
+    // is in the transient state until it runs
     let stored = y.app.state.broadcasts.get(&y.owner(), &b).await.unwrap();
     assert_eq!(stored.broadcast.state(), LifeCycleStatus::TestStarting);
+    let settle: Vec<_> = y
+        .steps
+        .pending()
+        .into_iter()
+        .filter(|s| s.kind == StepKind::Settle)
+        .collect();
+    assert_eq!(settle.len(), 1, "{settle:?}");
+    assert_eq!(settle[0].target, b);
+    assert_eq!(settle[0].version, stored.version);
+    assert_eq!(settle[0].due, T0 + y.app.state.settings.lifecycle.settle_after);
     y.force_state(&b, LifeCycleStatus::Testing).await;
     let r = y.transition(&b, "live").await;
     assert_eq!(
@@ -322,4 +335,44 @@ async fn update_replaces_by_part_and_keeps_the_matrix(backend: Backend) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+async fn binding_an_active_stream_to_an_auto_start_broadcast_plans_a_stream_changed_step(backend: Backend) {
+    let y = Yt::new(backend).await;
+    let r = y
+        .call(
+            Method::POST,
+            &format!("{BROADCASTS}?part=snippet,status,contentDetails"),
+            Some(json!({
+                "snippet": {"title": "auto", "scheduledStartTime": "2026-11-01T01:00:00Z"},
+                "status": {"privacyStatus": "public"},
+                "contentDetails": {"enableAutoStart": true},
+            })),
+        )
+        .await;
+    let b = r.body["id"].as_str().unwrap().to_owned();
+    let s = y.insert_stream(true).await;
+    y.set_stream_status(&s, StreamStatus::Active).await;
+    let version = y.app.state.streams.get(&y.owner(), &s).await.unwrap().version;
+    y.bind(&b, &s).await;
+    let changed: Vec<_> = y
+        .steps
+        .pending()
+        .into_iter()
+        .filter(|st| st.kind == StepKind::StreamChanged)
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0].target, s);
+    assert_eq!(
+        changed[0].version,
+        version + 1,
+        "the stream's version after the bind"
+    );
+    assert_eq!(changed[0].due, T0, "due at once");
+    // a broadcast without auto-start plans nothing (a new plan would move the step to the stream's
+    // next version)
+    let plain = y.insert_broadcast(true).await;
+    let before = y.steps.pending();
+    y.bind(&plain, &s).await;
+    assert_eq!(y.steps.pending(), before);
 }

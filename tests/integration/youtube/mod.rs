@@ -17,6 +17,7 @@ use http::{Method, StatusCode};
 use onair_domain::lifecycle::wire::{LifeCycleStatus, StreamStatus};
 use onair_domain::oauth::jwt::{Claims, KeySet, SigningKey, sign};
 use onair_domain::{PageRequest, UserId};
+use onair_store::embedded::EmbeddedSteps;
 use onair_store::{StoredBroadcast, StoredStream};
 use serde_json::{Value, json};
 
@@ -26,6 +27,8 @@ const SIGNING_KEY: &[u8] = b"test-signing-key-0123456789abcdef";
 /// A test state with one user, one enabled channel and a scope-less (full-access) token.
 pub struct Yt {
     pub app: TestApp,
+    /// Every step the use cases planned (pending, never fired).
+    pub steps: EmbeddedSteps,
     pub router: Router,
     pub user: String,
     pub channel: String,
@@ -58,13 +61,18 @@ impl Yt {
         Self::with_app(TestApp::new(backend).await).await
     }
 
-    pub async fn with_app(app: TestApp) -> Yt {
+    pub async fn with_app(mut app: TestApp) -> Yt {
+        // Planned steps are recorded, never fired: the step functions are another surface's, and the
+        // tests move states through the store where they need to.
+        let steps = EmbeddedSteps::new(app.clock.clone());
+        app.state.steps = std::sync::Arc::new(steps.clone());
         let router = app.router();
         let user = create_user(&router, &unique("streamer")).await;
         let channel = create_channel(&router, &user, "main").await;
         let token = token_for(&app, &user, None);
         Yt {
             app,
+            steps,
             router,
             user,
             channel,
