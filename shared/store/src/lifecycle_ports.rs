@@ -183,6 +183,10 @@ pub struct GuardedUpdate<'a> {
     /// When set, the owner must exist and not be disabled, and the broadcast's channel must exist and
     /// be enabled.
     pub require_live_enabled: bool,
+    /// When set (with `require_active_stream`), the stream may be bound to at most this many
+    /// broadcasts. A stream bound to no more broadcasts than the live limit can never exceed it, so the
+    /// use case only counts live broadcasts (with reads) when this guard fails.
+    pub require_bound_at_most: Option<usize>,
 }
 
 /// Why a [`BroadcastStore::transition`] wrote nothing.
@@ -197,6 +201,10 @@ pub enum GuardedWriteError {
     /// The broadcast is unchanged but the required stream is not active (or not bound, or gone).
     #[error("the bound stream is not active")]
     StreamNotActive,
+    /// The broadcast is unchanged: the stream is active but bound to more broadcasts than
+    /// `require_bound_at_most`.
+    #[error("the bound stream is shared by more broadcasts than allowed")]
+    StreamShared,
 }
 
 /// The ids of a `get_many` call, each once, in first-seen order; more than [`MAX_BATCH`] is a bug of

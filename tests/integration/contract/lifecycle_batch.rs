@@ -15,6 +15,7 @@ crate::support::on_both_backends!(
         guarded_transition_writes_only_while_the_bound_stream_is_active_and_bound,
         guarded_transition_is_conditional_on_the_version,
         fifty_parallel_guarded_transitions_have_exactly_one_winner,
+        guarded_transition_can_require_a_stream_bound_to_few_broadcasts,
     ],
     dynamodb_only: [dynamodb_batch_reads_and_guarded_transition_are_one_request_each],
 );
@@ -50,6 +51,7 @@ fn guarded<'a>(next: &'a StoredBroadcast, expected: u64, stream: Option<&'a str>
         expected_version: expected,
         require_active_stream: stream,
         require_live_enabled: false,
+        require_bound_at_most: None,
     }
 }
 
@@ -184,6 +186,7 @@ async fn fifty_parallel_guarded_transitions_have_exactly_one_winner(backend: Bac
                     expected_version: next.version - 1,
                     require_active_stream: Some("s1"),
                     require_live_enabled: false,
+                    require_bound_at_most: None,
                 })
                 .await
                 .map(|()| i)
@@ -226,4 +229,40 @@ async fn dynamodb_batch_reads_and_guarded_transition_are_one_request_each() {
         .await
         .unwrap();
     assert_eq!(trips.get(), 1, "guarded transition");
+}
+
+async fn guarded_transition_can_require_a_stream_bound_to_few_broadcasts(backend: Backend) {
+    let p = ports(backend).await;
+    let (b, s) = setup(&p).await;
+    let mut s = set_stream_status(&p, &s, StreamStatus::Active).await;
+    // bind two more broadcasts: the stream is bound to three
+    for id in ["b2", "b3"] {
+        let other = broadcast("u1", "c1", id, Duration::ZERO);
+        p.broadcasts.create(&other).await.unwrap();
+        bind(&p, &other, &s).await.unwrap();
+        s = p.streams.get(&user("u1"), "s1").await.unwrap();
+    }
+    let next = moved(&b, LifeCycleStatus::LiveStarting);
+    let at_most = |max| GuardedUpdate {
+        require_bound_at_most: Some(max),
+        ..guarded(&next, b.version, Some("s1"))
+    };
+    assert_eq!(
+        p.broadcasts.transition(&at_most(2)).await,
+        Err(GuardedWriteError::StreamShared)
+    );
+    assert_eq!(
+        p.broadcasts.get(&user("u1"), "b1").await.unwrap(),
+        b,
+        "nothing written"
+    );
+    // an inactive stream is StreamNotActive whatever its sharing
+    let inactive = set_stream_status(&p, &s, StreamStatus::Inactive).await;
+    assert_eq!(
+        p.broadcasts.transition(&at_most(2)).await,
+        Err(GuardedWriteError::StreamNotActive)
+    );
+    set_stream_status(&p, &inactive, StreamStatus::Active).await;
+    p.broadcasts.transition(&at_most(3)).await.unwrap();
+    assert_eq!(p.broadcasts.get(&user("u1"), "b1").await.unwrap(), next);
 }

@@ -19,6 +19,7 @@ crate::support::on_both_backends!(
     broadcast_delete_follows_the_state_and_frees_the_stream,
     update_replaces_by_part_and_keeps_the_matrix,
     binding_an_active_stream_to_an_auto_start_broadcast_plans_a_stream_changed_step,
+    a_stream_feeds_at_most_three_live_broadcasts,
 );
 
 const BROADCASTS: &str = "/youtube/v3/liveBroadcasts";
@@ -375,4 +376,36 @@ async fn binding_an_active_stream_to_an_auto_start_broadcast_plans_a_stream_chan
     let before = y.steps.pending();
     y.bind(&plain, &s).await;
     assert_eq!(y.steps.pending(), before);
+}
+
+async fn a_stream_feeds_at_most_three_live_broadcasts(backend: Backend) {
+    let y = Yt::new(backend).await;
+    let s = y.insert_stream(true).await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let b = y.insert_broadcast(true).await;
+        y.bind(&b, &s).await;
+        ids.push(b);
+    }
+    y.set_stream_status(&s, StreamStatus::Active).await;
+    for b in &ids[..2] {
+        y.force_state(b, LifeCycleStatus::Live).await;
+    }
+    for b in &ids[2..] {
+        y.force_state(b, LifeCycleStatus::Testing).await;
+    }
+    // two live of five bound: the third may go live (the slow path counts them)
+    let r = y.transition(&ids[2], "live").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"]["lifeCycleStatus"], json!("liveStarting"));
+    // three live (one starting): the fourth may not
+    let before = y.snapshot().await;
+    let r = y.transition(&ids[3], "live").await;
+    assert_google_error(&r, StatusCode::FORBIDDEN, "sharedIngestionBroadcastsExceedLimit");
+    assert_eq!(y.snapshot().await, before);
+    // once one completes, it may
+    let r = y.transition(&ids[0], "complete").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = y.transition(&ids[3], "live").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }

@@ -81,5 +81,16 @@ async fn youtube_hot_calls_stay_within_their_round_trip_budget() {
     let transition = trips.get();
     println!("liveBroadcasts.transition: {transition} DynamoDB requests");
     assert!(transition <= 2, "transition: {transition}");
+    y.force_state(&b, onair_domain::lifecycle::wire::LifeCycleStatus::Testing)
+        .await;
+    trips.reset();
+    let r = y.transition(&b, "live").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let live = trips.get();
+    println!("liveBroadcasts.transition(live): {live} DynamoDB requests");
+    assert!(
+        live <= 2,
+        "transition(live), shared-ingestion guard included: {live}"
+    );
     assert_eq!(secret_trips.get(), 0, "no Secrets Manager request on a warm path");
 }

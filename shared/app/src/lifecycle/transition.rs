@@ -11,8 +11,12 @@
 //! Races: of 50 parallel `transition(live)` calls one wins; each loser re-reads and applies the rules
 //! again, which now answer `redundantTransition` (or `invalidTransition`). Never a conflict.
 //!
-//! `sharedIngestionBroadcastsExceedLimit` is not checked here: knowing how many other broadcasts a
-//! stream feeds live takes two more reads on every `transition(live)` (README).
+//! `sharedIngestionBroadcastsExceedLimit` (a stream feeds at most three live broadcasts) costs no read
+//! on the happy path either: a stream bound to at most three broadcasts cannot exceed it, and the write
+//! holds that as one more guard. Only when the stream is bound to more does the use case read the stream
+//! and its broadcasts, count the live ones, and write again without that guard. That count is not part
+//! of the atomic write: two broadcasts of one widely shared stream going live at the same instant can
+//! both pass it (README).
 //!
 //! A transition into `testStarting`/`liveStarting` plans the settle step, due after
 //! `settings.lifecycle.settle_after`, for the new version; it completes the transient state by itself.
@@ -26,7 +30,8 @@ use onair_domain::lifecycle::machine;
 use onair_domain::lifecycle::part::{Method, Parts};
 use onair_domain::lifecycle::render;
 use onair_domain::lifecycle::step::{Step, StepKind};
-use onair_domain::lifecycle::wire::{StreamStatus, TransitionTarget};
+use onair_domain::lifecycle::wire::{LifeCycleStatus as S, StreamStatus, TransitionTarget};
+use onair_store::lifecycle_ports::MAX_BATCH;
 use onair_store::{GuardedUpdate, GuardedWriteError, StoreError, StoredBroadcast};
 use serde_json::Value;
 
@@ -43,6 +48,29 @@ fn target_of(raw: Option<&str>) -> Result<TransitionTarget, AppError> {
     }
 }
 
+/// How many broadcasts other than `id` bound to `stream` are `liveStarting` or `live`.
+async fn live_sharing(state: &AppState, user: &UserId, stream: &str, id: &str) -> Result<usize, AppError> {
+    let stream = match state.streams.get(user, stream).await {
+        Ok(stream) => stream,
+        Err(StoreError::NotFound) => {
+            return Err(LifecycleError::broadcast(Reason::ErrorStreamInactive, "Stream is inactive").into());
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let others: Vec<String> = stream.bound_broadcasts.into_iter().filter(|b| b != id).collect();
+    let mut live = 0;
+    for ids in others.chunks(MAX_BATCH) {
+        live += state
+            .broadcasts
+            .get_many(user, ids)
+            .await?
+            .iter()
+            .filter(|b| matches!(b.broadcast.state(), S::LiveStarting | S::Live))
+            .count();
+    }
+    Ok(live)
+}
+
 /// `liveBroadcasts.transition`: moves broadcast `id` towards `broadcast_status`.
 pub async fn transition(
     state: &AppState,
@@ -54,6 +82,8 @@ pub async fn transition(
     let parts = Parts::parse(Method::BroadcastTransition, part)?;
     let id = require_id(id, true)?;
     let target = target_of(broadcast_status)?;
+    // Set once the live broadcasts sharing the stream were counted (the slow path above).
+    let mut sharing_checked = false;
     for _ in 0..WRITE_ATTEMPTS {
         let now = state.clock.now();
         let current = state
@@ -76,6 +106,8 @@ pub async fn transition(
             expected_version: current.version,
             require_active_stream: if starting { bound } else { None },
             require_live_enabled: starting,
+            require_bound_at_most: (target == TransitionTarget::Live && !sharing_checked)
+                .then_some(machine::MAX_LIVE_BROADCASTS_PER_STREAM),
         };
         match state.broadcasts.transition(&update).await {
             Ok(()) => {
@@ -103,6 +135,13 @@ pub async fn transition(
                     "the user or the channel is disabled",
                 )
                 .into());
+            }
+            Err(GuardedWriteError::StreamShared) => {
+                let stream = bound.unwrap_or_default();
+                let others_live = live_sharing(state, user, stream, &id).await?;
+                machine::check_shared_ingestion(others_live)?;
+                sharing_checked = true;
+                continue;
             }
             // Lost to a concurrent write: read again and apply the rules to what won.
             Err(GuardedWriteError::Store(StoreError::Conflict(_))) => continue,

@@ -97,12 +97,18 @@ impl BroadcastStore for EmbeddedStore {
             }
         }
         if let Some(stream_id) = update.require_active_stream {
-            let active = owned_stream(&state, &next.owner, stream_id).is_ok_and(|s| {
+            let stream = owned_stream(&state, &next.owner, stream_id).ok().filter(|s| {
                 s.stream.stream_status() == StreamStatus::Active
                     && s.bound_broadcasts.iter().any(|b| b == &next.broadcast.id)
             });
-            if !active {
+            let Some(stream) = stream else {
                 return Err(GuardedWriteError::StreamNotActive);
+            };
+            if update
+                .require_bound_at_most
+                .is_some_and(|max| stream.bound_broadcasts.len() > max)
+            {
+                return Err(GuardedWriteError::StreamShared);
             }
         }
         state.broadcasts.insert(next.broadcast.id.clone(), next.clone());

@@ -158,6 +158,10 @@ fn stream_attrs(item: &mut Item, st: &StoredStream) -> Result<(), StoreError> {
         s(bound_text(&st.bound_broadcasts)?),
     );
     item.insert(
+        attr::BOUND_COUNT.to_owned(),
+        n(u64::try_from(st.bound_broadcasts.len()).unwrap_or(u64::MAX)),
+    );
+    item.insert(
         attr::STREAM_STATUS.to_owned(),
         s(st.stream.stream_status().as_str()),
     );

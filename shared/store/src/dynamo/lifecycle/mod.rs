@@ -165,7 +165,8 @@ fn condition_check(
     let mut check = ConditionCheck::builder()
         .table_name(&ctx.table)
         .set_key(Some(key))
-        .condition_expression(condition);
+        .condition_expression(condition)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
     for (placeholder, name) in names {
         check = check.expression_attribute_names(*placeholder, *name);
     }
@@ -363,21 +364,31 @@ impl BroadcastStore for DynamoBroadcastStore {
         }
         let stream_at = items.len();
         if let Some(stream) = update.require_active_stream {
+            let mut condition =
+                "attribute_exists(#pk) AND #owner = :owner AND #status = :active AND contains(#bound, :me)"
+                    .to_owned();
+            let mut names = vec![
+                ("#pk", PK),
+                ("#owner", attr::OWNER),
+                ("#status", attr::STREAM_STATUS),
+                ("#bound", attr::BOUND_BROADCASTS),
+            ];
+            let mut values = vec![
+                (":owner", s(owner.as_str())),
+                (":active", s(StreamStatus::Active.as_str())),
+                (":me", s(bound_entry(&next.broadcast.id)?)),
+            ];
+            if let Some(max) = update.require_bound_at_most {
+                condition.push_str(" AND #count <= :max");
+                names.push(("#count", attr::BOUND_COUNT));
+                values.push((":max", n(u64::try_from(max).unwrap_or(u64::MAX))));
+            }
             items.push(condition_check(
                 ctx,
                 Kind::Stream.key(stream),
-                "attribute_exists(#pk) AND #owner = :owner AND #status = :active AND contains(#bound, :me)",
-                &[
-                    ("#pk", PK),
-                    ("#owner", attr::OWNER),
-                    ("#status", attr::STREAM_STATUS),
-                    ("#bound", attr::BOUND_BROADCASTS),
-                ],
-                vec![
-                    (":owner", s(owner.as_str())),
-                    (":active", s(StreamStatus::Active.as_str())),
-                    (":me", s(bound_entry(&next.broadcast.id)?)),
-                ],
+                &condition,
+                &names,
+                values,
             )?);
         }
         let count = items.len();
@@ -394,7 +405,23 @@ impl BroadcastStore for DynamoBroadcastStore {
             return Err(GuardedWriteError::LiveNotEnabled);
         }
         if (stream_at..count).any(|i| cancelled.condition_failed(i)) {
-            return Err(GuardedWriteError::StreamNotActive);
+            // Tell "shared too widely" from "not active" without another read: the condition check
+            // returns the stream as it was.
+            let shared = (stream_at..count).any(|i| {
+                cancelled.old_item(i).is_some_and(|old| {
+                    let r = Reader::new(old);
+                    let active = r.s(attr::STREAM_STATUS).ok() == Some(StreamStatus::Active.as_str())
+                        && r.s(attr::BOUND_BROADCASTS)
+                            .is_ok_and(|b| bound_entry(&next.broadcast.id).is_ok_and(|me| b.contains(&me)))
+                        && owner_of(old) == Some(owner.as_str());
+                    active
+                })
+            });
+            return Err(if shared {
+                GuardedWriteError::StreamShared
+            } else {
+                GuardedWriteError::StreamNotActive
+            });
         }
         Err(cancelled.otherwise().into())
     }
