@@ -410,11 +410,10 @@ impl BroadcastStore for DynamoBroadcastStore {
             let shared = (stream_at..count).any(|i| {
                 cancelled.old_item(i).is_some_and(|old| {
                     let r = Reader::new(old);
-                    let active = r.s(attr::STREAM_STATUS).ok() == Some(StreamStatus::Active.as_str())
+                    r.s(attr::STREAM_STATUS).ok() == Some(StreamStatus::Active.as_str())
                         && r.s(attr::BOUND_BROADCASTS)
                             .is_ok_and(|b| bound_entry(&next.broadcast.id).is_ok_and(|me| b.contains(&me)))
-                        && owner_of(old) == Some(owner.as_str());
-                    active
+                        && owner_of(old) == Some(owner.as_str())
                 })
             });
             return Err(if shared {
