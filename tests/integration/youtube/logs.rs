@@ -63,7 +63,7 @@ async fn stream_keys_never_reach_the_logs_of_the_real_binary() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let base = demo["base_url"].as_str().unwrap().to_owned();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = onair_domain::Clock::now(&onair_domain::SystemClock).unix_timestamp();
     let claims = Claims {
         iss: base.clone(),
         sub: demo["user_id"].as_str().unwrap().to_owned(),
@@ -126,7 +126,7 @@ async fn stream_keys_never_reach_the_logs_of_the_real_binary() {
     )
     .await;
     assert_eq!(status, 403);
-    let start = (time::OffsetDateTime::now_utc() + time::Duration::days(1))
+    let start = (onair_domain::Clock::now(&onair_domain::SystemClock) + time::Duration::days(1))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     let mut body = broadcast_body("show", true);
