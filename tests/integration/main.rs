@@ -21,3 +21,4 @@ mod oauth;
 mod platform;
 mod prism;
 mod support;
+mod youtube;
