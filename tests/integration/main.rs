@@ -23,3 +23,4 @@ mod oauth;
 mod platform;
 mod prism;
 mod support;
+mod youtube;

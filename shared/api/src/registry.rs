@@ -28,6 +28,8 @@ pub enum Surface {
     OAuth,
     /// Browser pages: the authorization endpoint and the federation callback (HTML errors).
     Page,
+    /// `/youtube/…`: the YouTube-compatible live API (Google's error envelope).
+    YouTube,
 }
 
 impl Surface {
@@ -36,6 +38,8 @@ impl Surface {
     pub fn of_path(path: &str) -> Surface {
         if path == "/admin" || path.starts_with("/admin/") {
             Surface::Admin
+        } else if path == "/youtube" || path.starts_with("/youtube/") {
+            Surface::YouTube
         } else if path.starts_with("/prism/") && path != "/prism/v1/service/oauth2/token" {
             Surface::Prism
         } else if path.starts_with("/oauth/authorize") || path.starts_with("/oauth/federated/") {
@@ -349,6 +353,7 @@ pub static AREAS: &[&[Function]] = &[
     crate::oauth::FUNCTIONS,
     crate::prism::FUNCTIONS,
     crate::keys::FUNCTIONS,
+    crate::youtube::FUNCTIONS,
 ];
 
 /// Every function onair deploys.

@@ -22,7 +22,9 @@ pub mod stores;
 
 pub use error::StoreError;
 pub use idempotency_ports::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
-pub use lifecycle_ports::{BindChange, BroadcastStore, StoredBroadcast, StoredStream, StreamStore};
+pub use lifecycle_ports::{
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
+};
 pub use oauth_ports::{AuditStore, GrantStore, LockoutStore, RedeemError, RotateError};
 pub use ports::{ChannelStore, ClientStore, OwnedChannel, OwnedChannels, SecretStore, UserStore};
 pub use secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};

@@ -3,6 +3,7 @@
 
 mod idempotency;
 mod lifecycle;
+mod lifecycle_batch;
 mod oauth_store;
 mod secrets;
 mod steps;

@@ -5,11 +5,13 @@
 //! only ever sees a generic message.
 
 mod admin;
+mod google;
 mod oauth;
 mod page;
 mod prism;
 
 pub use admin::AdminError;
+pub use google::GoogleError;
 pub use oauth::TokenError;
 pub use page::PageError;
 pub use prism::PrismError;

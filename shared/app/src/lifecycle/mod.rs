@@ -3,6 +3,16 @@
 //! inputs, apply the pure rules of [`onair_domain::lifecycle`], and persist the result with
 //! conditional writes.
 //!
+//! - [`access`]: the caller's channels, ownership answers, list helpers.
+//! - [`broadcasts`]: insert, list, update, delete; [`bind`]: bind and unbind; [`transition`];
+//!   [`cuepoint`].
+//! - [`streams`]: insert, list, update, delete.
 //! - [`schedule`]: which timed steps a broadcast needs, planned or cancelled after every write.
 
+pub mod access;
+pub mod bind;
+pub mod broadcasts;
+pub mod cuepoint;
 pub mod schedule;
+pub mod streams;
+pub mod transition;
