@@ -3,11 +3,12 @@
 //! [`onair_app::idempotency`]).
 //!
 //! ```ignore
-//! async fn insert(State(state): State<AppState>, caller: Caller, method: Method, uri: Uri,
-//!                 headers: HeaderMap, body: Bytes) -> Response {
-//!     let request = IdempotentRequest::new(&caller.user, "liveBroadcasts.insert", &method, &uri, &headers, &body);
+//! pub async fn insert(State(state): State<AppState>, caller: YouTubeCaller, request: RequestParts,
+//!                     body: Bytes) -> Response {
+//!     let user = match caller.require(Need::Write) { Ok(user) => user.clone(), Err(e) => return e.into_response() };
+//!     let request = request.idempotent(&user, "liveBroadcasts.insert", &body);
 //!     idempotent::<GoogleError, _, _>(&state, request, || async {
-//!         insert_broadcast(&state, &caller, &body).await.map(Json).into_response()
+//!         insert_once(&state, &user, &body).await.into_response()
 //!     })
 //!     .await
 //! }
@@ -23,13 +24,16 @@
 //!   like every other error; the in-progress refusal also gets `Retry-After`.
 
 use axum::body::{Body, Bytes};
+use axum::extract::FromRequestParts;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use onair_app::idempotency::{self as rules, Begun};
 use onair_app::{AppError, AppState};
 use onair_domain::UserId;
 use onair_store::{IdempotencyScope, StoredResponse};
+use std::convert::Infallible;
 use std::future::Future;
 
 /// The request header naming a write's idempotency key.
@@ -168,4 +172,40 @@ fn replay(stored: StoredResponse) -> Response {
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
     response
+}
+
+/// The parts of a request its fingerprint needs, as an extractor that never fails (put it before the
+/// body extractor).
+#[derive(Debug, Clone)]
+pub struct RequestParts {
+    /// The method.
+    pub method: Method,
+    /// The URI.
+    pub uri: Uri,
+    /// The headers.
+    pub headers: HeaderMap,
+}
+
+impl RequestParts {
+    /// The [`IdempotentRequest`] of `owner` for `operation` with `body`.
+    pub fn idempotent<'a>(
+        &'a self,
+        owner: &'a UserId,
+        operation: &'static str,
+        body: &'a [u8],
+    ) -> IdempotentRequest<'a> {
+        IdempotentRequest::new(owner, operation, &self.method, &self.uri, &self.headers, body)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestParts {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestParts {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+        })
+    }
 }

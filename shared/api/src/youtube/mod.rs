@@ -3,7 +3,8 @@
 //! works with its endpoint set to onair. Errors use Google's envelope ([`crate::error::GoogleError`]).
 //!
 //! One registry entry per method. Reads need read access to the lifecycle records; writes also write
-//! them (the registrations table) and read the signing key to verify tokens.
+//! them (the registrations table) and read the signing key to verify tokens; `insert` and `transition`
+//! also keep their `Idempotency-Key` records (the tokens table).
 
 pub mod auth;
 pub mod broadcasts;
@@ -23,6 +24,9 @@ const WRITE: Access = Access::NONE
     .registrations(TableAccess::ReadWrite)
     .secrets(&[SecretAccess::SigningKeyRead]);
 
+/// Writes that take an `Idempotency-Key`: also claim and complete its record (tokens table).
+const IDEMPOTENT_WRITE: Access = WRITE.tokens(TableAccess::ReadWrite);
+
 /// The YouTube-compatible functions.
 pub static FUNCTIONS: &[Function] = &[
     http!(
@@ -39,7 +43,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts",
         YouTube,
         broadcasts::insert,
-        WRITE
+        IDEMPOTENT_WRITE
     ),
     http!(
         "youtube-broadcasts-update",
@@ -71,7 +75,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts/transition",
         YouTube,
         broadcasts::transition,
-        WRITE
+        IDEMPOTENT_WRITE
     ),
     http!(
         "youtube-broadcasts-cuepoint",
@@ -95,7 +99,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveStreams",
         YouTube,
         streams::insert,
-        WRITE
+        IDEMPOTENT_WRITE
     ),
     http!(
         "youtube-streams-update",
