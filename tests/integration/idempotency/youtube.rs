@@ -261,6 +261,10 @@ async fn a_refused_transition_releases_its_key_for_the_retry(backend: Backend) {
     let retry = send(&yt, &yt.token, Method::POST, &path, Some("t"), None).await;
     assert_eq!(retry.status, StatusCode::OK, "{}", retry.text);
     assert_eq!(retry.body["status"]["lifeCycleStatus"], "testStarting");
+    // That success is now the key's answer.
+    let again = send(&yt, &yt.token, Method::POST, &path, Some("t"), None).await;
+    assert_eq!((again.status, &again.text), (StatusCode::OK, &retry.text));
+    assert_eq!(again.headers["idempotent-replayed"], "true");
 }
 
 async fn keys_are_per_user_and_per_method(backend: Backend) {
@@ -299,6 +303,37 @@ async fn keys_are_per_user_and_per_method(backend: Backend) {
         assert!(reply.headers.get("idempotent-replayed").is_none());
     }
     assert_ne!(mine.body["id"], theirs.body["id"]);
+    // Each (user, method) keeps its own answer under the one key.
+    let mine_again = send(
+        &yt,
+        &yt.token,
+        Method::POST,
+        BROADCASTS,
+        Some("shared"),
+        Some(&body),
+    )
+    .await;
+    let theirs_again = send(
+        &yt,
+        &other_token,
+        Method::POST,
+        BROADCASTS,
+        Some("shared"),
+        Some(&body),
+    )
+    .await;
+    let stream_again = send(
+        &yt,
+        &yt.token,
+        Method::POST,
+        STREAMS,
+        Some("shared"),
+        Some(&stream_body("Cam", true)),
+    )
+    .await;
+    assert_eq!(mine_again.text, mine.text);
+    assert_eq!(theirs_again.text, theirs.text);
+    assert_eq!(stream_again.text, stream.text);
     let (broadcasts, streams) = yt.snapshot().await;
     assert_eq!((broadcasts.len(), streams.len()), (1, 1));
 }
