@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 crate::support::on_both_backends!(
+    both: [
     a_retried_broadcast_insert_returns_the_same_broadcast_and_stores_one,
     a_retried_stream_insert_returns_the_same_stream_and_stores_one,
     an_insert_reusing_a_key_with_another_body_is_refused_and_creates_nothing,
@@ -23,6 +24,8 @@ crate::support::on_both_backends!(
     a_refused_transition_releases_its_key_for_the_retry,
     keys_are_per_user_and_per_method,
     a_malformed_key_is_refused_and_creates_nothing,
+    ],
+    dynamodb_only: [a_keyed_insert_costs_two_round_trips_more_and_a_replay_one],
 );
 
 const BROADCASTS: &str = "/youtube/v3/liveBroadcasts?part=snippet,status,contentDetails";
@@ -354,4 +357,30 @@ async fn a_malformed_key_is_refused_and_creates_nothing(backend: Backend) {
         assert_google_error(&refused, StatusCode::BAD_REQUEST, "invalidIdempotencyKey");
     }
     assert_eq!(yt.snapshot().await, (vec![], vec![]));
+}
+
+async fn a_keyed_insert_costs_two_round_trips_more_and_a_replay_one() {
+    let yt = Yt::new(Backend::Aws).await;
+    let round_trips = yt.app.dynamo.as_ref().unwrap().round_trips();
+    let body = broadcast_body("Show", true);
+    round_trips.reset();
+    let plain = send(&yt, &yt.token, Method::POST, BROADCASTS, None, Some(&body)).await;
+    assert_eq!(plain.status, StatusCode::OK, "{}", plain.text);
+    let plain_cost = round_trips.get();
+    round_trips.reset();
+    let keyed = send(&yt, &yt.token, Method::POST, BROADCASTS, Some("k"), Some(&body)).await;
+    assert_eq!(keyed.status, StatusCode::OK, "{}", keyed.text);
+    assert_eq!(
+        round_trips.get(),
+        plain_cost + 2,
+        "claim and complete, one request each"
+    );
+    round_trips.reset();
+    let replay = send(&yt, &yt.token, Method::POST, BROADCASTS, Some("k"), Some(&body)).await;
+    assert_eq!(replay.text, keyed.text);
+    assert_eq!(round_trips.get(), 1, "a replay is the claim alone");
+    println!(
+        "liveBroadcasts.insert DynamoDB requests: plain {plain_cost}, keyed {}, replay 1",
+        plain_cost + 2
+    );
 }
