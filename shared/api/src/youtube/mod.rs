@@ -23,6 +23,10 @@ const WRITE: Access = Access::NONE
     .registrations(TableAccess::ReadWrite)
     .secrets(&[SecretAccess::SigningKeyRead]);
 
+/// Broadcast writes: also plan lifecycle steps (settle, stream changed, scheduled start/end) and
+/// cancel them.
+const PLAN: Access = WRITE.steps();
+
 /// The YouTube-compatible functions.
 pub static FUNCTIONS: &[Function] = &[
     http!(
@@ -39,7 +43,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts",
         YouTube,
         broadcasts::insert,
-        WRITE
+        PLAN
     ),
     http!(
         "youtube-broadcasts-update",
@@ -47,7 +51,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts",
         YouTube,
         broadcasts::update,
-        WRITE
+        PLAN
     ),
     http!(
         "youtube-broadcasts-delete",
@@ -55,7 +59,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts",
         YouTube,
         broadcasts::delete,
-        WRITE
+        PLAN
     ),
     http!(
         "youtube-broadcasts-bind",
@@ -63,7 +67,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts/bind",
         YouTube,
         broadcasts::bind,
-        WRITE
+        PLAN
     ),
     http!(
         "youtube-broadcasts-transition",
@@ -71,7 +75,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts/transition",
         YouTube,
         broadcasts::transition,
-        WRITE
+        PLAN
     ),
     http!(
         "youtube-broadcasts-cuepoint",
