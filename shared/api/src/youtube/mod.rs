@@ -24,8 +24,15 @@ const WRITE: Access = Access::NONE
     .registrations(TableAccess::ReadWrite)
     .secrets(&[SecretAccess::SigningKeyRead]);
 
-/// Writes that take an `Idempotency-Key`: also claim and complete its record (tokens table).
+/// Broadcast writes: also plan lifecycle steps (settle, stream changed, scheduled start/end) and
+/// cancel them.
+const PLAN: Access = WRITE.steps();
+
+/// Stream writes that take an `Idempotency-Key`: also claim and complete its record (tokens table).
 const IDEMPOTENT_WRITE: Access = WRITE.tokens(TableAccess::ReadWrite);
+
+/// Broadcast writes that take an `Idempotency-Key`.
+const IDEMPOTENT_PLAN: Access = PLAN.tokens(TableAccess::ReadWrite);
 
 /// The YouTube-compatible functions.
 pub static FUNCTIONS: &[Function] = &[
@@ -43,7 +50,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts",
         YouTube,
         broadcasts::insert,
-        IDEMPOTENT_WRITE
+        IDEMPOTENT_PLAN
     ),
     http!(
         "youtube-broadcasts-update",
@@ -51,7 +58,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts",
         YouTube,
         broadcasts::update,
-        WRITE
+        PLAN
     ),
     http!(
         "youtube-broadcasts-delete",
@@ -59,7 +66,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts",
         YouTube,
         broadcasts::delete,
-        WRITE
+        PLAN
     ),
     http!(
         "youtube-broadcasts-bind",
@@ -67,7 +74,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts/bind",
         YouTube,
         broadcasts::bind,
-        WRITE
+        PLAN
     ),
     http!(
         "youtube-broadcasts-transition",
@@ -75,7 +82,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts/transition",
         YouTube,
         broadcasts::transition,
-        IDEMPOTENT_WRITE
+        IDEMPOTENT_PLAN
     ),
     http!(
         "youtube-broadcasts-cuepoint",
