@@ -4,5 +4,9 @@
 //! conditional writes.
 //!
 //! - [`schedule`]: which timed steps a broadcast needs, planned or cancelled after every write.
+//! - [`steps`]: what each timed step does when it is delivered (idempotent, at least once).
+//! - [`ingest`]: ingest servers' callbacks driving stream status (the port SRS or IVS can feed too).
 
+pub mod ingest;
 pub mod schedule;
+pub mod steps;
