@@ -335,6 +335,12 @@ fn policies(out: &mut String, access: &Access) {
                 &["secretsmanager:GetSecretValue"],
                 &format!("!Sub {SECRET_ARN}/oidc-client-secret-*"),
             ),
+            SecretAccess::IngestSecretRead => statement(
+                out,
+                None,
+                &["secretsmanager:GetSecretValue"],
+                "!Ref IngestHookSecret",
+            ),
         }
     }
     if let Some(group) = access.scheduler_group {

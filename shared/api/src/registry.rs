@@ -28,6 +28,8 @@ pub enum Surface {
     OAuth,
     /// Browser pages: the authorization endpoint and the federation callback (HTML errors).
     Page,
+    /// `/ingest/…`: ingest servers' hooks (plain-text answers; the server reads only the status).
+    Ingest,
 }
 
 impl Surface {
@@ -36,6 +38,8 @@ impl Surface {
     pub fn of_path(path: &str) -> Surface {
         if path == "/admin" || path.starts_with("/admin/") {
             Surface::Admin
+        } else if path.starts_with("/ingest/") {
+            Surface::Ingest
         } else if path.starts_with("/prism/") && path != "/prism/v1/service/oauth2/token" {
             Surface::Prism
         } else if path.starts_with("/oauth/authorize") || path.starts_with("/oauth/federated/") {
@@ -233,6 +237,8 @@ pub enum SecretAccess {
     ClientSecretsManage,
     /// Read onair's client secret at the platform's OpenID provider.
     OidcClientSecretRead,
+    /// Read the shared secret ingest servers present to the ingest hook.
+    IngestSecretRead,
 }
 
 /// Everything a function may touch.
@@ -335,6 +341,8 @@ pub static AREAS: &[&[Function]] = &[
     crate::oauth::FUNCTIONS,
     crate::prism::FUNCTIONS,
     crate::keys::FUNCTIONS,
+    crate::ingest::FUNCTIONS,
+    crate::steps::FUNCTIONS,
 ];
 
 /// Every function onair deploys.

@@ -5,11 +5,13 @@
 //! only ever sees a generic message.
 
 mod admin;
+mod ingest;
 mod oauth;
 mod page;
 mod prism;
 
 pub use admin::AdminError;
+pub use ingest::IngestError;
 pub use oauth::TokenError;
 pub use page::PageError;
 pub use prism::PrismError;
