@@ -2,4 +2,5 @@
 //! end to end with a real nginx-rtmp and a real ffmpeg against the local server.
 
 mod hook;
+mod logs;
 mod rtmp;
