@@ -311,9 +311,8 @@ impl Config {
                     .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)))
         {
             // It goes into the hook URL's query string as is.
-            r.problems.push(
-                "ONAIR_INGEST_SECRET must be at least 16 URL-safe characters ([A-Za-z0-9._~-])".into(),
-            );
+            r.problems
+                .push("ONAIR_INGEST_SECRET must be at least 16 URL-safe characters ([A-Za-z0-9._~-])".into());
         }
         let defaults = LocalTimeouts::default();
         let local_timeouts = LocalTimeouts {

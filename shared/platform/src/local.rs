@@ -396,7 +396,9 @@ fn announce(server: &LocalServer) {
     println!("onair is serving every function on {base}");
     println!("admin token: {}", server.admin_token.expose());
     println!("ingest secret: {}", server.ingest_secret.expose());
-    println!("RTMP ingest (nginx-rtmp with its hooks pointed here; publish to rtmp://127.0.0.1:1935/live/STREAM_KEY):");
+    println!(
+        "RTMP ingest (nginx-rtmp with its hooks pointed here; publish to rtmp://127.0.0.1:1935/live/STREAM_KEY):"
+    );
     println!(
         "  ONAIR_BASE_URL={base} ONAIR_INGEST_SECRET={} infra/ingest/run",
         server.ingest_secret.expose()

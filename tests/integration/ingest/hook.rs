@@ -54,40 +54,55 @@ async fn a_hook_without_the_secret_is_401_and_with_a_wrong_one_403_and_changes_n
     let s = w.stream("key-secret").await;
     let publish = form("publish", "key-secret", "");
     assert_eq!(hook(&w, None, &publish).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(hook(&w, Some(""), &publish).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        hook(&w, Some(""), &publish).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let wrong = hook(&w, Some("ingest-secret-0123456789abcdeF"), &publish).await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     assert!(!wrong.text.contains("key-secret"));
     let prefix = hook(&w, Some(&INGEST_SECRET[..10]), &publish).await;
     assert_eq!(prefix.status, StatusCode::FORBIDDEN);
-    assert_eq!(w.get_stream(&s.stream.id).await, s, "a refused hook changed the stream");
+    assert_eq!(
+        w.get_stream(&s.stream.id).await,
+        s,
+        "a refused hook changed the stream"
+    );
     // and the right secret works
-    assert_eq!(hook(&w, Some(INGEST_SECRET), &publish).await.status, StatusCode::OK);
+    assert_eq!(
+        hook(&w, Some(INGEST_SECRET), &publish).await.status,
+        StatusCode::OK
+    );
 }
 
 async fn an_unknown_or_deleted_stream_key_is_refused_and_changes_nothing(backend: Backend) {
     let w = manual(backend).await;
     let s = w.stream("key-known").await;
     for call in ["publish", "update_publish", "publish_done"] {
-        let reply = hook(&w, Some(INGEST_SECRET), &form(call, "key-unknown", "&time=4&timestamp=3956")).await;
+        let reply = hook(
+            &w,
+            Some(INGEST_SECRET),
+            &form(call, "key-unknown", "&time=4&timestamp=3956"),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{call}: {}", reply.text);
     }
     assert_eq!(w.get_stream(&s.stream.id).await, s);
     w.state.streams.delete(&s).await.unwrap();
     let reply = hook(&w, Some(INGEST_SECRET), &form("publish", "key-known", "")).await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND, "a deleted stream's key still publishes");
+    assert_eq!(
+        reply.status,
+        StatusCode::NOT_FOUND,
+        "a deleted stream's key still publishes"
+    );
 }
 
 async fn publish_update_and_publish_done_drive_stream_status_and_health(backend: Backend) {
     let w = manual(backend).await;
     let s = w.stream("key-drive").await;
     let id = s.stream.id.clone();
-    let status = |st: &onair_store::StoredStream| {
-        (
-            st.stream.stream_status(),
-            st.stream.status.health_status.status,
-        )
-    };
+    let status =
+        |st: &onair_store::StoredStream| (st.stream.stream_status(), st.stream.status.health_status.status);
     assert_eq!(status(&s), (StreamStatus::Ready, HealthStatus::NoData));
 
     let ok = |r: Reply| assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -98,12 +113,22 @@ async fn publish_update_and_publish_done_drive_stream_status_and_health(backend:
 
     // a healthy update (media time keeps up with the wall clock) writes nothing
     w.advance(Duration::seconds(4));
-    ok(hook(&w, Some(INGEST_SECRET), &form("update_publish", "key-drive", "&time=4&timestamp=3956")).await);
+    ok(hook(
+        &w,
+        Some(INGEST_SECRET),
+        &form("update_publish", "key-drive", "&time=4&timestamp=3956"),
+    )
+    .await);
     assert_eq!(w.get_stream(&id).await, active);
 
     // the encoder is connected but silent: its media time stopped
     w.advance(Duration::seconds(4));
-    ok(hook(&w, Some(INGEST_SECRET), &form("update_publish", "key-drive", "&time=8&timestamp=2490")).await);
+    ok(hook(
+        &w,
+        Some(INGEST_SECRET),
+        &form("update_publish", "key-drive", "&time=8&timestamp=2490"),
+    )
+    .await);
     let silent = w.get_stream(&id).await;
     assert_eq!(status(&silent), (StreamStatus::Active, HealthStatus::NoData));
     let silent_since = silent.stream.status.health_status.last_update_time_seconds;
@@ -111,7 +136,12 @@ async fn publish_update_and_publish_done_drive_stream_status_and_health(backend:
 
     // data again
     w.advance(Duration::seconds(2));
-    ok(hook(&w, Some(INGEST_SECRET), &form("update_publish", "key-drive", "&time=10&timestamp=9990")).await);
+    ok(hook(
+        &w,
+        Some(INGEST_SECRET),
+        &form("update_publish", "key-drive", "&time=10&timestamp=9990"),
+    )
+    .await);
     assert_eq!(
         status(&w.get_stream(&id).await),
         (StreamStatus::Active, HealthStatus::Good)
@@ -121,7 +151,12 @@ async fn publish_update_and_publish_done_drive_stream_status_and_health(backend:
     let inactive = w.get_stream(&id).await;
     assert_eq!(status(&inactive), (StreamStatus::Inactive, HealthStatus::NoData));
     // a late update racing publish_done cannot resurrect it; a duplicate done changes nothing
-    ok(hook(&w, Some(INGEST_SECRET), &form("update_publish", "key-drive", "&time=12&timestamp=11990")).await);
+    ok(hook(
+        &w,
+        Some(INGEST_SECRET),
+        &form("update_publish", "key-drive", "&time=12&timestamp=11990"),
+    )
+    .await);
     ok(hook(&w, Some(INGEST_SECRET), &form("publish_done", "key-drive", "")).await);
     assert_eq!(w.get_stream(&id).await, inactive);
 }
@@ -145,7 +180,12 @@ async fn a_callback_the_hook_cannot_read_is_400_and_changes_nothing(backend: Bac
     assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
     let none = post_form(&w.router(), "/ingest/srs", &[], "").await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
-    assert!(none.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        none.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
 }
 
 async fn a_publish_plans_a_stream_changed_step_only_for_a_bound_stream(backend: Backend) {
@@ -164,7 +204,12 @@ async fn a_publish_plans_a_stream_changed_step_only_for_a_bound_stream(backend: 
     assert_eq!(planned.len(), 1);
     assert_eq!(planned[0].target, s.stream.id);
     // periodic updates never plan one
-    hook(&w, Some(INGEST_SECRET), &form("update_publish", "key-bound", "&time=8&timestamp=100")).await;
+    hook(
+        &w,
+        Some(INGEST_SECRET),
+        &form("update_publish", "key-bound", "&time=8&timestamp=100"),
+    )
+    .await;
     assert!(w.planned(StepKind::StreamChanged).is_empty());
 }
 
@@ -176,12 +221,23 @@ async fn a_hook_call_takes_at_most_two_dynamodb_round_trips_and_no_secrets_manag
     let dynamo = w.dynamo.as_ref().unwrap().round_trips();
     let secrets = w.secrets_round_trips.clone().unwrap();
     // warm the secret cache (the first call of a Lambda instance reads it once)
-    hook(&w, Some(INGEST_SECRET), &form("update_publish", "key-trips", "&time=1&timestamp=1000")).await;
+    hook(
+        &w,
+        Some(INGEST_SECRET),
+        &form("update_publish", "key-trips", "&time=1&timestamp=1000"),
+    )
+    .await;
     let mut trips = Vec::new();
     for (label, body) in [
         ("publish", form("publish", "key-trips", "")),
-        ("update (no change)", form("update_publish", "key-trips", "&time=4&timestamp=3956")),
-        ("update (silent)", form("update_publish", "key-trips", "&time=9&timestamp=3956")),
+        (
+            "update (no change)",
+            form("update_publish", "key-trips", "&time=4&timestamp=3956"),
+        ),
+        (
+            "update (silent)",
+            form("update_publish", "key-trips", "&time=9&timestamp=3956"),
+        ),
         ("publish_done", form("publish_done", "key-trips", "")),
         ("unknown key", form("publish", "key-nobody", "")),
     ] {
@@ -200,7 +256,12 @@ async fn a_hook_call_takes_at_most_two_dynamodb_round_trips_and_no_secrets_manag
     // a wrong secret does not turn into Secrets Manager calls either (the copy is fresh)
     secrets.reset();
     for _ in 0..20 {
-        hook(&w, Some("wrong-secret-0123456789"), &form("publish", "key-trips", "")).await;
+        hook(
+            &w,
+            Some("wrong-secret-0123456789"),
+            &form("publish", "key-trips", ""),
+        )
+        .await;
     }
     assert_eq!(secrets.get(), 0, "wrong secrets made Secrets Manager calls");
 }

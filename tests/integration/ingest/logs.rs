@@ -118,9 +118,21 @@ async fn the_hook_logs_neither_the_secret_nor_the_stream_key() {
     let _ = std::fs::remove_file(&log_file);
     let _ = std::fs::remove_file(&demo_file);
     let hook_lines = logs.lines().filter(|l| l.contains("/ingest/nginx-rtmp")).count();
-    assert!(hook_lines >= 6, "the log has the hook's requests ({hook_lines} lines)");
-    assert!(logs.contains("stream change handled"), "the steps' lines are in the log too");
-    for secret in [SECRET, "log-test-wrong-secret-90ab", KEY, "log-test-unknown-77aa", "token="] {
+    assert!(
+        hook_lines >= 6,
+        "the log has the hook's requests ({hook_lines} lines)"
+    );
+    assert!(
+        logs.contains("stream change handled"),
+        "the steps' lines are in the log too"
+    );
+    for secret in [
+        SECRET,
+        "log-test-wrong-secret-90ab",
+        KEY,
+        "log-test-unknown-77aa",
+        "token=",
+    ] {
         let leaks: Vec<&str> = logs.lines().filter(|l| l.contains(secret)).take(3).collect();
         assert!(leaks.is_empty(), "{secret} reached the log: {leaks:#?}");
     }

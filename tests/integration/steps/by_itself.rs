@@ -34,7 +34,12 @@ async fn auto_broadcast(w: &World, key: &str) -> String {
 }
 
 /// Watches the broadcast every 50 ms until `wanted` or `within` passes; returns the states seen.
-async fn watch_until(w: &World, id: &str, wanted: S, within: std::time::Duration) -> (Vec<S>, std::time::Duration) {
+async fn watch_until(
+    w: &World,
+    id: &str,
+    wanted: S,
+    within: std::time::Duration,
+) -> (Vec<S>, std::time::Duration) {
     let started = Instant::now();
     let mut seen: Vec<S> = Vec::new();
     loop {
@@ -71,7 +76,9 @@ async fn auto_start_goes_through_live_starting_to_live_by_itself_within_settle_a
     assert!(live.broadcast.snippet.actual_start_time.is_some());
 }
 
-async fn auto_stop_completes_by_itself_after_the_stream_stayed_inactive_for_auto_stop_after(backend: Backend) {
+async fn auto_stop_completes_by_itself_after_the_stream_stayed_inactive_for_auto_stop_after(
+    backend: Backend,
+) {
     let w = real(backend).await;
     let id = auto_broadcast(&w, "key-stop-itself").await;
     w.report("key-stop-itself", IngestEvent::PublishStarted).await;
@@ -83,5 +90,12 @@ async fn auto_stop_completes_by_itself_after_the_stream_stayed_inactive_for_auto
         took >= std::time::Duration::from_millis(1500),
         "completed before the stream had been inactive for auto_stop_after: {took:?}"
     );
-    assert!(w.get_broadcast(&id).await.broadcast.snippet.actual_end_time.is_some());
+    assert!(
+        w.get_broadcast(&id)
+            .await
+            .broadcast
+            .snippet
+            .actual_end_time
+            .is_some()
+    );
 }

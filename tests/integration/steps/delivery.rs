@@ -67,7 +67,11 @@ async fn settle_completes_a_transient_state_once_and_a_duplicate_is_a_no_op(back
     assert_eq!(settled.version, starting.version + 1);
     // at-least-once: the same delivery again
     w.deliver(&settle).await.unwrap();
-    assert_eq!(w.get_broadcast(&b).await, settled, "a duplicate settle changed the record");
+    assert_eq!(
+        w.get_broadcast(&b).await,
+        settled,
+        "a duplicate settle changed the record"
+    );
 
     let live_starting = w.force(&b, S::LiveStarting, |_| {}).await;
     let settle = step(&w, StepKind::Settle, &b, live_starting.version);
@@ -137,7 +141,10 @@ async fn an_active_stream_auto_starts_its_broadcasts_through_live_starting(backe
     w.report("key-auto-start", IngestEvent::PublishStarted).await;
     let changed = w.planned(StepKind::StreamChanged);
     assert_eq!(changed.len(), 1, "the publish plans one stream-changed step");
-    assert_eq!((changed[0].target.as_str(), changed[0].due), (s.as_str(), w.now()));
+    assert_eq!(
+        (changed[0].target.as_str(), changed[0].due),
+        (s.as_str(), w.now())
+    );
 
     w.deliver(&changed[0]).await.unwrap();
     let starting = w.get_broadcast(&b).await;
@@ -230,7 +237,11 @@ async fn an_inactive_stream_plans_auto_stop_which_completes_only_after_the_delay
             .contains(&Planned::Cancel(StepKind::AutoStop, b.clone()))
     );
     w.deliver(&stops[0]).await.unwrap();
-    assert_eq!(w.get_broadcast(&b).await, complete, "a duplicate auto-stop changed the record");
+    assert_eq!(
+        w.get_broadcast(&b).await,
+        complete,
+        "a duplicate auto-stop changed the record"
+    );
 }
 
 async fn a_republish_cancels_auto_stop_and_a_late_auto_stop_changes_nothing(backend: Backend) {

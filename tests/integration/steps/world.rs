@@ -323,7 +323,12 @@ impl World {
     /// Delivers `step` to its function in the registry, as Scheduler, the queue or the embedded
     /// scheduler do.
     pub async fn deliver(&self, step: &Step) -> Result<(), StepError> {
-        deliver_to(&self.state, step.kind.function_name(), serde_json::to_value(step).unwrap()).await
+        deliver_to(
+            &self.state,
+            step.kind.function_name(),
+            serde_json::to_value(step).unwrap(),
+        )
+        .await
     }
 }
 

@@ -53,7 +53,9 @@ impl Nginx {
         let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
             .into_iter()
             .find(|p| Path::new(p).exists())
-            .expect("nginx is not installed; run the tests with infra/test (infra/ingest/run --install-only)");
+            .expect(
+                "nginx is not installed; run the tests with infra/test (infra/ingest/run --install-only)",
+            );
         let child = Command::new(nginx)
             .arg("-c")
             .arg(&conf)
@@ -110,13 +112,24 @@ impl Publisher {
             .args(["-f", "lavfi", "-i", "testsrc=size=320x240:rate=15"])
             .args(["-f", "lavfi", "-i", "sine=frequency=440"])
             .args(["-t", &seconds.to_string()])
-            .args(["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30"])
+            .args([
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-tune",
+                "zerolatency",
+                "-g",
+                "30",
+            ])
             .args(["-c:a", "aac", "-f", "flv", url])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("ffmpeg is not installed; run the tests with infra/test (infra/ingest/run --install-only)");
+            .expect(
+                "ffmpeg is not installed; run the tests with infra/test (infra/ingest/run --install-only)",
+            );
         Publisher { child }
     }
 

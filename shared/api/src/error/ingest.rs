@@ -79,7 +79,10 @@ impl IntoResponse for IngestError {
         }
         let mut response = (
             status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            )],
             format!("{text}\n"),
         )
             .into_response();

@@ -124,7 +124,11 @@ pub async fn report(
     }
 }
 
-async fn plan_stream_changed(state: &AppState, stream: &StoredStream, now: OffsetDateTime) -> Result<(), AppError> {
+async fn plan_stream_changed(
+    state: &AppState,
+    stream: &StoredStream,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
     if stream.bound_broadcasts.is_empty() {
         return Ok(());
     }

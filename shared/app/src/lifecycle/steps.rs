@@ -100,7 +100,7 @@ pub async fn auto_stop(state: &AppState, step: &Step) -> Result<StepOutcome, App
             return Ok(StepOutcome::Moot);
         };
         match commit(state, &stored, next).await? {
-            Some(written) => return Ok(outcome(Written::Yes(written))),
+            Some(written) => return Ok(outcome(Written::Yes(written.version))),
             None => retry(&mut attempts, "auto-stop")?,
         }
     }
@@ -252,7 +252,11 @@ async fn channel_enabled(state: &AppState, owner: &UserId, broadcast: &Broadcast
     }
 }
 
-async fn read_broadcast(state: &AppState, owner: &UserId, id: &str) -> Result<Option<StoredBroadcast>, AppError> {
+async fn read_broadcast(
+    state: &AppState,
+    owner: &UserId,
+    id: &str,
+) -> Result<Option<StoredBroadcast>, AppError> {
     match state.broadcasts.get(owner, id).await {
         Ok(stored) => Ok(Some(stored)),
         Err(StoreError::NotFound) => Ok(None),
@@ -306,16 +310,15 @@ fn retry(attempts: &mut usize, what: &str) -> Result<(), AppError> {
 }
 
 enum Written {
-    Yes(StoredBroadcast),
+    /// Written at this version.
+    Yes(u64),
     Moot,
     Missing,
 }
 
 fn outcome(written: Written) -> StepOutcome {
     match written {
-        Written::Yes(stored) => StepOutcome::Applied {
-            version: stored.version,
-        },
+        Written::Yes(version) => StepOutcome::Applied { version },
         Written::Moot => StepOutcome::Moot,
         Written::Missing => StepOutcome::Missing,
     }
@@ -337,7 +340,7 @@ async fn write_broadcast(
             return Ok(Written::Moot);
         };
         match commit(state, &stored, next).await? {
-            Some(written) => return Ok(Written::Yes(written)),
+            Some(written) => return Ok(Written::Yes(written.version)),
             None => retry(&mut attempts, "step")?,
         }
     }
