@@ -159,7 +159,9 @@ mod tests {
         // it reports time=6, 8, 11 with timestamp stuck at 2490
         assert_eq!(bytes(event_of(&update(4, 3956)).unwrap()), 1);
         assert_eq!(bytes(event_of(&update(12, 12_023)).unwrap()), 1);
-        assert_eq!(bytes(event_of(&update(6, 2490)).unwrap()), 1);
+        // frozen at 2.49 s: 1.5 s behind at time=4 is within the tolerance, 3.5 s behind at 6 is not
+        assert_eq!(bytes(event_of(&update(4, 2490)).unwrap()), 1);
+        assert_eq!(bytes(event_of(&update(6, 2490)).unwrap()), 0);
         assert_eq!(bytes(event_of(&update(8, 2490)).unwrap()), 0);
         assert_eq!(bytes(event_of(&update(11, 2490)).unwrap()), 0);
     }
