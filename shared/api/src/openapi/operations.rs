@@ -504,7 +504,6 @@ pub fn operation(name: &str) -> Option<Value> {
 /// nginx-rtmp's `on_publish` / `on_update` / `on_publish_done` (`notify_method post`).
 fn ingest_nginx_rtmp() -> Value {
     let text = |description: &str| json!({ "description": description, "content": { "text/plain": { "schema": { "type": "string" } } } });
-    let field = |description: &str| json!({ "type": "string", "description": description });
     let mut unavailable =
         text("A store is down (the publisher is refused; an update is answered 200 instead).");
     unavailable["headers"]["Retry-After"] = retry_after();
@@ -515,28 +514,7 @@ fn ingest_nginx_rtmp() -> Value {
         "requestBody": {
             "required": true,
             "content": {
-                "application/x-www-form-urlencoded": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["call", "name"],
-                        "properties": {
-                            "call": {
-                                "type": "string",
-                                "enum": ["publish", "update_publish", "publish_done"],
-                            },
-                            "name": field("The stream key (`cdn.ingestionInfo.streamName`)."),
-                            "time": field("Updates: seconds since publishing started."),
-                            "timestamp": field("Updates: the stream's media time in milliseconds."),
-                            "app": field("The RTMP application (`live`)."),
-                            "addr": field("The encoder's address."),
-                            "clientid": field("nginx's client id."),
-                            "tcurl": field("The URL the encoder connected to."),
-                            "flashver": field("The encoder's version string."),
-                            "type": field("`live`."),
-                        },
-                        "additionalProperties": true,
-                    },
-                },
+                "application/x-www-form-urlencoded": { "schema": schema("NginxRtmpCallback") },
             },
         },
         "responses": {
