@@ -17,6 +17,7 @@ crate::support::on_both_backends!(
         publish_update_and_publish_done_drive_stream_status_and_health,
         a_callback_the_hook_cannot_read_is_400_and_changes_nothing,
         a_publish_plans_a_stream_changed_step_only_for_a_bound_stream,
+        parallel_publish_callbacks_for_one_key_write_the_stream_once,
     ],
     dynamodb_only: [
         a_hook_call_takes_at_most_two_dynamodb_round_trips_and_no_secrets_manager_call_when_warm,
@@ -264,4 +265,32 @@ async fn a_hook_call_takes_at_most_two_dynamodb_round_trips_and_no_secrets_manag
         .await;
     }
     assert_eq!(secrets.get(), 0, "wrong secrets made Secrets Manager calls");
+}
+
+async fn parallel_publish_callbacks_for_one_key_write_the_stream_once(backend: Backend) {
+    let w = manual(backend).await;
+    let s = w.stream("key-parallel").await;
+    let router = w.router();
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let router = router.clone();
+            tokio::spawn(async move {
+                let path = format!("{PATH}?token={INGEST_SECRET}");
+                post_form(&router, &path, &[], &form("publish", "key-parallel", "")).await
+            })
+        })
+        .collect();
+    let replies = futures::future::join_all(calls).await;
+    let statuses: Vec<StatusCode> = replies.into_iter().map(|r| r.unwrap().status).collect();
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "every racing callback is answered 200: {statuses:?}"
+    );
+    let stored = w.get_stream(&s.stream.id).await;
+    assert_eq!(stored.stream.stream_status(), StreamStatus::Active);
+    assert_eq!(
+        stored.version,
+        s.version + 1,
+        "twenty racing publishes wrote the stream once"
+    );
 }

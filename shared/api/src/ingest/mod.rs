@@ -10,9 +10,7 @@
 pub mod nginx_rtmp;
 
 use crate::registry::{Access, Function, SecretAccess, TableAccess, http};
-
-/// The scheduler group the lifecycle's timed steps live in.
-pub const STEP_GROUP: &str = "lifecycle";
+use crate::steps::STEP_GROUP;
 
 /// The ingest-hook functions.
 pub static FUNCTIONS: &[Function] = &[http!(

@@ -7,11 +7,14 @@
 //! or is gone. A payload that is not a step of the right kind can never succeed, so it is a permanent
 //! failure (logged, acknowledged); a store outage or a record that kept changing is retryable.
 
-use crate::ingest::STEP_GROUP;
 use crate::registry::{Access, Function, StepError, StepFuture, StepTrigger, TableAccess, Trigger};
 use onair_app::AppState;
 use onair_app::lifecycle::steps::{self, StepOutcome};
 use onair_domain::lifecycle::step::{Step, StepKind};
+
+/// The scheduler group the lifecycle's timed steps live in (every function that plans steps manages
+/// schedules in it).
+pub const STEP_GROUP: &str = "lifecycle";
 
 /// What every step function may touch: broadcasts and streams (registrations table) and the
 /// lifecycle's schedules (a step replans the broadcast's server-executed schedules after a write).
