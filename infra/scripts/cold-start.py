@@ -97,6 +97,18 @@ def measure(binary: str, event: dict, moto: str, suffix: str) -> tuple[float, fl
         ONAIR_REGISTRATIONS_TABLE=f"cold-reg-{suffix}",
         ONAIR_TOKENS_TABLE=f"cold-tok-{suffix}",
         ONAIR_SECRET_PREFIX=f"cold-{suffix}/",
+        # The deployed step scheduler's targets (nothing is planned during a cold start; the values only
+        # have to be complete, as the template's are).
+        ONAIR_SCHEDULE_GROUP="cold-lifecycle",
+        ONAIR_SCHEDULER_ROLE_ARN="arn:aws:iam::123456789012:role/cold-step-scheduler",
+        ONAIR_STEP_DLQ_ARN="arn:aws:sqs:us-east-1:123456789012:cold-step-failures",
+        ONAIR_STEP_FUNCTION_ARNS=",".join(
+            f"{kind}=arn:aws:lambda:us-east-1:123456789012:function:cold-lifecycle-{kind}"
+            for kind in ("auto-stop", "scheduled-start", "scheduled-end")
+        ),
+        ONAIR_STEP_QUEUE_URLS=",".join(
+            f"{kind}={moto}/123456789012/cold-lifecycle-{kind}" for kind in ("settle", "stream-changed")
+        ),
         RUST_LOG="warn",
     )
     start = time.monotonic()

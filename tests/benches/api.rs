@@ -215,6 +215,130 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// A YouTube call with the access token as bearer; must answer 200. Returns the body.
+    async fn youtube(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        access: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let mut request = self
+            .http
+            .request(method, format!("{}/youtube/v3/{path}", self.demo.base_url))
+            .bearer_auth(access);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let reply = request.send().await.unwrap();
+        let status = reply.status();
+        let body: serde_json::Value = reply.json().await.unwrap();
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+
+    /// A ready broadcast bound to `stream`; returns its id.
+    async fn ready_broadcast(&self, access: &str, stream: &str) -> String {
+        let start = (OffsetDateTime::now_utc() + time::Duration::hours(1))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let b = self
+            .youtube(
+                reqwest::Method::POST,
+                "liveBroadcasts?part=snippet,status",
+                access,
+                Some(serde_json::json!({
+                    "snippet": {"title": "bench", "scheduledStartTime": start},
+                    "status": {"privacyStatus": "private"},
+                })),
+            )
+            .await;
+        let id = b["id"].as_str().unwrap().to_owned();
+        self.youtube(
+            reqwest::Method::POST,
+            &format!("liveBroadcasts/bind?id={id}&part=id&streamId={stream}"),
+            access,
+            None,
+        )
+        .await;
+        id
+    }
+}
+
+/// `liveBroadcasts.list` by id and `liveBroadcasts.transition(testing)`: one reusable stream, made
+/// active through the store (ingest is the hook's job), bound to a fresh broadcast per transition.
+async fn youtube(server: &LocalServer, ctx: &Ctx, access: &str, workers: usize, n: usize) {
+    let stream = ctx
+        .youtube(
+            reqwest::Method::POST,
+            "liveStreams?part=snippet,cdn",
+            access,
+            Some(serde_json::json!({
+                "snippet": {"title": "bench"},
+                "cdn": {"ingestionType": "rtmp", "resolution": "1080p", "frameRate": "30fps"},
+            })),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let owner = onair_domain::UserId::parse(&ctx.demo.user_id).unwrap();
+    let streams = server.wiring.state.streams.clone();
+    let current = streams.get(&owner, &stream).await.unwrap();
+    let mut active = current.clone();
+    active.stream.status.stream_status = onair_domain::lifecycle::wire::StreamStatus::Active;
+    active.version += 1;
+    streams.update(&active, current.version).await.unwrap();
+
+    let listed = ctx.ready_broadcast(access, &stream).await;
+    let path = format!("liveBroadcasts?part=id,snippet,contentDetails,status&id={listed}");
+    let (c, a, p) = (ctx.clone(), access.to_owned(), path.clone());
+    let stats = run("liveBroadcasts.list by id", workers, n * 4, move |_| {
+        let (c, a, p) = (c.clone(), a.clone(), p.clone());
+        async move {
+            let t = Instant::now();
+            c.youtube(reqwest::Method::GET, &p, &a, None).await;
+            t.elapsed()
+        }
+    })
+    .await;
+    let t = trips(server, || {
+        let (c, a, p) = (ctx.clone(), access.to_owned(), path.clone());
+        async move {
+            c.youtube(reqwest::Method::GET, &p, &a, None).await;
+        }
+    })
+    .await;
+    stats.print(t);
+
+    let (c, a, s) = (ctx.clone(), access.to_owned(), stream.clone());
+    let stats = run("liveBroadcasts.transition", workers, n, move |_| {
+        let (c, a, s) = (c.clone(), a.clone(), s.clone());
+        async move {
+            let id = c.ready_broadcast(&a, &s).await;
+            let path = format!("liveBroadcasts/transition?id={id}&part=status&broadcastStatus=testing");
+            let t = Instant::now();
+            c.youtube(reqwest::Method::POST, &path, &a, None).await;
+            t.elapsed()
+        }
+    })
+    .await;
+    let mut ready = Vec::new();
+    for _ in 0..5 {
+        ready.push(ctx.ready_broadcast(access, &stream).await);
+    }
+    let t = trips(server, || {
+        let (c, a, id) = (ctx.clone(), access.to_owned(), ready.pop().unwrap_or_default());
+        async move {
+            let path = format!("liveBroadcasts/transition?id={id}&part=status&broadcastStatus=testing");
+            c.youtube(reqwest::Method::POST, &path, &a, None).await;
+        }
+    })
+    .await;
+    stats.print(t);
+}
+
 /// Runs `per_worker` operations on each of `workers` workers; `op(worker)` returns one latency.
 async fn run<F, Fut>(label: &'static str, workers: usize, per_worker: usize, op: F) -> Stats
 where
@@ -361,6 +485,7 @@ async fn bench_store(aws: bool, workers: usize, n: usize) {
         .await;
         stats.print(t);
     }
+    youtube(&server, &ctx, &access, workers, n).await;
     ingest::bench(&server, &ctx.http, workers, n).await;
     let refresh_seed = chains[0].lock().await.clone();
 

@@ -24,3 +24,4 @@ mod platform;
 mod prism;
 mod steps;
 mod support;
+mod youtube;

@@ -1,13 +1,25 @@
 //! Generates `template.yaml`.
 //!
-//! The base is copied line for line; four markers in it are replaced: `# @header` by the "generated"
+//! The base is copied line for line; six markers in it are replaced: `# @header` by the "generated"
 //! notice, `# @generated parameters` and `# @generated conditions` by each schedule's interval and
-//! switch, and `# @generated resources` by every function's blocks in registry order. Policies come from
-//! the entry's [`Access`] only — one table or secret grant per declared access, nothing by hand — so a
+//! switch, `# @generated step targets` by the step functions' ARNs and queue URLs (environment),
+//! `# @generated step scheduling` by the step schedule group and the Scheduler's execution role, and
+//! `# @generated resources` by every function's blocks in registry order. Policies come from the
+//! entry's [`Access`] only — one table or secret grant per declared access, nothing by hand — so a
 //! function can never hold more than its entry says.
+//!
+//! Lifecycle step functions ([`Trigger::Step`]) get a fixed `FunctionName` (`<stack>-<binary>`): their
+//! ARNs are then built with `!Sub` wherever they are needed (the environment, the execution role),
+//! which keeps CloudFormation free of the cycle function → environment → function. A minute-scale kind
+//! is invoked by its one-time schedules through the execution role; a sub-minute kind gets its own
+//! delay queue and an event source mapping with partial batch responses. The mapping is a plain
+//! `AWS::Lambda::EventSourceMapping` rather than SAM's `SQS` event, whose generated role would carry
+//! the managed `AWSLambdaSQSQueueExecutionRole` (receive and delete on every queue); the function
+//! instead gets those actions on its own queue.
 
 use onair_api::registry::{
-    self, Access, EventRule, Function, Http, Schedule, SecretAccess, TableAccess, Trigger,
+    self, Access, EventRule, Function, Http, STEP_SCHEDULE_GROUP, Schedule, SecretAccess, StepTrigger,
+    TableAccess, Trigger,
 };
 use std::fmt::Write;
 
@@ -27,6 +39,17 @@ const STEP_MAX_EVENT_AGE_SECONDS: u32 = 21_600;
 /// Scheduler's own retries when it cannot invoke the function at all (throttling, an outage).
 const SCHEDULE_RETRIES: u32 = 20;
 const SCHEDULE_MAX_EVENT_AGE_SECONDS: u32 = 86_400;
+/// How long a queued step stays invisible while a function handles it: six times the function timeout
+/// (Globals `Timeout: 10`), as AWS recommends for queues feeding Lambda, so a slow run is not delivered
+/// twice at once.
+const STEP_QUEUE_VISIBILITY_SECONDS: u32 = 60;
+/// Receives of one queued step (each a retryable failure) before it moves to the failures queue.
+const STEP_QUEUE_MAX_RECEIVES: u32 = 5;
+/// A sub-minute step still queued after a day is moot (the record has moved on); the failures queue
+/// keeps the ones that failed for two weeks.
+const STEP_QUEUE_RETENTION_SECONDS: u32 = 86_400;
+/// Messages one step invocation takes from its queue.
+const STEP_QUEUE_BATCH_SIZE: u32 = 10;
 
 /// `admin-clients-create` → `AdminClientsCreate`.
 pub fn pascal_case(binary: &str) -> String {
@@ -40,6 +63,30 @@ pub fn pascal_case(binary: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// The step functions of `functions`, with their trigger.
+fn step_functions<'a>(functions: &[&'a Function]) -> Vec<(&'a Function, &'a StepTrigger)> {
+    functions
+        .iter()
+        .filter_map(|f| match &f.trigger {
+            Trigger::Step(step) => Some((*f, step)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A step function's ARN, from its fixed name.
+fn step_function_arn(function: &Function) -> String {
+    format!(
+        "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:${{AWS::StackName}}-{}",
+        function.name
+    )
+}
+
+/// The logical id of a sub-minute step function's delay queue.
+fn queue_id(function: &Function) -> String {
+    format!("{}Queue", pascal_case(function.name))
 }
 
 /// The whole template.
@@ -75,14 +122,27 @@ pub fn render_with(functions: &[&Function]) -> String {
                 }
                 trim_newline(&mut out);
             }
+            "# @generated step targets" => {
+                step_targets(&mut out, functions);
+                trim_newline(&mut out);
+            }
+            "# @generated step scheduling" => {
+                step_scheduling(&mut out, functions);
+                trim_newline(&mut out);
+            }
             "# @generated resources" => {
+                let queues: Vec<String> = step_functions(functions)
+                    .into_iter()
+                    .filter(|(_, step)| step.kind.is_sub_minute())
+                    .map(|(f, _)| queue_id(f))
+                    .collect();
                 let mut first = true;
                 for function in functions {
                     if !first {
                         out.push('\n');
                     }
                     first = false;
-                    function_blocks(&mut out, function);
+                    function_blocks(&mut out, function, &queues);
                 }
                 trim_newline(&mut out);
             }
@@ -102,6 +162,94 @@ fn trim_newline(out: &mut String) {
     if out.ends_with('\n') {
         out.pop();
     }
+}
+
+/// The environment naming each step kind's target: `kind=<function ARN>` for minute-scale kinds,
+/// `kind=<queue URL>` for sub-minute ones (what `Config::from_env` reads).
+fn step_targets(out: &mut String, functions: &[&Function]) {
+    let steps = step_functions(functions);
+    let arns: Vec<String> = steps
+        .iter()
+        .filter(|(_, step)| !step.kind.is_sub_minute())
+        .map(|(f, step)| format!("{}={}", step.kind, step_function_arn(f)))
+        .collect();
+    let queues: Vec<String> = steps
+        .iter()
+        .filter(|(_, step)| step.kind.is_sub_minute())
+        .map(|(f, step)| format!("{}=${{{}}}", step.kind, queue_id(f)))
+        .collect();
+    if !arns.is_empty() {
+        let _ = writeln!(
+            out,
+            "        ONAIR_STEP_FUNCTION_ARNS: !Sub \"{}\"",
+            arns.join(",")
+        );
+    }
+    if !queues.is_empty() {
+        let _ = writeln!(
+            out,
+            "        ONAIR_STEP_QUEUE_URLS: !Sub \"{}\"",
+            queues.join(",")
+        );
+    }
+}
+
+/// The step schedule group and the role Scheduler assumes to run its schedules: it may invoke the
+/// minute-scale step functions (and nothing else) and report undeliverable runs to the failures queue.
+fn step_scheduling(out: &mut String, functions: &[&Function]) {
+    let _ = write!(
+        out,
+        "  # The one-time schedules of lifecycle steps (auto-stop, scheduled start and end); each deletes itself
+  # once it ran. Functions that plan steps manage the schedules of this group only.
+  StepScheduleGroup:
+    Type: AWS::Scheduler::ScheduleGroup
+    Properties:
+      Name: !Sub ${{AWS::StackName}}-{STEP_SCHEDULE_GROUP}
+
+  # The role step schedules assume: it may invoke the minute-scale step functions only, and report
+  # undeliverable runs.
+  StepSchedulerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: \"2012-10-17\"
+        Statement:
+          - Effect: Allow
+            Principal:
+              Service: scheduler.amazonaws.com
+            Action: sts:AssumeRole
+            Condition:
+              StringEquals:
+                aws:SourceAccount: !Ref AWS::AccountId
+      Policies:
+        - PolicyName: run-steps
+          PolicyDocument:
+            Version: \"2012-10-17\"
+            Statement:
+"
+    );
+    let invoked: Vec<String> = step_functions(functions)
+        .into_iter()
+        .filter(|(_, step)| !step.kind.is_sub_minute())
+        .map(|(f, _)| step_function_arn(f))
+        .collect();
+    if !invoked.is_empty() {
+        out.push_str(
+            "              - Effect: Allow
+                Action: lambda:InvokeFunction
+                Resource:
+",
+        );
+        for arn in invoked {
+            let _ = writeln!(out, "                  - !Sub {arn}");
+        }
+    }
+    out.push_str(
+        "              - Effect: Allow
+                Action: sqs:SendMessage
+                Resource: !GetAtt StepFailuresQueue.Arn
+",
+    );
 }
 
 fn condition_of(schedule: &Schedule) -> String {
@@ -130,7 +278,7 @@ fn schedule_parameters(out: &mut String, function: &Function, schedule: &Schedul
     );
 }
 
-fn function_blocks(out: &mut String, function: &Function) {
+fn function_blocks(out: &mut String, function: &Function, step_queues: &[String]) {
     let id = pascal_case(function.name);
     let name = function.name;
     let trigger = match &function.trigger {
@@ -165,13 +313,24 @@ fn function_blocks(out: &mut String, function: &Function) {
     );
     match &function.trigger {
         Trigger::Http(http) => http_event(out, http),
-        Trigger::Schedule(_) | Trigger::Step(_) => step_delivery(out),
+        Trigger::Schedule(_) => step_delivery(out),
+        Trigger::Step(step) => {
+            // A fixed name, so its ARN can be written down without referring to the function.
+            let _ = writeln!(out, "      FunctionName: !Sub ${{AWS::StackName}}-{name}");
+            if !step.kind.is_sub_minute() {
+                step_delivery(out);
+            }
+        }
         Trigger::Event(rule) => {
             step_delivery(out);
             event_rule(out, rule);
         }
     }
-    policies(out, &function.access);
+    let own_queue = match &function.trigger {
+        Trigger::Step(step) if step.kind.is_sub_minute() => Some(queue_id(function)),
+        _ => None,
+    };
+    policies(out, &function.access, step_queues, own_queue.as_deref());
     let _ = write!(
         out,
         "
@@ -185,6 +344,45 @@ fn function_blocks(out: &mut String, function: &Function) {
     if let Trigger::Schedule(schedule) = &function.trigger {
         schedule_resources(out, &id, name, schedule);
     }
+    if let Trigger::Step(step) = &function.trigger
+        && step.kind.is_sub_minute()
+    {
+        step_queue(out, function);
+    }
+}
+
+/// The delay queue of a sub-minute step: each message is delayed until its step is due; one failing
+/// repeatedly moves to the failures queue.
+fn step_queue(out: &mut String, function: &Function) {
+    let _ = write!(
+        out,
+        "
+  # Delay queue of {name}: each message waits (DelaySeconds) until its step is due.
+  {queue}:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Sub ${{AWS::StackName}}-{name}
+      VisibilityTimeout: {STEP_QUEUE_VISIBILITY_SECONDS}
+      MessageRetentionPeriod: {STEP_QUEUE_RETENTION_SECONDS}
+      SqsManagedSseEnabled: true
+      RedrivePolicy:
+        deadLetterTargetArn: !GetAtt StepFailuresQueue.Arn
+        maxReceiveCount: {STEP_QUEUE_MAX_RECEIVES}
+
+  # {name} reads its delay queue; only the messages it reports as failed are delivered again.
+  {id}QueueMapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt {queue}.Arn
+      FunctionName: !Ref {id}Function
+      BatchSize: {STEP_QUEUE_BATCH_SIZE}
+      FunctionResponseTypes:
+        - ReportBatchItemFailures
+",
+        name = function.name,
+        queue = queue_id(function),
+        id = pascal_case(function.name),
+    );
 }
 
 fn http_event(out: &mut String, http: &Http) {
@@ -289,12 +487,27 @@ fn statement(out: &mut String, sid: Option<&str>, actions: &[&str], resource: &s
     let _ = writeln!(out, "              Resource: {resource}");
 }
 
-fn policies(out: &mut String, access: &Access) {
-    if *access == Access::NONE {
+fn policies(out: &mut String, access: &Access, step_queues: &[String], own_queue: Option<&str>) {
+    if *access == Access::NONE && own_queue.is_none() {
         out.push_str("      Policies: []\n");
         return;
     }
     out.push_str("      Policies:\n");
+    if let Some(queue) = own_queue {
+        // What the event source mapping does with the function's role, on its own queue only (SAM's
+        // SQS event would attach AWSLambdaSQSQueueExecutionRole, which reads every queue).
+        statement(
+            out,
+            Some("OwnStepQueue"),
+            &[
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ],
+            &format!("!GetAtt {queue}.Arn"),
+        );
+    }
     table_policy(out, "RegistrationsTable", access.registrations);
     table_policy(out, "TokensTable", access.tokens);
     for secret in access.secrets {
@@ -357,6 +570,46 @@ fn policies(out: &mut String, access: &Access) {
                 "!Sub arn:${{AWS::Partition}}:scheduler:${{AWS::Region}}:${{AWS::AccountId}}:schedule/${{AWS::StackName}}-{group}/*"
             ),
         );
+    }
+    if access.steps {
+        statement(
+            out,
+            Some("StepSchedules"),
+            &[
+                "scheduler:CreateSchedule",
+                "scheduler:UpdateSchedule",
+                "scheduler:DeleteSchedule",
+                "scheduler:GetSchedule",
+            ],
+            &format!(
+                "!Sub arn:${{AWS::Partition}}:scheduler:${{AWS::Region}}:${{AWS::AccountId}}:schedule/${{AWS::StackName}}-{STEP_SCHEDULE_GROUP}/*"
+            ),
+        );
+        // Creating a schedule hands it the execution role: only that role, and only to Scheduler.
+        out.push_str(
+            "        - Statement:
+            - Sid: StepSchedulerRole
+              Effect: Allow
+              Action: iam:PassRole
+              Resource: !GetAtt StepSchedulerRole.Arn
+              Condition:
+                StringEquals:
+                  iam:PassedToService: scheduler.amazonaws.com
+",
+        );
+        if !step_queues.is_empty() {
+            out.push_str(
+                "        - Statement:
+            - Sid: StepQueues
+              Effect: Allow
+              Action: sqs:SendMessage
+              Resource:
+",
+            );
+            for queue in step_queues {
+                let _ = writeln!(out, "                - !GetAtt {queue}.Arn");
+            }
+        }
     }
     if let Some(bus) = access.event_bus {
         statement(
@@ -446,6 +699,156 @@ mod tests {
         for function in registry::functions() {
             assert!(once.contains(&format!("        Binary: {}\n", function.name)));
         }
+    }
+
+    use onair_api::registry::{StepTrigger, TableAccess};
+    use onair_domain::lifecycle::step::StepKind;
+
+    static SETTLE: Function = Function {
+        name: "lifecycle-settle",
+        trigger: Trigger::Step(StepTrigger {
+            handler: NOOP,
+            kind: StepKind::Settle,
+        }),
+        access: Access::NONE.registrations(TableAccess::ReadWrite),
+    };
+    static AUTO_STOP: Function = Function {
+        name: "lifecycle-auto-stop",
+        trigger: Trigger::Step(StepTrigger {
+            handler: NOOP,
+            kind: StepKind::AutoStop,
+        }),
+        access: Access::NONE.registrations(TableAccess::ReadWrite).steps(),
+    };
+    static STREAM_CHANGED: Function = Function {
+        name: "lifecycle-stream-changed",
+        trigger: Trigger::Step(StepTrigger {
+            handler: NOOP,
+            kind: StepKind::StreamChanged,
+        }),
+        access: Access::NONE.registrations(TableAccess::ReadWrite).steps(),
+    };
+
+    fn yaml(text: &str) -> serde_yaml::Value {
+        serde_yaml::from_str(text).unwrap()
+    }
+
+    /// The text of a resource's block: from its logical id to the next blank line.
+    fn block<'a>(text: &'a str, id: &str) -> &'a str {
+        let start = text.find(&format!("\n  {id}:\n")).unwrap();
+        let rest = &text[start + 1..];
+        &rest[..rest.find("\n\n").unwrap_or(rest.len())]
+    }
+
+    #[test]
+    fn sub_minute_steps_get_a_delay_queue_feeding_their_function_with_partial_batch_responses() {
+        let text = render_with(&[&SETTLE, &AUTO_STOP]);
+        yaml(&text);
+        let function = block(&text, "LifecycleSettleFunction");
+        assert!(function.contains("FunctionName: !Sub ${AWS::StackName}-lifecycle-settle"));
+        assert!(
+            !function.contains("EventInvokeConfig") && !function.contains("Events:"),
+            "nothing invokes a queue-fed step asynchronously"
+        );
+        assert!(function.contains(
+            "Action:\n                - sqs:ReceiveMessage\n                - sqs:DeleteMessage\n                - sqs:GetQueueAttributes\n                - sqs:ChangeMessageVisibility\n              Resource: !GetAtt LifecycleSettleQueue.Arn"
+        ), "{function}");
+        let mapping = block(&text, "LifecycleSettleQueueMapping");
+        assert!(mapping.contains("Type: AWS::Lambda::EventSourceMapping"));
+        assert!(mapping.contains("EventSourceArn: !GetAtt LifecycleSettleQueue.Arn"));
+        assert!(mapping.contains("FunctionName: !Ref LifecycleSettleFunction"));
+        assert!(mapping.contains("- ReportBatchItemFailures"));
+        let queue = block(&text, "LifecycleSettleQueue");
+        assert!(queue.contains("Type: AWS::SQS::Queue"));
+        assert!(queue.contains("deadLetterTargetArn: !GetAtt StepFailuresQueue.Arn"));
+        let visibility: u32 = queue
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("VisibilityTimeout: "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let timeout: u32 = BASE
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Timeout: "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            visibility > timeout,
+            "visibility {visibility} s <= timeout {timeout} s"
+        );
+        // Minute-scale steps are Scheduler targets: no queue, asynchronous retries and a DLQ instead.
+        let auto_stop = block(&text, "LifecycleAutoStopFunction");
+        assert!(auto_stop.contains("FunctionName: !Sub ${AWS::StackName}-lifecycle-auto-stop"));
+        assert!(auto_stop.contains("EventInvokeConfig:") && !auto_stop.contains("Events:"));
+        assert!(!text.contains("LifecycleAutoStopQueue"));
+    }
+
+    #[test]
+    fn the_execution_role_invokes_only_the_minute_scale_step_functions() {
+        let text = render_with(&[&SETTLE, &AUTO_STOP, &STREAM_CHANGED]);
+        yaml(&text);
+        let role = block(&text, "StepSchedulerRole");
+        assert!(role.contains("Service: scheduler.amazonaws.com"));
+        assert!(role.contains("aws:SourceAccount: !Ref AWS::AccountId"));
+        assert!(role.contains("function:${AWS::StackName}-lifecycle-auto-stop"));
+        assert!(!role.contains("lifecycle-settle") && !role.contains("lifecycle-stream-changed"));
+        assert!(
+            !role.contains("GetAtt Lifecycle"),
+            "ARNs from names: no dependency on a function"
+        );
+        assert_eq!(role.matches("Action: lambda:InvokeFunction").count(), 1);
+        assert!(
+            role.contains("Action: sqs:SendMessage\n                Resource: !GetAtt StepFailuresQueue.Arn")
+        );
+        let group = block(&text, "StepScheduleGroup");
+        assert!(group.contains("Name: !Sub ${AWS::StackName}-lifecycle"));
+    }
+
+    #[test]
+    fn step_targets_reach_every_function_through_names_not_references() {
+        let text = render_with(&[&SETTLE, &AUTO_STOP, &STREAM_CHANGED]);
+        let doc = yaml(&text);
+        let vars = &doc["Globals"]["Function"]["Environment"]["Variables"];
+        for name in [
+            "ONAIR_STEPS",
+            "ONAIR_SCHEDULE_GROUP",
+            "ONAIR_SCHEDULER_ROLE_ARN",
+            "ONAIR_STEP_DLQ_ARN",
+            "ONAIR_STEP_FUNCTION_ARNS",
+            "ONAIR_STEP_QUEUE_URLS",
+        ] {
+            assert!(!vars[name].is_null(), "{name} missing");
+        }
+        assert!(text.contains(
+            "ONAIR_STEP_FUNCTION_ARNS: !Sub \"auto-stop=arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}-lifecycle-auto-stop\"\n"
+        ));
+        assert!(text.contains(
+            "ONAIR_STEP_QUEUE_URLS: !Sub \"settle=${LifecycleSettleQueue},stream-changed=${LifecycleStreamChangedQueue}\"\n"
+        ));
+        // Without step functions the lists are left out (the configuration then requires none).
+        let bare = render_with(&[]);
+        assert!(!bare.contains("ONAIR_STEP_FUNCTION_ARNS") && !bare.contains("ONAIR_STEP_QUEUE_URLS"));
+        yaml(&bare);
+    }
+
+    #[test]
+    fn planning_steps_grants_the_group_the_role_to_scheduler_only_and_the_queues() {
+        let text = render_with(&[&SETTLE, &AUTO_STOP, &STREAM_CHANGED]);
+        let planner = block(&text, "LifecycleStreamChangedFunction");
+        assert!(planner.contains("Sid: StepSchedules"));
+        assert!(planner.contains("schedule/${AWS::StackName}-lifecycle/*"));
+        assert!(planner.contains(
+            "Action: iam:PassRole\n              Resource: !GetAtt StepSchedulerRole.Arn\n              Condition:\n                StringEquals:\n                  iam:PassedToService: scheduler.amazonaws.com"
+        ));
+        assert!(planner.contains(
+            "Action: sqs:SendMessage\n              Resource:\n                - !GetAtt LifecycleSettleQueue.Arn\n                - !GetAtt LifecycleStreamChangedQueue.Arn"
+        ));
+        let settle = block(&text, "LifecycleSettleFunction");
+        assert!(
+            !settle.contains("scheduler:") && !settle.contains("iam:PassRole"),
+            "a function that plans nothing gets no scheduler access"
+        );
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub enum Surface {
     OAuth,
     /// Browser pages: the authorization endpoint and the federation callback (HTML errors).
     Page,
+    /// `/youtube/…`: the YouTube-compatible live API (Google's error envelope).
+    YouTube,
     /// `/ingest/…`: ingest servers' hooks (plain-text answers; the server reads only the status).
     Ingest,
 }
@@ -38,6 +40,8 @@ impl Surface {
     pub fn of_path(path: &str) -> Surface {
         if path == "/admin" || path.starts_with("/admin/") {
             Surface::Admin
+        } else if path == "/youtube" || path.starts_with("/youtube/") {
+            Surface::YouTube
         } else if path.starts_with("/ingest/") {
             Surface::Ingest
         } else if path.starts_with("/prism/") && path != "/prism/v1/service/oauth2/token" {
@@ -254,7 +258,14 @@ pub struct Access {
     pub scheduler_group: Option<&'static str>,
     /// An EventBridge bus the function puts events on.
     pub event_bus: Option<&'static str>,
+    /// Plans lifecycle steps through the step scheduler ([`onair_store::StepScheduler`]): manages the
+    /// one-time schedules of the stack's step group ([`STEP_SCHEDULE_GROUP`]), passes the Scheduler's
+    /// execution role to them, and sends to the sub-minute steps' delay queues.
+    pub steps: bool,
 }
+
+/// The EventBridge Scheduler group of the lifecycle steps' one-time schedules (`<stack>-lifecycle`).
+pub const STEP_SCHEDULE_GROUP: &str = "lifecycle";
 
 impl Access {
     /// Nothing.
@@ -264,6 +275,7 @@ impl Access {
         secrets: &[],
         scheduler_group: None,
         event_bus: None,
+        steps: false,
     };
 
     /// With this access to the registrations table.
@@ -295,6 +307,11 @@ impl Access {
         }
     }
 
+    /// Planning lifecycle steps (sets the `steps` field).
+    pub const fn steps(self) -> Access {
+        Access { steps: true, ..self }
+    }
+
     /// Putting events on this bus.
     pub const fn event_bus(self, bus: &'static str) -> Access {
         Access {
@@ -309,6 +326,7 @@ impl Access {
             || self.tokens == TableAccess::ReadWrite
             || self.scheduler_group.is_some()
             || self.event_bus.is_some()
+            || self.steps
             || self.secrets.iter().any(|s| {
                 matches!(
                     s,
@@ -341,6 +359,7 @@ pub static AREAS: &[&[Function]] = &[
     crate::oauth::FUNCTIONS,
     crate::prism::FUNCTIONS,
     crate::keys::FUNCTIONS,
+    crate::youtube::FUNCTIONS,
     crate::ingest::FUNCTIONS,
     crate::steps::FUNCTIONS,
 ];

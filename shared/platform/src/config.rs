@@ -5,7 +5,9 @@
 //! start with one complete message. The environment carries secret *names*, never secret values —
 //! except `ONAIR_ADMIN_TOKEN` and `ONAIR_INGEST_SECRET`, which only the local server reads.
 
-use std::collections::HashMap;
+use onair_domain::lifecycle::step::StepKind;
+use onair_store::steps::StepTargets;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use time::Duration;
@@ -47,6 +49,15 @@ pub enum SecretsConfig {
         /// How long a fetched secret is served from memory.
         cache_ttl: Duration,
     },
+}
+
+/// Which step scheduler plans the timed lifecycle steps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepsConfig {
+    /// In-process timers firing the registry's step functions (the local server).
+    Embedded,
+    /// EventBridge Scheduler for minute-scale steps and SQS delay queues for sub-minute ones.
+    Aws(StepTargets),
 }
 
 /// How admin routes are authorised.
@@ -95,6 +106,8 @@ pub struct Config {
     pub oauth: OAuthConfig,
     /// The broadcast lifecycle.
     pub lifecycle: onair_app::LifecycleSettings,
+    /// Where timed lifecycle steps are planned.
+    pub steps: StepsConfig,
 }
 
 /// How long the local server waits on a client before closing its connection. Without these a client
@@ -195,6 +208,12 @@ pub const VARIABLES: &[&str] = &[
     "ONAIR_INGEST_SECRET",
     "ONAIR_LOCAL_HEADER_READ_TIMEOUT_SECONDS",
     "ONAIR_LOCAL_IDLE_TIMEOUT_SECONDS",
+    "ONAIR_STEPS",
+    "ONAIR_SCHEDULE_GROUP",
+    "ONAIR_SCHEDULER_ROLE_ARN",
+    "ONAIR_STEP_DLQ_ARN",
+    "ONAIR_STEP_FUNCTION_ARNS",
+    "ONAIR_STEP_QUEUE_URLS",
     "RUST_LOG",
 ];
 
@@ -407,6 +426,7 @@ impl Config {
             // the delay queue's longest delay
             r.problems.push("ONAIR_SETTLE_SECONDS must be at most 900".into());
         }
+        let steps = steps_config(&mut r, host);
         if r.problems.is_empty() {
             Ok(Config {
                 store,
@@ -421,11 +441,45 @@ impl Config {
                 local_timeouts,
                 oauth,
                 lifecycle,
+                steps,
             })
         } else {
             Err(ConfigError(r.problems))
         }
     }
+}
+
+/// The step scheduler: `ONAIR_STEPS` = `embedded` (the local default: in-process timers) or `aws` (the
+/// Lambda default). On `aws`, `ONAIR_SCHEDULE_GROUP`, `ONAIR_SCHEDULER_ROLE_ARN` and
+/// `ONAIR_STEP_DLQ_ARN` are required, `ONAIR_STEP_FUNCTION_ARNS` maps each minute-scale kind to its
+/// function's ARN and `ONAIR_STEP_QUEUE_URLS` each sub-minute kind to its queue's URL (both
+/// `kind=value,kind=value`), and every kind the registry has a step function for must be delivered.
+fn steps_config(r: &mut Reader<'_>, host: Host) -> StepsConfig {
+    let default = match host {
+        Host::Lambda => "aws",
+        Host::Local => "embedded",
+    };
+    if r.choice("ONAIR_STEPS", default, &["embedded", "aws"]) == "embedded" {
+        return StepsConfig::Embedded;
+    }
+    let mut targets = StepTargets {
+        group: r.text("ONAIR_SCHEDULE_GROUP", None),
+        role_arn: r.text("ONAIR_SCHEDULER_ROLE_ARN", None),
+        dead_letter_arn: r.text("ONAIR_STEP_DLQ_ARN", None),
+        ..StepTargets::default()
+    };
+    targets.functions = r.step_map("ONAIR_STEP_FUNCTION_ARNS", false);
+    targets.queues = r.step_map("ONAIR_STEP_QUEUE_URLS", true);
+    let registered = onair_api::registry::functions().filter_map(|f| match &f.trigger {
+        onair_api::registry::Trigger::Step(step) => Some(step.kind),
+        _ => None,
+    });
+    for missing in targets.missing(registered) {
+        r.problems.push(format!(
+            "ONAIR_STEP_FUNCTION_ARNS / ONAIR_STEP_QUEUE_URLS lack {missing}"
+        ));
+    }
+    StepsConfig::Aws(targets)
 }
 
 struct Reader<'a> {
@@ -469,6 +523,31 @@ impl Reader<'_> {
         }
     }
 
+    /// A `kind=value,kind=value` list of step kinds that are (`sub_minute`) or are not sub-minute.
+    fn step_map(&mut self, name: &str, sub_minute: bool) -> BTreeMap<StepKind, String> {
+        let mut map = BTreeMap::new();
+        let Some(list) = self.vars.get(name) else {
+            return map;
+        };
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let parsed = entry.split_once('=').and_then(|(kind, value)| {
+                let kind = StepKind::ALL.iter().find(|k| k.as_str() == kind.trim())?;
+                let value = value.trim();
+                (kind.is_sub_minute() == sub_minute && !value.is_empty()).then(|| (*kind, value.to_owned()))
+            });
+            match parsed {
+                Some((kind, value)) => {
+                    map.insert(kind, value);
+                }
+                None => self.problems.push(format!(
+                    "{name}: {entry:?} is not kind=value for a {} step kind",
+                    if sub_minute { "sub-minute" } else { "minute-scale" }
+                )),
+            }
+        }
+        map
+    }
+
     fn flag(&mut self, name: &str, default: bool) -> bool {
         match self.vars.get(name).map(String::as_str) {
             None => default,
@@ -501,6 +580,73 @@ mod tests {
         assert_eq!(c.admin, AdminConfig::Token(None));
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.local_timeouts, LocalTimeouts::default());
+        assert_eq!(c.steps, StepsConfig::Embedded);
+    }
+
+    #[test]
+    fn aws_steps_read_their_targets_per_kind() {
+        let c = Config::from_vars(
+            Host::Local,
+            &vars(&[
+                ("ONAIR_STEPS", "aws"),
+                ("ONAIR_SCHEDULE_GROUP", "stack-lifecycle"),
+                ("ONAIR_SCHEDULER_ROLE_ARN", "arn:aws:iam::1:role/r"),
+                ("ONAIR_STEP_DLQ_ARN", "arn:aws:sqs:us-east-1:1:dlq"),
+                (
+                    "ONAIR_STEP_FUNCTION_ARNS",
+                    "auto-stop=arn:aws:lambda:us-east-1:1:function:s-lifecycle-auto-stop, scheduled-end=arn:e",
+                ),
+                ("ONAIR_STEP_QUEUE_URLS", "settle=https://sqs/1/settle"),
+            ]),
+        )
+        .unwrap();
+        let StepsConfig::Aws(targets) = c.steps else {
+            panic!("expected aws steps")
+        };
+        assert_eq!(targets.group, "stack-lifecycle");
+        assert_eq!(
+            targets.functions.get(&StepKind::AutoStop).map(String::as_str),
+            Some("arn:aws:lambda:us-east-1:1:function:s-lifecycle-auto-stop")
+        );
+        assert_eq!(
+            targets.functions.get(&StepKind::ScheduledEnd).map(String::as_str),
+            Some("arn:e")
+        );
+        assert_eq!(
+            targets.queues.get(&StepKind::Settle).map(String::as_str),
+            Some("https://sqs/1/settle")
+        );
+    }
+
+    #[test]
+    fn aws_steps_report_every_missing_or_misplaced_target() {
+        let err = Config::from_vars(
+            Host::Local,
+            &vars(&[
+                ("ONAIR_STEPS", "aws"),
+                // settle is sub-minute: it has a queue, never a Scheduler target
+                ("ONAIR_STEP_FUNCTION_ARNS", "settle=arn:x,explode=arn:y"),
+                ("ONAIR_STEP_QUEUE_URLS", "auto-stop=https://q"),
+            ]),
+        )
+        .unwrap_err();
+        let all = err.0.join("\n");
+        for needle in [
+            "ONAIR_SCHEDULE_GROUP",
+            "ONAIR_SCHEDULER_ROLE_ARN",
+            "ONAIR_STEP_DLQ_ARN",
+            "\"settle=arn:x\"",
+            "\"explode=arn:y\"",
+            "\"auto-stop=https://q\"",
+        ] {
+            assert!(all.contains(needle), "{needle} missing from {all}");
+        }
+    }
+
+    #[test]
+    fn lambda_plans_steps_on_aws_by_default() {
+        let err = Config::from_vars(Host::Lambda, &vars(&[])).unwrap_err();
+        assert!(err.0.iter().any(|p| p.contains("ONAIR_SCHEDULE_GROUP")), "{err}");
     }
 
     #[test]

@@ -9,6 +9,12 @@
 //!   payload goes to the function's step handler ([`handle_step`]). A retryable failure is returned as
 //!   the invocation's error (Lambda's asynchronous retries deliver the event again, then the stack's
 //!   dead-letter queue keeps it); a permanent one is logged and acknowledged, since retrying cannot help.
+//! - A step function fed by a delay queue receives SQS batches instead (`{"Records":[{"messageId",
+//!   "body", "eventSource":"aws:sqs", …}]}`), each body one step payload. Every message is handled on
+//!   its own and the reply is a partial batch response: only the messages that failed retryably are
+//!   listed in `batchItemFailures`, so the queue redelivers just those (and, after its receive limit,
+//!   moves them to the failures queue); permanent failures and malformed bodies are logged and
+//!   acknowledged.
 //!
 //! Configuration, SDK clients and the router are built once per cold start.
 
@@ -90,9 +96,10 @@ async fn serve(name: &'static str) -> ExitCode {
     }
 }
 
-/// One invocation of a Scheduler- or event-fired function: exactly what `lambda_runtime` calls. Returns
-/// a small acknowledgement for a success or a permanent failure, and the invocation error (so that the
-/// event is delivered again) for a retryable one.
+/// One invocation of a Scheduler-, event- or queue-fired function: exactly what `lambda_runtime` calls.
+/// For a single payload, returns a small acknowledgement for a success or a permanent failure, and the
+/// invocation error (so that the event is delivered again) for a retryable one. For an SQS batch,
+/// returns the partial batch response naming the messages that failed retryably.
 pub async fn handle_step(
     function: &Function,
     state: AppState,
@@ -105,6 +112,9 @@ pub async fn handle_step(
             error_message: format!("{} is an HTTP function", function.name),
         });
     };
+    if let Some(records) = sqs_records(&event.payload) {
+        return Ok(handle_batch(function, handler, state, &request_id, records).await);
+    }
     let span = tracing::info_span!("step", function = function.name, request_id = %request_id);
     let outcome = tracing::Instrument::instrument(handler(state, event.payload), span.clone()).await;
     let _entered = span.enter();
@@ -122,6 +132,66 @@ pub async fn handle_step(
             })
         }
     }
+}
+
+/// The records of an SQS event, if the payload is one. A step payload (a Scheduler target input) is a
+/// flat object without `Records`, so the two never mix.
+fn sqs_records(payload: &serde_json::Value) -> Option<&[serde_json::Value]> {
+    let records = payload.get("Records")?.as_array()?;
+    let all_sqs = records
+        .iter()
+        .all(|r| r.get("eventSource").and_then(serde_json::Value::as_str) == Some("aws:sqs"));
+    (all_sqs && !records.is_empty()).then_some(records.as_slice())
+}
+
+/// One SQS batch: every message's body is handed to the step handler, concurrently, and the reply
+/// lists the messages to deliver again (`batchItemFailures`, for `ReportBatchItemFailures`).
+async fn handle_batch(
+    function: &Function,
+    handler: registry::StepHandler,
+    state: AppState,
+    request_id: &str,
+    records: &[serde_json::Value],
+) -> serde_json::Value {
+    let deliveries = records.iter().map(|record| {
+        let message_id = record
+            .get("messageId")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let body = record.get("body").and_then(serde_json::Value::as_str);
+        let payload = body.map(serde_json::from_str::<serde_json::Value>);
+        let state = state.clone();
+        let span = tracing::info_span!("step", function = function.name, request_id = %request_id, message_id = %message_id);
+        let delivery = async move {
+            let payload = match payload {
+                Some(Ok(payload)) => payload,
+                _ => {
+                    tracing::error!("message body is not a JSON step payload; acknowledged, not retried");
+                    return None;
+                }
+            };
+            match handler(state, payload).await {
+                Ok(()) => None,
+                Err(StepError::Permanent(why)) => {
+                    tracing::error!(error = %why, "step failed permanently; acknowledged, not retried");
+                    None
+                }
+                Err(StepError::Retryable(why)) => {
+                    tracing::warn!(error = %why, "step failed; message left for redelivery");
+                    Some(message_id)
+                }
+            }
+        };
+        tracing::Instrument::instrument(delivery, span)
+    });
+    let failures: Vec<serde_json::Value> = futures::future::join_all(deliveries)
+        .await
+        .into_iter()
+        .flatten()
+        .map(|id| serde_json::json!({"itemIdentifier": id}))
+        .collect();
+    serde_json::json!({"batchItemFailures": failures})
 }
 
 /// The router one function serves on Lambda: its route with the shared layers, the IAM requirement on

@@ -4,7 +4,7 @@
 //! request. Timeouts are short on purpose: PRISM gives up after 3 s, so a store that does not answer
 //! within about a second is reported as unavailable (503 with `Retry-After`) rather than waited on.
 
-use crate::config::{Config, LoginConfig, SecretsConfig, StoreConfig};
+use crate::config::{Config, LoginConfig, SecretsConfig, StepsConfig, StoreConfig};
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -17,7 +17,8 @@ use onair_store::dynamo::{DynamoStores, RoundTrips, schema};
 use onair_store::embedded::{EmbeddedSteps, EmbeddedStore, StepSink};
 use onair_store::secrets::manager::SecretsManagerStore;
 use onair_store::secrets::memory::MemorySecretStore;
-use onair_store::{SecretStore, Stores};
+use onair_store::steps::AwsSteps;
+use onair_store::{SecretStore, StepScheduler, Stores};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,7 +60,8 @@ pub async fn build(
     admin_auth: AdminAuth,
 ) -> Result<Wiring, WiringError> {
     let needs_aws = matches!(config.store, StoreConfig::DynamoDb { .. })
-        || matches!(config.secrets, SecretsConfig::Manager { .. });
+        || matches!(config.secrets, SecretsConfig::Manager { .. })
+        || matches!(config.steps, StepsConfig::Aws(_));
     let sdk = if needs_aws { Some(sdk_config().await) } else { None };
 
     let login = match &config.oauth.login {
@@ -111,6 +113,16 @@ pub async fn build(
         _ => (Arc::new(MemorySecretStore::new(clock.clone())), None),
     };
 
+    let steps: Option<Arc<dyn StepScheduler>> = match (&config.steps, &sdk) {
+        (StepsConfig::Aws(targets), Some(sdk)) => Some(Arc::new(AwsSteps::new(
+            aws_sdk_scheduler::Client::new(sdk),
+            aws_sdk_sqs::Client::new(sdk),
+            targets.clone(),
+            clock.clone(),
+        ))),
+        _ => None,
+    };
+
     let wiring = match (&config.store, &sdk) {
         (
             StoreConfig::DynamoDb {
@@ -133,7 +145,14 @@ pub async fn build(
             }
             let stores = DynamoStores::new(client, registrations_table.clone(), tokens_table.clone());
             Wiring {
-                state: dynamo_state(&stores, secrets, clock, generator, settings),
+                state: assemble(
+                    Stores::dynamo(&stores),
+                    secrets,
+                    clock,
+                    generator,
+                    settings,
+                    steps,
+                ),
                 dynamodb_round_trips: Some(stores.round_trips()),
                 secrets_round_trips,
             }
@@ -141,7 +160,14 @@ pub async fn build(
         _ => {
             let store = EmbeddedStore::new();
             Wiring {
-                state: embedded_state(&store, secrets, clock, generator, settings),
+                state: assemble(
+                    Stores::embedded(&store),
+                    secrets,
+                    clock,
+                    generator,
+                    settings,
+                    steps,
+                ),
                 dynamodb_round_trips: None,
                 secrets_round_trips,
             }
@@ -150,7 +176,8 @@ pub async fn build(
     Ok(wiring)
 }
 
-/// The application state over `stores`: the one place a state is assembled, whatever the backend.
+/// The application state over `stores`, with the embedded step scheduler firing the registry's step
+/// functions in process.
 pub fn state(
     stores: Stores,
     secrets: Arc<dyn SecretStore>,
@@ -158,8 +185,27 @@ pub fn state(
     generator: Arc<dyn Generator>,
     settings: Arc<Settings>,
 ) -> AppState {
+    assemble(stores, secrets, clock, generator, settings, None)
+}
+
+/// The one place a state is assembled, whatever the backend: with the given step scheduler (the AWS
+/// one on Lambda), or else an embedded one connected to the registry's step functions.
+pub fn assemble(
+    stores: Stores,
+    secrets: Arc<dyn SecretStore>,
+    clock: Arc<dyn Clock>,
+    generator: Arc<dyn Generator>,
+    settings: Arc<Settings>,
+    steps: Option<Arc<dyn StepScheduler>>,
+) -> AppState {
     let ttl = settings.oauth.client_cache_ttl;
-    let steps = EmbeddedSteps::new(clock.clone());
+    let (steps, embedded): (Arc<dyn StepScheduler>, _) = match steps {
+        Some(steps) => (steps, None),
+        None => {
+            let embedded = EmbeddedSteps::new(clock.clone());
+            (Arc::new(embedded.clone()), Some(embedded))
+        }
+    };
     let state = AppState {
         client_cache: Arc::new(ClientCache::new(stores.clients.clone(), clock.clone(), ttl)),
         hashing: Arc::new(Hashing::new(settings.oauth.hashing)),
@@ -171,13 +217,15 @@ pub fn state(
         audit: stores.audit,
         broadcasts: stores.broadcasts,
         streams: stores.streams,
-        steps: Arc::new(steps.clone()),
+        steps,
         secrets,
         clock,
         generator,
         settings,
     };
-    steps.connect(dispatcher(state.clone()));
+    if let Some(embedded) = embedded {
+        embedded.connect(dispatcher(state.clone()));
+    }
     state
 }
 

@@ -1,8 +1,8 @@
 //! Storage ports of onair and their adapters.
 //!
 //! Each concern has a small async trait ([`ClientStore`], [`UserStore`], [`ChannelStore`],
-//! [`SecretStore`], [`GrantStore`], [`LockoutStore`], [`AuditStore`], [`BroadcastStore`], [`StreamStore`]). Every trait has an embedded adapter (in-process, the local default) and an AWS
-//! adapter (DynamoDB, Secrets Manager); one contract test suite holds both to the same meaning.
+//! [`SecretStore`], [`GrantStore`], [`LockoutStore`], [`AuditStore`], [`BroadcastStore`], [`StreamStore`], [`StepScheduler`]). Every trait has an embedded adapter (in-process, the local default) and an AWS
+//! adapter (DynamoDB, Secrets Manager; EventBridge Scheduler and SQS for steps); one contract test suite holds both to the same meaning.
 //! Adapters translate SDK failures into [`StoreError`] so nothing above this crate sees an SDK type.
 
 pub mod dynamo;
@@ -14,10 +14,13 @@ pub mod page_token;
 pub mod ports;
 pub mod secrets;
 pub mod step_ports;
+pub mod steps;
 pub mod stores;
 
 pub use error::StoreError;
-pub use lifecycle_ports::{BindChange, BroadcastStore, StoredBroadcast, StoredStream, StreamStore};
+pub use lifecycle_ports::{
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
+};
 pub use oauth_ports::{AuditStore, GrantStore, LockoutStore, RedeemError, RotateError};
 pub use ports::{ChannelStore, ClientStore, OwnedChannel, OwnedChannels, SecretStore, UserStore};
 pub use secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};

@@ -18,6 +18,15 @@
 //!   on its expected version, so racing binds, unbinds, deletes and updates have one winner. A stream
 //!   that is not reusable is bound to at most one broadcast: the store refuses a second binding with
 //!   `Conflict` even if the caller did not check.
+//! - `get_many(owner, ids)` reads up to [`MAX_BATCH`] records in one request (DynamoDB `BatchGetItem`),
+//!   keeps only the owner's, and answers them in the order of `ids` (duplicates read once); ids that
+//!   are absent or another user's are simply left out.
+//! - [`BroadcastStore::transition`] writes a state change on the version read *and* holds, in the
+//!   same atomic write, the guards it was decided under: the bound stream still exists, is still the
+//!   owner's, still lists the broadcast and is still `active`; the owner is not disabled and the
+//!   broadcast's channel is enabled. A failed guard is its own [`GuardedWriteError`], so the use case
+//!   answers `errorStreamInactive` or the permission refusal without reading the stream or the channel
+//!   on the happy path.
 //! - Stream keys: the key must be shown again (`cdn.ingestionInfo.streamName` on every list with
 //!   `part=cdn`, as YouTube does), so it is stored with the stream, inside the stored record and
 //!   nowhere else; `Debug` of every type here redacts it (it is a [`onair_domain::lifecycle::StreamKey`]).
@@ -157,6 +166,74 @@ pub(crate) fn plan_unbind_on_delete(
     Ok((next, bound.version))
 }
 
+/// The most ids one `get_many` call takes (a list by id takes at most 50 ids, as YouTube's `maxResults`).
+pub const MAX_BATCH: usize = 50;
+
+/// A broadcast write that also holds the conditions it was decided under (see the module docs).
+#[derive(Debug, Clone, Copy)]
+pub struct GuardedUpdate<'a> {
+    /// The broadcast as it will be stored, carrying `expected_version + 1`; its binding must be the
+    /// stored one.
+    pub broadcast: &'a StoredBroadcast,
+    /// The broadcast's version as read.
+    pub expected_version: u64,
+    /// When set, the stream with this id must exist, be the owner's, list the broadcast among its
+    /// bound broadcasts and be `active`.
+    pub require_active_stream: Option<&'a str>,
+    /// When set, the owner must exist and not be disabled, and the broadcast's channel must exist and
+    /// be enabled.
+    pub require_live_enabled: bool,
+    /// When set (with `require_active_stream`), the stream may be bound to at most this many
+    /// broadcasts. A stream bound to no more broadcasts than the live limit can never exceed it, so the
+    /// use case only counts live broadcasts (with reads) when this guard fails.
+    pub require_bound_at_most: Option<usize>,
+}
+
+/// Why a [`BroadcastStore::transition`] wrote nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GuardedWriteError {
+    /// The broadcast moved on (`Conflict`), is gone or another user's (`NotFound`), or the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The broadcast is unchanged but the owner or its channel is disabled (or gone).
+    #[error("the owner or the channel is disabled")]
+    LiveNotEnabled,
+    /// The broadcast is unchanged but the required stream is not active (or not bound, or gone).
+    #[error("the bound stream is not active")]
+    StreamNotActive,
+    /// The broadcast is unchanged: the stream is active but bound to more broadcasts than
+    /// `require_bound_at_most`.
+    #[error("the bound stream is shared by more broadcasts than allowed")]
+    StreamShared,
+}
+
+/// The ids of a `get_many` call, each once, in first-seen order; more than [`MAX_BATCH`] is a bug of
+/// the caller (`Conflict`).
+pub(crate) fn distinct_ids(ids: &[String]) -> Result<Vec<String>, StoreError> {
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !id.is_empty() && !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    if out.len() > MAX_BATCH {
+        return Err(StoreError::Conflict(format!(
+            "at most {MAX_BATCH} ids can be read at once"
+        )));
+    }
+    Ok(out)
+}
+
+/// Checks a [`GuardedUpdate`] before it is sent: the version must move by one.
+pub(crate) fn check_guarded(update: &GuardedUpdate<'_>) -> Result<(), StoreError> {
+    if update.broadcast.version != update.expected_version.saturating_add(1) {
+        return Err(StoreError::Conflict(
+            "the broadcast must carry the next version".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// liveBroadcasts, addressed through their owner.
 #[async_trait]
 pub trait BroadcastStore: Send + Sync {
@@ -164,6 +241,9 @@ pub trait BroadcastStore: Send + Sync {
     async fn create(&self, broadcast: &StoredBroadcast) -> Result<(), StoreError>;
     /// One broadcast of `owner`; `NotFound` if absent or another user's.
     async fn get(&self, owner: &UserId, id: &str) -> Result<StoredBroadcast, StoreError>;
+    /// The owner's broadcasts among `ids` (at most [`MAX_BATCH`] distinct), in the order of `ids`, in
+    /// one request; absent ids and other users' are left out.
+    async fn get_many(&self, owner: &UserId, ids: &[String]) -> Result<Vec<StoredBroadcast>, StoreError>;
     /// A page of `owner`'s broadcasts (of one channel when `channel` is set), newest first.
     async fn list(
         &self,
@@ -178,6 +258,9 @@ pub trait BroadcastStore: Send + Sync {
     /// write conditioned on every version read. `Conflict` if any moved on (or if a non-reusable stream
     /// is bound elsewhere), `NotFound` if any is gone or another user's.
     async fn bind(&self, change: &BindChange<'_>) -> Result<(), StoreError>;
+    /// Replaces a broadcast on its version, as [`BroadcastStore::update`], in one atomic write that also
+    /// holds the guards of `update` (see [`GuardedUpdate`]); nothing is written if any fails.
+    async fn transition(&self, update: &GuardedUpdate<'_>) -> Result<(), GuardedWriteError>;
     /// Removes a broadcast if its stored version is `expected_version`. `bound` is the stream it is
     /// bound to, as read (`None` if unbound or that stream is gone): it is freed in the same atomic
     /// write, conditioned on its version, so a racing bind or stream update loses or wins whole.
@@ -198,6 +281,9 @@ pub trait StreamStore: Send + Sync {
     async fn create(&self, stream: &StoredStream) -> Result<(), StoreError>;
     /// One stream of `owner`; `NotFound` if absent or another user's.
     async fn get(&self, owner: &UserId, id: &str) -> Result<StoredStream, StoreError>;
+    /// The owner's streams among `ids` (at most [`MAX_BATCH`] distinct), in the order of `ids`, in one
+    /// request; absent ids and other users' are left out.
+    async fn get_many(&self, owner: &UserId, ids: &[String]) -> Result<Vec<StoredStream>, StoreError>;
     /// A page of `owner`'s streams (of one channel when `channel` is set), newest first.
     async fn list(
         &self,

@@ -45,13 +45,13 @@ crate::support::on_both_backends!(
     dynamodb_only: [dynamodb_round_trips_stay_within_budget],
 );
 
-struct Ports {
-    broadcasts: Arc<dyn BroadcastStore>,
-    streams: Arc<dyn StreamStore>,
-    dynamo: Option<DynamoStores>,
+pub(super) struct Ports {
+    pub(super) broadcasts: Arc<dyn BroadcastStore>,
+    pub(super) streams: Arc<dyn StreamStore>,
+    pub(super) dynamo: Option<DynamoStores>,
 }
 
-async fn ports(backend: Backend) -> Ports {
+pub(super) async fn ports(backend: Backend) -> Ports {
     match backend {
         Backend::Embedded => {
             let store = EmbeddedStore::new();
@@ -72,7 +72,7 @@ async fn ports(backend: Backend) -> Ports {
     }
 }
 
-fn user(id: &str) -> UserId {
+pub(super) fn user(id: &str) -> UserId {
     UserId::parse(id).unwrap()
 }
 
@@ -80,7 +80,7 @@ fn channel(id: &str) -> ChannelId {
     ChannelId::parse(id).unwrap()
 }
 
-fn broadcast(owner: &str, ch: &str, id: &str, published: Duration) -> StoredBroadcast {
+pub(super) fn broadcast(owner: &str, ch: &str, id: &str, published: Duration) -> StoredBroadcast {
     StoredBroadcast {
         owner: user(owner),
         broadcast: Broadcast {
@@ -111,7 +111,14 @@ fn broadcast(owner: &str, ch: &str, id: &str, published: Duration) -> StoredBroa
     }
 }
 
-fn stream(owner: &str, ch: &str, id: &str, key: &str, reusable: bool, published: Duration) -> StoredStream {
+pub(super) fn stream(
+    owner: &str,
+    ch: &str,
+    id: &str,
+    key: &str,
+    reusable: bool,
+    published: Duration,
+) -> StoredStream {
     StoredStream {
         owner: user(owner),
         stream: Stream {
@@ -165,7 +172,7 @@ fn bound(b: &StoredBroadcast, s: Option<&StoredStream>) -> StoredBroadcast {
     next
 }
 
-async fn bind(p: &Ports, b: &StoredBroadcast, s: &StoredStream) -> Result<(), StoreError> {
+pub(super) async fn bind(p: &Ports, b: &StoredBroadcast, s: &StoredStream) -> Result<(), StoreError> {
     let next = bound(b, Some(s));
     p.broadcasts
         .bind(&BindChange {

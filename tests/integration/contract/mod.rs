@@ -2,6 +2,8 @@
 //! DynamoDB / Secrets Manager on moto.
 
 mod lifecycle;
+mod lifecycle_batch;
 mod oauth_store;
 mod secrets;
+mod steps;
 mod store;

@@ -29,7 +29,9 @@ use onair_store::{
     OwnedChannels, RedeemError, RotateError, Rotated, RotationPolicy, SecretStore, StoreError, StoredSecret,
     Stores, UserStore,
 };
-use onair_store::{BindChange, BroadcastStore, StoredBroadcast, StoredStream, StreamStore};
+use onair_store::{
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
+};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use time::{Date, OffsetDateTime};
@@ -481,6 +483,16 @@ impl BroadcastStore for Faulty<dyn BroadcastStore> {
             .guard("broadcasts.get", self.inner.get(owner, id))
             .await
     }
+    async fn get_many(&self, owner: &UserId, ids: &[String]) -> Result<Vec<StoredBroadcast>, StoreError> {
+        self.faults
+            .guard("broadcasts.get_many", self.inner.get_many(owner, ids))
+            .await
+    }
+    async fn transition(&self, update: &GuardedUpdate<'_>) -> Result<(), GuardedWriteError> {
+        self.faults
+            .guard("broadcasts.transition", self.inner.transition(update))
+            .await
+    }
     async fn list(
         &self,
         owner: &UserId,
@@ -529,6 +541,11 @@ impl StreamStore for Faulty<dyn StreamStore> {
     }
     async fn get(&self, owner: &UserId, id: &str) -> Result<StoredStream, StoreError> {
         self.faults.guard("streams.get", self.inner.get(owner, id)).await
+    }
+    async fn get_many(&self, owner: &UserId, ids: &[String]) -> Result<Vec<StoredStream>, StoreError> {
+        self.faults
+            .guard("streams.get_many", self.inner.get_many(owner, ids))
+            .await
     }
     async fn list(
         &self,

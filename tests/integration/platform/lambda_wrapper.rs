@@ -333,6 +333,10 @@ async fn seeded() -> Seeded {
     }
 }
 
+fn json_type() -> (&'static str, String) {
+    ("content-type", "application/json".into())
+}
+
 #[tokio::test]
 async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_local_router() {
     let (local, lambda) = (seeded().await, seeded().await);
@@ -415,6 +419,75 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
         (
             "prism-channel-get",
             format!("/prism/v1/service/channel/{}", s.channel),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        // YouTube: reads of nothing and refusals, so both states stay equal.
+        (
+            "youtube-broadcasts-list",
+            "/youtube/v3/liveBroadcasts?part=id&id=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-broadcasts-insert",
+            "/youtube/v3/liveBroadcasts?part=snippet".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"snippet":{"title":""}}"#.into()),
+        ),
+        (
+            "youtube-broadcasts-update",
+            "/youtube/v3/liveBroadcasts?part=snippet".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(
+                r#"{"id":"nope","snippet":{"title":"t","scheduledStartTime":"2026-11-01T01:00:00Z"}}"#.into(),
+            ),
+        ),
+        (
+            "youtube-broadcasts-delete",
+            "/youtube/v3/liveBroadcasts?id=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-broadcasts-bind",
+            "/youtube/v3/liveBroadcasts/bind?id=nope&part=id".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-broadcasts-transition",
+            "/youtube/v3/liveBroadcasts/transition?id=nope&part=id&broadcastStatus=live".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-broadcasts-cuepoint",
+            "/youtube/v3/liveBroadcasts/cuepoint?id=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"cueType":"cueTypeAd"}"#.into()),
+        ),
+        (
+            "youtube-streams-list",
+            "/youtube/v3/liveStreams?part=id&id=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-streams-insert",
+            "/youtube/v3/liveStreams?part=snippet,cdn".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"snippet":{"title":"t"}}"#.into()),
+        ),
+        (
+            "youtube-streams-update",
+            "/youtube/v3/liveStreams?part=snippet".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"id":"nope","snippet":{"title":"t"}}"#.into()),
+        ),
+        (
+            "youtube-streams-delete",
+            "/youtube/v3/liveStreams?id=nope".into(),
             vec![("authorization", bearer.clone())],
             None,
         ),

@@ -8,4 +8,6 @@ mod local_server;
 mod local_timeouts;
 mod openapi;
 mod outages;
+mod step_delivery;
+mod step_template;
 mod unavailable;

@@ -5,12 +5,14 @@
 //! only ever sees a generic message.
 
 mod admin;
+mod google;
 mod ingest;
 mod oauth;
 mod page;
 mod prism;
 
 pub use admin::AdminError;
+pub use google::GoogleError;
 pub use ingest::IngestError;
 pub use oauth::TokenError;
 pub use page::PageError;

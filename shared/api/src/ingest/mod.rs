@@ -10,7 +10,6 @@
 pub mod nginx_rtmp;
 
 use crate::registry::{Access, Function, SecretAccess, TableAccess, http};
-use crate::steps::STEP_GROUP;
 
 /// The ingest-hook functions.
 pub static FUNCTIONS: &[Function] = &[http!(
@@ -22,5 +21,5 @@ pub static FUNCTIONS: &[Function] = &[http!(
     Access::NONE
         .registrations(TableAccess::ReadWrite)
         .secrets(&[SecretAccess::IngestSecretRead])
-        .scheduler_group(STEP_GROUP)
+        .steps()
 )];

@@ -16,6 +16,7 @@ sit behind API Gateway's IAM authorizer (SigV4); the local server asks for its a
 `/.well-known/…`: RFC 6749 §5.2 errors `{\"error\", \"error_description\"}` (`OAuthErrorBody`).
 - `/prism/v1/service/…`: PRISM's envelope (`PrismErrorBody`).
 - `/oauth/authorize`, `/oauth/federated/callback`: HTML pages for people, and redirects to the client.
+- `/youtube/v3/…`: the YouTube Live Streaming API (liveBroadcasts, liveStreams) as Google's `youtube.v3.json` discovery document describes it, with Google's error envelope `{\"error\": {\"code\", \"message\", \"errors\": [{\"domain\", \"reason\", \"message\"}]}}`.
 
 Every surface answers HEAD and OPTIONS with 405 and an empty `Allow` (nothing is advertised), an \
 unknown path with its own 404 and a known path with another method with its own 405 (the \
@@ -243,6 +244,80 @@ fn authorize_params() -> Value {
         query("code_challenge_method", "`S256`."),
         query("scope", "Requested scope."),
     ])
+}
+
+/// Google's error envelope (open: `errors[]` entries may carry `location` and `locationType`).
+fn google_error(description: &str) -> Value {
+    json!({
+        "description": description,
+        "headers": { "Cache-Control": no_store() },
+        "content": { "application/json": { "schema": {
+            "type": "object",
+            "required": ["error"],
+            "properties": { "error": {
+                "type": "object",
+                "required": ["code", "message", "errors"],
+                "properties": {
+                    "code": { "type": "integer" },
+                    "message": { "type": "string" },
+                    "errors": { "type": "array", "items": {
+                        "type": "object",
+                        "required": ["domain", "reason", "message"],
+                        "properties": {
+                            "domain": { "type": "string" },
+                            "reason": { "type": "string" },
+                            "message": { "type": "string" },
+                        },
+                    } },
+                },
+            } },
+        } } },
+    })
+}
+
+/// A YouTube query parameter.
+fn yt_query(name: &str, required: bool, description: &str) -> Value {
+    json!({
+        "name": name, "in": "query", "required": required,
+        "description": description, "schema": { "type": "string" },
+    })
+}
+
+/// A YouTube-compatible operation; `ok` is the success status (`200` with a resource, `204` without).
+fn youtube(summary: &str, params: Value, ok: u16, body: bool) -> Value {
+    let success = if ok == 204 {
+        json!({ "description": "Deleted; no body.", "headers": { "Cache-Control": no_store() } })
+    } else {
+        json!({
+            "description": "The resource (or list response), with `kind` and `etag`.",
+            "headers": { "Cache-Control": no_store() },
+            "content": { "application/json": { "schema": { "type": "object" } } },
+        })
+    };
+    let mut op = json!({
+        "tags": ["youtube"],
+        "summary": summary,
+        "security": [{ "bearerAccessToken": [] }],
+        "parameters": params,
+        "responses": {
+            ok.to_string(): success,
+            "400": google_error("A bad parameter, part or body (`reason` as YouTube's, e.g. `invalidTitle`)."),
+            "401": google_error("`required` (no token) or `authError`."),
+            "403": google_error("`insufficientPermissions` (scope) or a lifecycle refusal (e.g. `invalidTransition`)."),
+            "404": google_error("`liveBroadcastNotFound` / `liveStreamNotFound` (another user's id too)."),
+            "409": google_error("`conflict`: concurrent writes kept winning; retry."),
+            "413": google_error("`uploadTooLarge`: the body exceeds 64 KiB."),
+            "500": google_error("`internalError` or `errorExecutingTransition`."),
+            "503": google_error("`backendError`."),
+        },
+    });
+    if body {
+        op["requestBody"] = json!({
+            "required": true,
+            "content": { "application/json": { "schema": { "type": "object" } } },
+        });
+    }
+    op
 }
 
 /// The operation of an HTTP function, by binary name.
@@ -494,6 +569,101 @@ pub fn operation(name: &str) -> Option<Value> {
             json!([path_param("channelId", "channel")]),
             "PrismChannelReply",
             true,
+        ),
+        "youtube-broadcasts-list" => youtube(
+            "liveBroadcasts.list: by `id`, `mine` or `broadcastStatus`.",
+            json!([
+                yt_query("part", true, "Parts to return."),
+                yt_query("id", false, "Comma-separated broadcast ids (at most 50)."),
+                yt_query("mine", false, "`true`: the caller's broadcasts."),
+                yt_query(
+                    "broadcastStatus",
+                    false,
+                    "`active`, `all`, `completed` or `upcoming`."
+                ),
+                yt_query("broadcastType", false, "`all`, `event` or `persistent`."),
+                yt_query("maxResults", false, "0–50, default 5."),
+                yt_query("pageToken", false, "`nextPageToken` of an earlier page."),
+            ]),
+            200,
+            false,
+        ),
+        "youtube-broadcasts-insert" => youtube(
+            "liveBroadcasts.insert.",
+            json!([yt_query("part", true, "Parts written and returned.")]),
+            200,
+            true,
+        ),
+        "youtube-broadcasts-update" => youtube(
+            "liveBroadcasts.update (replace by part).",
+            json!([yt_query("part", true, "Parts written and returned.")]),
+            200,
+            true,
+        ),
+        "youtube-broadcasts-delete" => youtube(
+            "liveBroadcasts.delete.",
+            json!([yt_query("id", true, "The broadcast.")]),
+            204,
+            false,
+        ),
+        "youtube-broadcasts-bind" => youtube(
+            "liveBroadcasts.bind; without `streamId` it unbinds.",
+            json!([
+                yt_query("id", true, "The broadcast."),
+                yt_query("part", true, "Parts to return."),
+                yt_query("streamId", false, "The stream to bind."),
+            ]),
+            200,
+            false,
+        ),
+        "youtube-broadcasts-transition" => youtube(
+            "liveBroadcasts.transition to `testing`, `live` or `complete`.",
+            json!([
+                yt_query("id", true, "The broadcast."),
+                yt_query("part", true, "Parts to return."),
+                yt_query("broadcastStatus", true, "`testing`, `live` or `complete`."),
+            ]),
+            200,
+            false,
+        ),
+        "youtube-broadcasts-cuepoint" => youtube(
+            "liveBroadcasts.insertCuepoint: an ad break in a live broadcast.",
+            json!([
+                yt_query("id", true, "The broadcast."),
+                yt_query("part", false, "Accepted for compatibility."),
+            ]),
+            200,
+            true,
+        ),
+        "youtube-streams-list" => youtube(
+            "liveStreams.list: by `id` or `mine`.",
+            json!([
+                yt_query("part", true, "Parts to return."),
+                yt_query("id", false, "Comma-separated stream ids (at most 50)."),
+                yt_query("mine", false, "`true`: the caller's reusable streams."),
+                yt_query("maxResults", false, "0–50, default 5."),
+                yt_query("pageToken", false, "`nextPageToken` of an earlier page."),
+            ]),
+            200,
+            false,
+        ),
+        "youtube-streams-insert" => youtube(
+            "liveStreams.insert: a stream with a fresh key.",
+            json!([yt_query("part", true, "Parts written and returned.")]),
+            200,
+            true,
+        ),
+        "youtube-streams-update" => youtube(
+            "liveStreams.update: only `snippet` changes.",
+            json!([yt_query("part", true, "Parts written and returned.")]),
+            200,
+            true,
+        ),
+        "youtube-streams-delete" => youtube(
+            "liveStreams.delete.",
+            json!([yt_query("id", true, "The stream.")]),
+            204,
+            false,
         ),
         "ingest-nginx-rtmp" => ingest_nginx_rtmp(),
         _ => return None,

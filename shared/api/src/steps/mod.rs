@@ -12,15 +12,10 @@ use onair_app::AppState;
 use onair_app::lifecycle::steps::{self, StepOutcome};
 use onair_domain::lifecycle::step::{Step, StepKind};
 
-/// The scheduler group the lifecycle's timed steps live in (every function that plans steps manages
-/// schedules in it).
-pub const STEP_GROUP: &str = "lifecycle";
-
 /// What every step function may touch: broadcasts and streams (registrations table) and the
-/// lifecycle's schedules (a step replans the broadcast's server-executed schedules after a write).
-const STEP_ACCESS: Access = Access::NONE
-    .registrations(TableAccess::ReadWrite)
-    .scheduler_group(STEP_GROUP);
+/// lifecycle's steps (a step replans the broadcast's server-executed schedules after a write, and
+/// plans settle and auto-stop steps).
+const STEP_ACCESS: Access = Access::NONE.registrations(TableAccess::ReadWrite).steps();
 
 macro_rules! step_function {
     ($name:literal, $kind:ident, $handler:ident) => {

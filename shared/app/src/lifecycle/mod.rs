@@ -3,10 +3,20 @@
 //! inputs, apply the pure rules of [`onair_domain::lifecycle`], and persist the result with
 //! conditional writes.
 //!
+//! - [`access`]: the caller's channels, ownership answers, list helpers.
+//! - [`broadcasts`]: insert, list, update, delete; [`bind`]: bind and unbind; [`transition`];
+//!   [`cuepoint`].
+//! - [`streams`]: insert, list, update, delete.
 //! - [`schedule`]: which timed steps a broadcast needs, planned or cancelled after every write.
 //! - [`steps`]: what each timed step does when it is delivered (idempotent, at least once).
 //! - [`ingest`]: ingest servers' callbacks driving stream status (the port SRS or IVS can feed too).
 
+pub mod access;
+pub mod bind;
+pub mod broadcasts;
+pub mod cuepoint;
 pub mod ingest;
 pub mod schedule;
 pub mod steps;
+pub mod streams;
+pub mod transition;

@@ -17,9 +17,10 @@
 //!   several status changes delivered out of order the last word is the stored status. The auto-stop
 //!   deadline counts from when the stream stopped (the later of the step's due time and the stream's
 //!   last health change), not from when the step ran.
-//! - **Auto-start of a disabled channel or user** does not happen: the system starting a broadcast is a
-//!   transition, and a disabled channel or user cannot transition. That check costs one read (the
-//!   channel with its owner) and is made only when a broadcast would start.
+//! - **Auto-start** writes with the guards of `liveBroadcasts.transition` (one atomic write): a
+//!   disabled channel or user does not go live by itself either (a disabled channel or user cannot
+//!   transition), nor does a stream that stopped meanwhile start anything, nor does a stream feed more
+//!   than three live broadcasts.
 //! - **Auto-stop** completes only if the stream has been inactive for the whole auto-stop delay when
 //!   the step runs, so a late delivery of a step planned for an earlier stop cannot end a broadcast
 //!   whose encoder came back and left again more recently.
@@ -31,7 +32,7 @@ use onair_domain::lifecycle::broadcast::Broadcast;
 use onair_domain::lifecycle::machine::{self, AutoStart};
 use onair_domain::lifecycle::step::{Step, StepKind};
 use onair_domain::lifecycle::wire::StreamStatus;
-use onair_store::{StoreError, StoredBroadcast, StoredStream};
+use onair_store::{GuardedUpdate, GuardedWriteError, StoreError, StoredBroadcast, StoredStream};
 use time::OffsetDateTime;
 
 /// How many times a step re-reads and re-applies its rule after losing a conditional write.
@@ -200,13 +201,17 @@ fn health_changed_at(stream: &StoredStream) -> OffsetDateTime {
 enum Started {
     /// Written at this version; the settle step is planned.
     Yes(u64),
-    /// The rule does not start it (or the channel or user is disabled).
+    /// The rule does not start it, or the write's guards refused (the channel or user is disabled,
+    /// the stream is no longer active, or it already feeds the most live broadcasts).
     No,
     /// The conditional write lost a race: re-read and try again.
     Lost,
 }
 
-/// Auto-start for one broadcast as read: writes `liveStarting` and plans the settle step.
+/// Auto-start for one broadcast as read: writes `liveStarting` and plans the settle step. The write
+/// is the guarded transition write of `liveBroadcasts.transition`, so the same conditions hold in the
+/// same atomic write: the bound stream still active, the user and the channel still enabled, and the
+/// stream feeding at most three live broadcasts (counted with reads only when it is bound to more).
 async fn start(
     state: &AppState,
     stored: &StoredBroadcast,
@@ -218,13 +223,53 @@ async fn start(
         // the flags and state call for it.
         return Ok(Started::No);
     };
-    if !channel_enabled(state, &stored.owner, &stored.broadcast).await? {
-        tracing::info!(broadcast = %stored.broadcast.id, "auto-start skipped: the channel or its owner is disabled");
+    let Some(bound) = stored.broadcast.bound_stream_id() else {
         return Ok(Started::No);
-    }
-    let Some(written) = commit(state, stored, outcome.broadcast).await? else {
-        return Ok(Started::Lost);
     };
+    let written = StoredBroadcast {
+        owner: stored.owner.clone(),
+        broadcast: outcome.broadcast,
+        version: stored.version.saturating_add(1),
+    };
+    let mut sharing_checked = false;
+    loop {
+        let update = GuardedUpdate {
+            broadcast: &written,
+            expected_version: stored.version,
+            require_active_stream: Some(bound),
+            require_live_enabled: true,
+            require_bound_at_most: (!sharing_checked).then_some(machine::MAX_LIVE_BROADCASTS_PER_STREAM),
+        };
+        match state.broadcasts.transition(&update).await {
+            Ok(()) => break,
+            Err(GuardedWriteError::LiveNotEnabled) => {
+                tracing::info!(broadcast = %stored.broadcast.id, "auto-start skipped: the channel or its owner is disabled");
+                return Ok(Started::No);
+            }
+            Err(GuardedWriteError::StreamNotActive) => return Ok(Started::No),
+            Err(GuardedWriteError::StreamShared) if !sharing_checked => {
+                let others_live =
+                    super::transition::live_sharing(state, &stored.owner, bound, &stored.broadcast.id)
+                        .await
+                        .or_else(|err| match err {
+                            // the stream went away: nothing to start
+                            AppError::Lifecycle(_) => Ok(usize::MAX),
+                            other => Err(other),
+                        })?;
+                if machine::check_shared_ingestion(others_live).is_err() {
+                    tracing::info!(broadcast = %stored.broadcast.id, "auto-start skipped: the stream already feeds the most live broadcasts");
+                    return Ok(Started::No);
+                }
+                sharing_checked = true;
+            }
+            Err(GuardedWriteError::StreamShared) => return Ok(Started::No),
+            Err(GuardedWriteError::Store(StoreError::Conflict(_) | StoreError::NotFound)) => {
+                return Ok(Started::Lost);
+            }
+            Err(GuardedWriteError::Store(err)) => return Err(err.into()),
+        }
+    }
+    schedule::replan(state, Some(&stored.broadcast), &written).await?;
     if outcome.settle_pending {
         plan_settle(state, &written).await?;
     }
@@ -242,14 +287,6 @@ pub async fn plan_settle(state: &AppState, stored: &StoredBroadcast) -> Result<(
     };
     state.steps.schedule(&step).await?;
     Ok(())
-}
-
-async fn channel_enabled(state: &AppState, owner: &UserId, broadcast: &Broadcast) -> Result<bool, AppError> {
-    match state.channels.get(owner, broadcast.channel_id()).await {
-        Ok(owned) => Ok(owned.channel.effective_enabled(owned.owner.disabled)),
-        Err(StoreError::NotFound) => Ok(false),
-        Err(err) => Err(err.into()),
-    }
 }
 
 async fn read_broadcast(

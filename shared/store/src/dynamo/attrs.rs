@@ -238,6 +238,10 @@ pub mod attr {
     pub const KEY_HASH: &str = "keyHash";
     /// The broadcasts bound to a stream, a JSON array of ids (compared whole in conditions).
     pub const BOUND_BROADCASTS: &str = "boundBroadcasts";
+    /// How many broadcasts a stream is bound to (for the shared-ingestion guard of a transition).
+    pub const BOUND_COUNT: &str = "boundCount";
+    /// A stream's `status.streamStatus` (for the guard of a transition).
+    pub const STREAM_STATUS: &str = "streamStatus";
 
     // Tokens table and audit entries.
 

@@ -2,10 +2,14 @@
 //! one lock before it changes anything, so a bind is as atomic as the DynamoDB transaction.
 
 use super::{EmbeddedStore, State, check_version};
-use crate::lifecycle_ports::{plan_bind, plan_unbind_on_delete};
+use crate::lifecycle_ports::{check_guarded, distinct_ids, plan_bind, plan_unbind_on_delete};
 use crate::page_token::{nanos, paginate_desc};
-use crate::{BindChange, BroadcastStore, StoreError, StoredBroadcast, StoredStream, StreamStore};
+use crate::{
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoreError, StoredBroadcast, StoredStream,
+    StreamStore,
+};
 use async_trait::async_trait;
+use onair_domain::lifecycle::wire::StreamStatus;
 use onair_domain::{ChannelId, Page, PageRequest, UserId};
 
 /// The list order of both kinds: published desc, then id desc.
@@ -61,6 +65,54 @@ impl BroadcastStore for EmbeddedStore {
 
     async fn get(&self, owner: &UserId, id: &str) -> Result<StoredBroadcast, StoreError> {
         owned_broadcast(&self.lock(), owner, id).cloned()
+    }
+
+    async fn get_many(&self, owner: &UserId, ids: &[String]) -> Result<Vec<StoredBroadcast>, StoreError> {
+        let ids = distinct_ids(ids)?;
+        let state = self.lock();
+        Ok(ids
+            .iter()
+            .filter_map(|id| owned_broadcast(&state, owner, id).ok().cloned())
+            .collect())
+    }
+
+    async fn transition(&self, update: &GuardedUpdate<'_>) -> Result<(), GuardedWriteError> {
+        check_guarded(update)?;
+        let next = update.broadcast;
+        let mut state = self.lock();
+        let stored = owned_broadcast(&state, &next.owner, &next.broadcast.id)?;
+        check_version(stored.version, update.expected_version)?;
+        if stored.broadcast.bound_stream_id() != next.broadcast.bound_stream_id() {
+            return Err(StoreError::Conflict("the binding changes only through bind".into()).into());
+        }
+        if update.require_live_enabled {
+            let owner_enabled = state.users.get(&next.owner).is_some_and(|u| !u.disabled);
+            let channel_enabled = state
+                .channels
+                .get(&next.owner)
+                .and_then(|channels| channels.get(next.broadcast.channel_id()))
+                .is_some_and(|c| c.enabled);
+            if !(owner_enabled && channel_enabled) {
+                return Err(GuardedWriteError::LiveNotEnabled);
+            }
+        }
+        if let Some(stream_id) = update.require_active_stream {
+            let stream = owned_stream(&state, &next.owner, stream_id).ok().filter(|s| {
+                s.stream.stream_status() == StreamStatus::Active
+                    && s.bound_broadcasts.iter().any(|b| b == &next.broadcast.id)
+            });
+            let Some(stream) = stream else {
+                return Err(GuardedWriteError::StreamNotActive);
+            };
+            if update
+                .require_bound_at_most
+                .is_some_and(|max| stream.bound_broadcasts.len() > max)
+            {
+                return Err(GuardedWriteError::StreamShared);
+            }
+        }
+        state.broadcasts.insert(next.broadcast.id.clone(), next.clone());
+        Ok(())
     }
 
     async fn list(
@@ -156,6 +208,15 @@ impl StreamStore for EmbeddedStore {
 
     async fn get(&self, owner: &UserId, id: &str) -> Result<StoredStream, StoreError> {
         owned_stream(&self.lock(), owner, id).cloned()
+    }
+
+    async fn get_many(&self, owner: &UserId, ids: &[String]) -> Result<Vec<StoredStream>, StoreError> {
+        let ids = distinct_ids(ids)?;
+        let state = self.lock();
+        Ok(ids
+            .iter()
+            .filter_map(|id| owned_stream(&state, owner, id).ok().cloned())
+            .collect())
     }
 
     async fn list(

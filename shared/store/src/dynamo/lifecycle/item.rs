@@ -104,6 +104,12 @@ fn from_doc<T: serde::de::DeserializeOwned>(r: &Reader<'_>) -> Result<T, StoreEr
     serde_json::from_str(r.s(attr::DOC)?).map_err(|_| r.corrupt(attr::DOC))
 }
 
+/// How a broadcast id appears inside the stored bound-broadcast list (a JSON string), so a
+/// `contains` condition matches that id exactly and never a longer id it is a prefix of.
+pub fn bound_entry(broadcast_id: &str) -> Result<String, StoreError> {
+    doc(&broadcast_id)
+}
+
 /// The bound-broadcast list as stored: a JSON array, so a condition can compare it whole.
 pub fn bound_text(bound: &[String]) -> Result<String, StoreError> {
     doc(&bound)
@@ -150,6 +156,14 @@ fn stream_attrs(item: &mut Item, st: &StoredStream) -> Result<(), StoreError> {
     item.insert(
         attr::BOUND_BROADCASTS.to_owned(),
         s(bound_text(&st.bound_broadcasts)?),
+    );
+    item.insert(
+        attr::BOUND_COUNT.to_owned(),
+        n(u64::try_from(st.bound_broadcasts.len()).unwrap_or(u64::MAX)),
+    );
+    item.insert(
+        attr::STREAM_STATUS.to_owned(),
+        s(st.stream.stream_status().as_str()),
     );
     item.insert(attr::VERSION.to_owned(), n(st.version));
     item.insert(attr::DOC.to_owned(), s(doc(&st.stream)?));

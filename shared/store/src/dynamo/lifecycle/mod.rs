@@ -16,21 +16,31 @@ pub(crate) mod item;
 
 use super::Context;
 use super::attrs::{Item, Reader, attr, n, s};
+use super::batch::batch_get;
+use super::channels::item::channel_key;
 use super::errors::{Cancelled, WriteFailure, build_failed, cancelled, unavailable, write_failure};
 use super::keys::{GSI1, GSI1PK, GSI1SK, PK, SK};
 use super::query::read_page;
+use super::users::item::profile_key;
 use super::versioned::put_new;
 use crate::error::StoreError;
-use crate::lifecycle_ports::{plan_bind, plan_unbind_on_delete};
-use crate::{BindChange, BroadcastStore, StoredBroadcast, StoredStream, StreamStore, page_token};
-use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
-use item::{
-    Kind, bound_text, broadcast_from, broadcast_item, is_list_sk, owner_of, stream_from, stream_item,
-    stream_key_item, stream_key_key,
+use crate::lifecycle_ports::{check_guarded, distinct_ids, plan_bind, plan_unbind_on_delete};
+use crate::{
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
+    page_token,
 };
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
+use item::{
+    Kind, bound_entry, bound_text, broadcast_from, broadcast_item, is_list_sk, owner_of, stream_from,
+    stream_item, stream_key_item, stream_key_key,
+};
+use onair_domain::lifecycle::wire::StreamStatus;
 use onair_domain::{ChannelId, Page, PageRequest, UserId};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Broadcasts in DynamoDB.
@@ -118,6 +128,54 @@ async fn get_owned(ctx: &Context, kind: Kind, owner: &UserId, id: &str) -> Resul
         .await?
         .filter(|item| owner_of(item) == Some(owner.as_str()))
         .ok_or(StoreError::NotFound)
+}
+
+/// The owner's items of `kind` among `ids`, in the order of `ids`, in one `BatchGetItem`.
+async fn get_many_owned(
+    ctx: &Context,
+    kind: Kind,
+    owner: &UserId,
+    ids: &[String],
+) -> Result<Vec<Item>, StoreError> {
+    let ids = distinct_ids(ids)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys = ids.iter().map(|id| kind.key(id)).collect();
+    let mut found: HashMap<String, Item> = HashMap::new();
+    for item in batch_get(ctx, &ctx.table, keys, None).await? {
+        if owner_of(&item) == Some(owner.as_str())
+            && let Some(id) = Reader::new(&item).s(attr::ID).ok().map(str::to_owned)
+        {
+            found.insert(id, item);
+        }
+    }
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// A condition check in a transaction: `condition` over the item under `key`, with its names and
+/// values.
+fn condition_check(
+    ctx: &Context,
+    key: Item,
+    condition: &str,
+    names: &[(&str, &str)],
+    values: Vec<(&str, AttributeValue)>,
+) -> Result<TransactWriteItem, StoreError> {
+    let mut check = ConditionCheck::builder()
+        .table_name(&ctx.table)
+        .set_key(Some(key))
+        .condition_expression(condition)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+    for (placeholder, name) in names {
+        check = check.expression_attribute_names(*placeholder, *name);
+    }
+    for (placeholder, value) in values {
+        check = check.expression_attribute_values(placeholder, value);
+    }
+    Ok(TransactWriteItem::builder()
+        .condition_check(check.build().map_err(build_failed)?)
+        .build())
 }
 
 /// One page of an owner's items of `kind`, optionally of one channel.
@@ -263,6 +321,110 @@ impl BroadcastStore for DynamoBroadcastStore {
         broadcast_from(&get_owned(&self.context, Kind::Broadcast, owner, id).await?)
     }
 
+    async fn get_many(&self, owner: &UserId, ids: &[String]) -> Result<Vec<StoredBroadcast>, StoreError> {
+        get_many_owned(&self.context, Kind::Broadcast, owner, ids)
+            .await?
+            .iter()
+            .map(broadcast_from)
+            .collect()
+    }
+
+    async fn transition(&self, update: &GuardedUpdate<'_>) -> Result<(), GuardedWriteError> {
+        check_guarded(update)?;
+        let ctx = &self.context;
+        let next = update.broadcast;
+        let owner = &next.owner;
+        let bound = match next.broadcast.bound_stream_id() {
+            Some(stream) => vec![(attr::BOUND_STREAM_ID, stream.to_owned())],
+            None => Vec::new(),
+        };
+        let mut items = vec![put_owned(
+            ctx,
+            broadcast_item(next)?,
+            owner,
+            update.expected_version,
+            &bound,
+        )?];
+        let live_at = items.len();
+        if update.require_live_enabled {
+            items.push(condition_check(
+                ctx,
+                profile_key(owner),
+                "attribute_exists(#pk) AND #disabled = :no",
+                &[("#pk", PK), ("#disabled", attr::DISABLED)],
+                vec![(":no", AttributeValue::Bool(false))],
+            )?);
+            items.push(condition_check(
+                ctx,
+                channel_key(owner, next.broadcast.channel_id()),
+                "attribute_exists(#pk) AND #enabled = :yes",
+                &[("#pk", PK), ("#enabled", attr::ENABLED)],
+                vec![(":yes", AttributeValue::Bool(true))],
+            )?);
+        }
+        let stream_at = items.len();
+        if let Some(stream) = update.require_active_stream {
+            let mut condition =
+                "attribute_exists(#pk) AND #owner = :owner AND #status = :active AND contains(#bound, :me)"
+                    .to_owned();
+            let mut names = vec![
+                ("#pk", PK),
+                ("#owner", attr::OWNER),
+                ("#status", attr::STREAM_STATUS),
+                ("#bound", attr::BOUND_BROADCASTS),
+            ];
+            let mut values = vec![
+                (":owner", s(owner.as_str())),
+                (":active", s(StreamStatus::Active.as_str())),
+                (":me", s(bound_entry(&next.broadcast.id)?)),
+            ];
+            if let Some(max) = update.require_bound_at_most {
+                condition.push_str(" AND #count <= :max");
+                names.push(("#count", attr::BOUND_COUNT));
+                values.push((":max", n(u64::try_from(max).unwrap_or(u64::MAX))));
+            }
+            items.push(condition_check(
+                ctx,
+                Kind::Stream.key(stream),
+                &condition,
+                &names,
+                values,
+            )?);
+        }
+        let count = items.len();
+        let request = ctx.client.transact_write_items().set_transact_items(Some(items));
+        let Err(err) = ctx.send(request.send()).await else {
+            return Ok(());
+        };
+        let cancelled = cancelled("TransactWriteItems", err)?;
+        // The broadcast's own condition first: a writer that lost the race re-reads and decides again.
+        if cancelled.condition_failed(0) {
+            return Err(lost(&cancelled, 1, owner).into());
+        }
+        if (live_at..stream_at).any(|i| cancelled.condition_failed(i)) {
+            return Err(GuardedWriteError::LiveNotEnabled);
+        }
+        if (stream_at..count).any(|i| cancelled.condition_failed(i)) {
+            // Tell "shared too widely" from "not active" without another read: the condition check
+            // returns the stream as it was.
+            let shared = (stream_at..count).any(|i| {
+                cancelled.old_item(i).is_some_and(|old| {
+                    let r = Reader::new(old);
+                    r.s(attr::STREAM_STATUS).ok() == Some(StreamStatus::Active.as_str())
+                        && r.s(attr::BOUND_BROADCASTS)
+                            .is_ok_and(|b| bound_entry(&next.broadcast.id).is_ok_and(|me| b.contains(&me)))
+                        && owner_of(old) == Some(owner.as_str())
+                })
+            });
+            return Err(if shared {
+                GuardedWriteError::StreamShared
+            } else {
+                GuardedWriteError::StreamNotActive
+            });
+        }
+        Err(cancelled.otherwise().into())
+    }
+
     async fn list(
         &self,
         owner: &UserId,
@@ -396,6 +558,14 @@ impl StreamStore for DynamoStreamStore {
 
     async fn get(&self, owner: &UserId, id: &str) -> Result<StoredStream, StoreError> {
         stream_from(&get_owned(&self.context, Kind::Stream, owner, id).await?)
+    }
+
+    async fn get_many(&self, owner: &UserId, ids: &[String]) -> Result<Vec<StoredStream>, StoreError> {
+        get_many_owned(&self.context, Kind::Stream, owner, ids)
+            .await?
+            .iter()
+            .map(stream_from)
+            .collect()
     }
 
     async fn list(

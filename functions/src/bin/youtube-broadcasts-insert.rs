@@ -1,0 +1,4 @@
+//! Lambda: YouTube liveBroadcasts.insert.
+fn main() -> std::process::ExitCode {
+    onair_platform::lambda::run("youtube-broadcasts-insert")
+}

@@ -1,0 +1,116 @@
+//! The YouTube Live Streaming API, wire-compatible (`/youtube/v3/…`): liveBroadcasts and liveStreams
+//! as the `youtube.v3.json` discovery document describes them, so a client built from that document
+//! works with its endpoint set to onair. Errors use Google's envelope ([`crate::error::GoogleError`]).
+//!
+//! One registry entry per method. Reads need read access to the lifecycle records; writes also write
+//! them (the registrations table) and read the signing key to verify tokens.
+
+pub mod auth;
+pub mod broadcasts;
+pub mod params;
+pub mod reply;
+pub mod streams;
+
+use crate::registry::{Access, Function, SecretAccess, TableAccess, http};
+
+/// Lists: read broadcasts and streams, verify tokens.
+const READ: Access = Access::NONE
+    .registrations(TableAccess::Read)
+    .secrets(&[SecretAccess::SigningKeyRead]);
+
+/// Writes: also write broadcasts and streams.
+const WRITE: Access = Access::NONE
+    .registrations(TableAccess::ReadWrite)
+    .secrets(&[SecretAccess::SigningKeyRead]);
+
+/// The YouTube-compatible functions.
+pub static FUNCTIONS: &[Function] = &[
+    http!(
+        "youtube-broadcasts-list",
+        GET,
+        "/youtube/v3/liveBroadcasts",
+        YouTube,
+        broadcasts::list,
+        READ
+    ),
+    http!(
+        "youtube-broadcasts-insert",
+        POST,
+        "/youtube/v3/liveBroadcasts",
+        YouTube,
+        broadcasts::insert,
+        WRITE
+    ),
+    http!(
+        "youtube-broadcasts-update",
+        PUT,
+        "/youtube/v3/liveBroadcasts",
+        YouTube,
+        broadcasts::update,
+        WRITE
+    ),
+    http!(
+        "youtube-broadcasts-delete",
+        DELETE,
+        "/youtube/v3/liveBroadcasts",
+        YouTube,
+        broadcasts::delete,
+        WRITE
+    ),
+    http!(
+        "youtube-broadcasts-bind",
+        POST,
+        "/youtube/v3/liveBroadcasts/bind",
+        YouTube,
+        broadcasts::bind,
+        WRITE
+    ),
+    http!(
+        "youtube-broadcasts-transition",
+        POST,
+        "/youtube/v3/liveBroadcasts/transition",
+        YouTube,
+        broadcasts::transition,
+        WRITE
+    ),
+    http!(
+        "youtube-broadcasts-cuepoint",
+        POST,
+        "/youtube/v3/liveBroadcasts/cuepoint",
+        YouTube,
+        broadcasts::cuepoint,
+        READ
+    ),
+    http!(
+        "youtube-streams-list",
+        GET,
+        "/youtube/v3/liveStreams",
+        YouTube,
+        streams::list,
+        READ
+    ),
+    http!(
+        "youtube-streams-insert",
+        POST,
+        "/youtube/v3/liveStreams",
+        YouTube,
+        streams::insert,
+        WRITE
+    ),
+    http!(
+        "youtube-streams-update",
+        PUT,
+        "/youtube/v3/liveStreams",
+        YouTube,
+        streams::update,
+        WRITE
+    ),
+    http!(
+        "youtube-streams-delete",
+        DELETE,
+        "/youtube/v3/liveStreams",
+        YouTube,
+        streams::delete,
+        WRITE
+    ),
+];
