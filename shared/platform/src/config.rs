@@ -594,9 +594,13 @@ mod tests {
                 ("ONAIR_STEP_DLQ_ARN", "arn:aws:sqs:us-east-1:1:dlq"),
                 (
                     "ONAIR_STEP_FUNCTION_ARNS",
-                    "auto-stop=arn:aws:lambda:us-east-1:1:function:s-lifecycle-auto-stop, scheduled-end=arn:e",
+                    "auto-stop=arn:aws:lambda:us-east-1:1:function:s-lifecycle-auto-stop, scheduled-end=arn:e, \
+                     scheduled-start=arn:s",
                 ),
-                ("ONAIR_STEP_QUEUE_URLS", "settle=https://sqs/1/settle"),
+                (
+                    "ONAIR_STEP_QUEUE_URLS",
+                    "settle=https://sqs/1/settle,stream-changed=https://sqs/1/stream-changed",
+                ),
             ]),
         )
         .unwrap();
