@@ -1,21 +1,21 @@
 //! End to end with real parts, on both stores: the local server, nginx-rtmp rendered by
-//! `infra/ingest/run` with its hooks pointed at that server, and ffmpeg publishing a test pattern.
-//! One server and a few short ffmpeg runs per store (each costs seconds on two cores).
+//! `infra/ingest/run` with its hooks pointed at that server, ffmpeg publishing a test pattern, and the
+//! YouTube-compatible API over HTTP for everything a streamer does (insert, bind, poll, transition,
+//! cuepoint). One server and a few short ffmpeg runs per store (each costs seconds on two cores).
 
-use crate::steps::world::World;
 use crate::support::rtmp::{Nginx, Publisher};
 use crate::support::{self, unique};
-use onair_domain::lifecycle::wire::{HealthStatus, LifeCycleStatus as S, StreamStatus};
-use onair_domain::{ChannelId, RandomGenerator, SystemClock, UserId};
+use onair_domain::oauth::jwt::{Claims, KeySet, SigningKey, sign};
+use onair_domain::{RandomGenerator, SystemClock};
 use onair_platform::config::{Config, Host};
 use onair_platform::local;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-crate::support::on_both_backends!(
-    ffmpeg_into_nginx_rtmp_drives_the_stream_and_auto_starts_and_auto_stops_its_broadcast,
-);
+crate::support::on_both_backends!(ffmpeg_into_nginx_rtmp_drives_the_stream_and_the_broadcasts_bound_to_it,);
 
 const SECRET: &str = "rtmp-test-secret-0123456789abcdef";
 
@@ -39,57 +39,178 @@ async fn server(backend: support::Backend) -> local::LocalServer {
         .unwrap()
 }
 
-/// Polls the stored record every 100 ms until `done` holds, for at most `within`; returns how long it took.
-async fn until<T, F, Fut>(
+/// A scope-less (full access) access token of `user`, signed with the server's own signing key, as
+/// its token endpoint would issue.
+async fn access_token(server: &local::LocalServer, user: &str) -> String {
+    let state = &server.wiring.state;
+    let key = state
+        .secrets
+        .get(&state.settings.oauth.signing_key_secret)
+        .await
+        .unwrap();
+    let now = state.clock.now().unix_timestamp();
+    let claims = Claims {
+        iss: server.base_url(),
+        sub: user.into(),
+        aud: state.settings.oauth.audience.clone(),
+        client_id: "rtmp-test".into(),
+        iat: now,
+        exp: now + 3600,
+        jti: unique("jti"),
+        scope: None,
+        fam: unique("fam"),
+    };
+    let keys = KeySet {
+        current: SigningKey::new(key.secret.current.expose().as_bytes()),
+        previous: None,
+    };
+    sign(&keys, &claims).unwrap()
+}
+
+/// The YouTube API of the server, as a streamer's tool calls it.
+struct YouTube {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl YouTube {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}/youtube/v3/{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let reply = request.send().await.unwrap();
+        let status = reply.status();
+        let body: Value = reply.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, StatusCode::OK, "{method} {path}: {body}");
+        body
+    }
+
+    async fn post(&self, path: &str, body: Option<Value>) -> Value {
+        self.call(reqwest::Method::POST, path, body).await
+    }
+
+    async fn stream(&self, id: &str) -> Value {
+        let list = self
+            .call(
+                reqwest::Method::GET,
+                &format!("liveStreams?part=id,status&id={id}"),
+                None,
+            )
+            .await;
+        list["items"][0]["status"].clone()
+    }
+
+    async fn broadcast_state(&self, id: &str) -> String {
+        let list = self
+            .call(
+                reqwest::Method::GET,
+                &format!("liveBroadcasts?part=id,status&id={id}"),
+                None,
+            )
+            .await;
+        list["items"][0]["status"]["lifeCycleStatus"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// Polls every 100 ms until `done` holds, for at most `within`; returns what was seen last, every
+/// distinct value seen, and how long it took.
+async fn until<F, Fut>(
     within: Duration,
     what: &str,
     mut read: F,
-    done: impl Fn(&T) -> bool,
-) -> (T, Duration)
+    done: impl Fn(&Value) -> bool,
+) -> (Value, Vec<Value>, Duration)
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = T>,
-    T: std::fmt::Debug,
+    Fut: std::future::Future<Output = Value>,
 {
     let started = Instant::now();
+    let mut seen: Vec<Value> = Vec::new();
     loop {
         let value = read().await;
+        if seen.last() != Some(&value) {
+            seen.push(value.clone());
+        }
         if done(&value) {
-            return (value, started.elapsed());
+            return (value, seen, started.elapsed());
         }
         assert!(
             started.elapsed() < within,
-            "{what} not within {within:?}; last: {value:?}"
+            "{what} not within {within:?}; seen: {seen:?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
-async fn ffmpeg_into_nginx_rtmp_drives_the_stream_and_auto_starts_and_auto_stops_its_broadcast(
-    backend: support::Backend,
-) {
+async fn ffmpeg_into_nginx_rtmp_drives_the_stream_and_the_broadcasts_bound_to_it(backend: support::Backend) {
     let server = server(backend).await;
     let demo = server.demo.clone().expect("a fresh store seeds the demo");
     assert_eq!(
         demo.ingest_secret, SECRET,
         "the configured ingest secret is in force"
     );
-    let w = World::over(
-        server.wiring.state.clone(),
-        UserId::parse(&demo.user_id).unwrap(),
-        ChannelId::parse(&demo.channel_ids[0]).unwrap(),
-    );
-    let key = format!("{}-key", unique("rtmp"));
-    let s = w.stream(&key).await;
-    let b = w
-        .broadcast(|d| {
-            d.enable_auto_start = true;
-            d.enable_auto_stop = true;
-        })
+    let yt = YouTube {
+        http: reqwest::Client::new(),
+        base: server.base_url(),
+        token: access_token(&server, &demo.user_id).await,
+    };
+
+    // the streamer's setup: a reusable stream, an auto start/stop broadcast and a manual one
+    let stream = yt
+        .post(
+            "liveStreams?part=snippet,cdn,contentDetails,status",
+            Some(json!({
+                "snippet": {"title": "Camera"},
+                "cdn": {"ingestionType": "rtmp", "resolution": "720p", "frameRate": "30fps"},
+                "contentDetails": {"isReusable": true},
+            })),
+        )
         .await;
-    w.bind(&b, &s).await;
-    let (sid, bid) = (s.stream.id.clone(), b.broadcast.id.clone());
-    let before = w.get_stream(&sid).await;
+    let sid = stream["id"].as_str().unwrap().to_owned();
+    let key = stream["cdn"]["ingestionInfo"]["streamName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(stream["status"]["streamStatus"], "ready");
+    let start = (server.wiring.state.clock.now() + time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let broadcast = |title: &str, auto: bool| {
+        json!({
+            "snippet": {"title": title, "scheduledStartTime": start},
+            "status": {"privacyStatus": "unlisted"},
+            "contentDetails": {
+                "monitorStream": {"enableMonitorStream": !auto},
+                "enableAutoStart": auto,
+                "enableAutoStop": auto,
+            },
+        })
+    };
+    let path = "liveBroadcasts?part=id,snippet,status,contentDetails";
+    let auto = yt.post(path, Some(broadcast("Auto", true))).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let manual = yt.post(path, Some(broadcast("Manual", false))).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for b in [&auto, &manual] {
+        yt.post(
+            &format!("liveBroadcasts/bind?id={b}&part=id&streamId={sid}"),
+            None,
+        )
+        .await;
+    }
+    let before = yt.stream(&sid).await;
     let nginx = Nginx::start(&server.base_url(), SECRET, 1);
 
     // an unknown key: nginx's on_publish is refused and ffmpeg fails at once
@@ -114,31 +235,59 @@ async fn ffmpeg_into_nginx_rtmp_drives_the_stream_and_auto_starts_and_auto_stops
         assert!(!status.success());
     }
     assert_eq!(
-        w.get_stream(&sid).await,
+        yt.stream(&sid).await,
         before,
         "a refused publish changed the stream"
     );
-    assert_eq!(w.get_broadcast(&bid).await.broadcast.state(), S::Ready);
+    assert_eq!(yt.broadcast_state(&auto).await, "ready");
 
-    // the real thing: active, healthy, and the auto-start broadcast goes live by itself
+    // the real thing: liveStreams.list shows it active and healthy, and the auto-start broadcast goes
+    // through liveStarting to live by itself
     let mut encoder = Publisher::start(&nginx.publish_url(&key), 60);
-    let (active, took) = until(
+    let (active, _, took) = until(
         Duration::from_secs(10),
         "stream active",
-        || w.get_stream(&sid),
-        |s| s.stream.stream_status() == StreamStatus::Active,
+        || yt.stream(&sid),
+        |s| s["streamStatus"] == "active",
     )
     .await;
-    println!("publish → stream active after {took:?}");
-    assert_eq!(active.stream.status.health_status.status, HealthStatus::Good);
-    let (_, took) = until(
+    println!("publish → liveStreams.list active after {took:?}");
+    assert_eq!(active["healthStatus"]["status"], "good");
+    let (_, seen, took) = until(
         Duration::from_secs(10),
-        "broadcast live",
-        || w.get_broadcast(&bid),
-        |b| b.broadcast.state() == S::Live,
+        "auto broadcast live",
+        || async { Value::from(yt.broadcast_state(&auto).await) },
+        |s| s == "live",
     )
     .await;
-    println!("publish → broadcast live after {took:?}");
+    println!("publish → auto-start broadcast live after {took:?}, states {seen:?}");
+
+    // the manual broadcast: testing, live, a cuepoint, complete — all while ffmpeg publishes
+    for (to, settled) in [("testing", "testing"), ("live", "live")] {
+        yt.post(
+            &format!("liveBroadcasts/transition?id={manual}&part=status&broadcastStatus={to}"),
+            None,
+        )
+        .await;
+        until(
+            Duration::from_secs(10),
+            settled,
+            || async { Value::from(yt.broadcast_state(&manual).await) },
+            |s| s == settled,
+        )
+        .await;
+    }
+    yt.post(
+        &format!("liveBroadcasts/cuepoint?id={manual}"),
+        Some(json!({"cueType": "cueTypeAd", "durationSecs": 30})),
+    )
+    .await;
+    yt.post(
+        &format!("liveBroadcasts/transition?id={manual}&part=status&broadcastStatus=complete"),
+        None,
+    )
+    .await;
+    assert_eq!(yt.broadcast_state(&manual).await, "complete");
     assert!(
         encoder.exit_within(Duration::ZERO).is_none(),
         "the encoder was dropped"
@@ -146,36 +295,40 @@ async fn ffmpeg_into_nginx_rtmp_drives_the_stream_and_auto_starts_and_auto_stops
 
     // healthStatus kept current: an encoder that stops sending (but stays connected) is noData
     encoder.pause();
-    let (silent, took) = until(
+    let (silent, _, took) = until(
         Duration::from_secs(10),
         "health noData",
-        || w.get_stream(&sid),
-        |s| s.stream.status.health_status.status == HealthStatus::NoData,
+        || yt.stream(&sid),
+        |s| s["healthStatus"]["status"] == "noData",
     )
     .await;
     println!("encoder paused → health noData after {took:?}");
-    assert_eq!(silent.stream.stream_status(), StreamStatus::Active);
+    assert_eq!(silent["streamStatus"], "active");
 
-    // the encoder goes away: inactive, and after auto_stop_after the broadcast completes by itself
+    // the encoder goes away: inactive, and after ONAIR_AUTO_STOP_SECONDS the auto-stop broadcast
+    // completes by itself
     encoder.kill();
-    let (inactive, took) = until(
+    let (inactive, _, took) = until(
         Duration::from_secs(10),
         "stream inactive",
-        || w.get_stream(&sid),
-        |s| s.stream.stream_status() == StreamStatus::Inactive,
+        || yt.stream(&sid),
+        |s| s["streamStatus"] == "inactive",
     )
     .await;
     println!("encoder gone → stream inactive after {took:?}");
-    assert_eq!(inactive.stream.status.health_status.status, HealthStatus::NoData);
-    let (complete, took) = until(
+    assert_eq!(inactive["healthStatus"]["status"], "noData");
+    let (_, _, took) = until(
         Duration::from_secs(10),
-        "broadcast complete",
-        || w.get_broadcast(&bid),
-        |b| b.broadcast.state() == S::Complete,
+        "auto broadcast complete",
+        || async { Value::from(yt.broadcast_state(&auto).await) },
+        |s| s == "complete",
     )
     .await;
-    println!("stream inactive → broadcast complete after {took:?} (auto-stop 2 s)");
-    assert!(complete.broadcast.snippet.actual_end_time.is_some());
+    println!("stream inactive → auto-stop broadcast complete after {took:?} (ONAIR_AUTO_STOP_SECONDS=2)");
+    assert!(
+        took >= Duration::from_millis(1500),
+        "completed before the auto-stop delay: {took:?}"
+    );
     drop(nginx);
     server.stop().await;
 }
