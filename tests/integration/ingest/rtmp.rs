@@ -15,7 +15,44 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-crate::support::on_both_backends!(ffmpeg_into_nginx_rtmp_drives_the_stream_and_the_broadcasts_bound_to_it,);
+crate::support::on_both_backends!(ffmpeg_into_nginx_rtmp_drives_the_stream_and_the_broadcasts_bound_to_it);
+
+/// The README's nginx configuration for a deployed ingest (`infra/ingest/deployed.conf`) is one nginx
+/// accepts, with its placeholders filled as the README says.
+#[test]
+fn the_deployed_ingest_config_is_valid_nginx() {
+    let repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let template = std::fs::read_to_string(repo.join("infra/ingest/deployed.conf")).unwrap();
+    let filled = template
+        .replace(
+            "API_URL",
+            "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+        )
+        .replace("API_HOST", "abc123.execute-api.eu-west-1.amazonaws.com")
+        .replace("INGEST_SECRET", "s3cr3t-0123456789abcdef");
+    let dir = std::env::temp_dir().join(unique("onair-deployed-conf"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("nginx.conf");
+    // a private pid file and log for the check
+    let tail = format!("\npid {0}/nginx.pid;\nerror_log {0}/error.log;\n", dir.display());
+    std::fs::write(&conf, filled + &tail).unwrap();
+    let checked = std::process::Command::new("/usr/sbin/nginx")
+        .arg("-t")
+        .arg("-c")
+        .arg(&conf)
+        .arg("-p")
+        .arg(&dir)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .output()
+        .expect("nginx is not installed; run the tests with infra/test");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        checked.status.success(),
+        "nginx -t refused infra/ingest/deployed.conf: {}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}
 
 const SECRET: &str = "rtmp-test-secret-0123456789abcdef";
 
