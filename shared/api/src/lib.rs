@@ -11,6 +11,7 @@ pub mod admin;
 pub mod error;
 pub mod extract;
 pub mod host;
+pub mod idempotency;
 pub mod ingest;
 pub mod keys;
 pub mod oauth;

@@ -11,6 +11,7 @@ pub mod clients;
 pub mod error;
 pub mod federation;
 pub mod hashing;
+pub mod idempotency;
 pub mod keys;
 pub mod lifecycle;
 pub mod login;

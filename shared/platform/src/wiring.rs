@@ -217,6 +217,7 @@ pub fn assemble(
         audit: stores.audit,
         broadcasts: stores.broadcasts,
         streams: stores.streams,
+        idempotency: stores.idempotency,
         steps,
         secrets,
         clock,

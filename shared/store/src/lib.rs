@@ -1,13 +1,16 @@
 //! Storage ports of onair and their adapters.
 //!
 //! Each concern has a small async trait ([`ClientStore`], [`UserStore`], [`ChannelStore`],
-//! [`SecretStore`], [`GrantStore`], [`LockoutStore`], [`AuditStore`], [`BroadcastStore`], [`StreamStore`], [`StepScheduler`]). Every trait has an embedded adapter (in-process, the local default) and an AWS
-//! adapter (DynamoDB, Secrets Manager; EventBridge Scheduler and SQS for steps); one contract test suite holds both to the same meaning.
+//! [`SecretStore`], [`GrantStore`], [`LockoutStore`], [`AuditStore`], [`BroadcastStore`],
+//! [`StreamStore`], [`IdempotencyStore`], [`StepScheduler`]). Every trait has an embedded adapter
+//! (in-process, the local default) and an AWS adapter (DynamoDB, Secrets Manager; EventBridge Scheduler
+//! and SQS for steps); one contract test suite holds both to the same meaning.
 //! Adapters translate SDK failures into [`StoreError`] so nothing above this crate sees an SDK type.
 
 pub mod dynamo;
 pub mod embedded;
 pub mod error;
+pub mod idempotency_ports;
 pub mod lifecycle_ports;
 pub mod oauth_ports;
 pub mod page_token;
@@ -18,6 +21,7 @@ pub mod steps;
 pub mod stores;
 
 pub use error::StoreError;
+pub use idempotency_ports::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
 pub use lifecycle_ports::{
     BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
 };

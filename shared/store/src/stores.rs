@@ -4,7 +4,8 @@
 use crate::dynamo::DynamoStores;
 use crate::embedded::EmbeddedStore;
 use crate::{
-    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, LockoutStore, StreamStore, UserStore,
+    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, IdempotencyStore, LockoutStore,
+    StreamStore, UserStore,
 };
 use std::sync::Arc;
 
@@ -27,6 +28,8 @@ pub struct Stores {
     pub broadcasts: Arc<dyn BroadcastStore>,
     /// liveStreams and their key reservations.
     pub streams: Arc<dyn StreamStore>,
+    /// Idempotency records of `Idempotency-Key` requests.
+    pub idempotency: Arc<dyn IdempotencyStore>,
 }
 
 impl Stores {
@@ -41,6 +44,7 @@ impl Stores {
             audit: Arc::new(stores.audit()),
             broadcasts: Arc::new(stores.broadcasts()),
             streams: Arc::new(stores.streams()),
+            idempotency: Arc::new(stores.idempotency()),
         }
     }
 
@@ -55,6 +59,7 @@ impl Stores {
             audit: Arc::new(store.clone()),
             broadcasts: Arc::new(store.clone()),
             streams: Arc::new(store.clone()),
+            idempotency: Arc::new(store.clone()),
         }
     }
 }

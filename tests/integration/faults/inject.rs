@@ -1,7 +1,7 @@
 //! A fault-injecting decorator for every store port.
 //!
 //! [`wrap`] takes any [`AppState`] (embedded or DynamoDB, as `TestApp` builds it) and puts every port —
-//! clients, users, channels, grants, lockouts, audit, broadcasts, streams, secrets — behind a decorator that consults one
+//! clients, users, channels, grants, lockouts, audit, broadcasts, streams, idempotency, secrets — behind a decorator that consults one
 //! shared [`Faults`] plan before each call. A rule picks calls by operation name (`"grants.rotate_refresh"`,
 //! `"secrets.create"`, … — `"<port>.<method>"`), either the Nth matching call or every matching call, and
 //! fails it with one of three [`Fault`]s:
@@ -32,6 +32,7 @@ use onair_store::{
 use onair_store::{
     BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
 };
+use onair_store::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use time::{Date, OffsetDateTime};
@@ -192,6 +193,7 @@ pub fn wrap(state: &AppState, faults: &Faults) -> AppState {
         audit: Arc::new(Faulty::new(state.audit.clone(), faults)),
         broadcasts: Arc::new(Faulty::new(state.broadcasts.clone(), faults)),
         streams: Arc::new(Faulty::new(state.streams.clone(), faults)),
+        idempotency: Arc::new(Faulty::new(state.idempotency.clone(), faults)),
     };
     onair_platform::wiring::state(
         stores,
@@ -570,6 +572,33 @@ impl StreamStore for Faulty<dyn StreamStore> {
     async fn find_by_key_hash(&self, key_hash: &str) -> Result<StoredStream, StoreError> {
         self.faults
             .guard("streams.find_by_key_hash", self.inner.find_by_key_hash(key_hash))
+            .await
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for Faulty<dyn IdempotencyStore> {
+    async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, StoreError> {
+        self.faults
+            .guard("idempotency.claim", self.inner.claim(claim))
+            .await
+    }
+    async fn complete(
+        &self,
+        scope: &IdempotencyScope,
+        claimed_at: OffsetDateTime,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        self.faults
+            .guard(
+                "idempotency.complete",
+                self.inner.complete(scope, claimed_at, response),
+            )
+            .await
+    }
+    async fn release(&self, scope: &IdempotencyScope, claimed_at: OffsetDateTime) -> Result<(), StoreError> {
+        self.faults
+            .guard("idempotency.release", self.inner.release(scope, claimed_at))
             .await
     }
 }

@@ -320,6 +320,38 @@ fn youtube(summary: &str, params: Value, ok: u16, body: bool) -> Value {
     op
 }
 
+/// `op` (a YouTube write) with the `Idempotency-Key` header and its refusals.
+fn idempotent(mut op: Value) -> Value {
+    let header = json!({
+        "name": "Idempotency-Key", "in": "header", "required": false,
+        "description": "1–255 visible ASCII characters. A retry with the same key and the same request \
+    (method, path, query parameters, body) within 24 hours answers with the first success (marked \
+    `Idempotent-Replayed: true`) and changes nothing; keys are per caller and per method.",
+        "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$" },
+    });
+    if let Some(params) = op["parameters"].as_array_mut() {
+        params.push(header);
+    }
+    let responses = &mut op["responses"];
+    responses["200"]["headers"]["Idempotent-Replayed"] = json!({
+        "required": false,
+        "description": "`true` on an answer replayed for a retry with the same `Idempotency-Key`.",
+        "schema": { "type": "string", "enum": ["true"] },
+    });
+    responses["400"] = google_error(
+        "A bad parameter, part or body (`reason` as YouTube's, e.g. `invalidTitle`), or \
+`invalidIdempotencyKey`.",
+    );
+    let mut in_progress = google_error(
+        "`idempotencyKeyInProgress`: a request with this key is still running (with `Retry-After`); or \
+`conflict`: concurrent writes kept winning; retry.",
+    );
+    in_progress["headers"]["Retry-After"] = retry_after();
+    responses["409"] = in_progress;
+    responses["422"] = google_error("`idempotencyKeyReused`: the key was used with another request.");
+    op
+}
+
 /// The operation of an HTTP function, by binary name.
 pub fn operation(name: &str) -> Option<Value> {
     let client = || json!([path_param("clientId", "client")]);
@@ -588,12 +620,12 @@ pub fn operation(name: &str) -> Option<Value> {
             200,
             false,
         ),
-        "youtube-broadcasts-insert" => youtube(
+        "youtube-broadcasts-insert" => idempotent(youtube(
             "liveBroadcasts.insert.",
             json!([yt_query("part", true, "Parts written and returned.")]),
             200,
             true,
-        ),
+        )),
         "youtube-broadcasts-update" => youtube(
             "liveBroadcasts.update (replace by part).",
             json!([yt_query("part", true, "Parts written and returned.")]),
@@ -616,7 +648,7 @@ pub fn operation(name: &str) -> Option<Value> {
             200,
             false,
         ),
-        "youtube-broadcasts-transition" => youtube(
+        "youtube-broadcasts-transition" => idempotent(youtube(
             "liveBroadcasts.transition to `testing`, `live` or `complete`.",
             json!([
                 yt_query("id", true, "The broadcast."),
@@ -625,7 +657,7 @@ pub fn operation(name: &str) -> Option<Value> {
             ]),
             200,
             false,
-        ),
+        )),
         "youtube-broadcasts-cuepoint" => youtube(
             "liveBroadcasts.insertCuepoint: an ad break in a live broadcast.",
             json!([
@@ -647,12 +679,12 @@ pub fn operation(name: &str) -> Option<Value> {
             200,
             false,
         ),
-        "youtube-streams-insert" => youtube(
+        "youtube-streams-insert" => idempotent(youtube(
             "liveStreams.insert: a stream with a fresh key.",
             json!([yt_query("part", true, "Parts written and returned.")]),
             200,
             true,
-        ),
+        )),
         "youtube-streams-update" => youtube(
             "liveStreams.update: only `snippet` changes.",
             json!([yt_query("part", true, "Parts written and returned.")]),

@@ -6,11 +6,14 @@ use super::auth::{Need, YouTubeCaller};
 use super::params::{Query, json_body};
 use super::reply::{Deleted, Resource};
 use crate::error::GoogleError;
+use crate::idempotency::{RequestParts, idempotent};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use onair_app::AppState;
 use onair_app::lifecycle::access::ListQuery;
 use onair_app::lifecycle::{bind as binding, broadcasts, cuepoint, transition as transitions};
+use onair_domain::UserId;
 
 /// `GET /youtube/v3/liveBroadcasts` (`liveBroadcasts.list`).
 pub async fn list(
@@ -43,18 +46,36 @@ pub async fn list(
     Ok(Resource(broadcasts::list(&state, user, &query).await?))
 }
 
-/// `POST /youtube/v3/liveBroadcasts` (`liveBroadcasts.insert`).
+/// `POST /youtube/v3/liveBroadcasts` (`liveBroadcasts.insert`); a retry under the same
+/// `Idempotency-Key` answers as the first call and creates nothing ([`crate::idempotency`]).
 pub async fn insert(
     State(state): State<AppState>,
     caller: YouTubeCaller,
-    RawQuery(raw): RawQuery,
+    request: RequestParts,
     body: Bytes,
+) -> Response {
+    let user = match caller.require(Need::Write) {
+        Ok(user) => user.clone(),
+        Err(err) => return err.into_response(),
+    };
+    let raw = request.uri.query();
+    let once = request.idempotent(&user, "liveBroadcasts.insert", &body);
+    idempotent::<GoogleError, _, _>(&state, once, || async {
+        insert_once(&state, &user, raw, &body).await.into_response()
+    })
+    .await
+}
+
+async fn insert_once(
+    state: &AppState,
+    user: &UserId,
+    raw: Option<&str>,
+    body: &[u8],
 ) -> Result<Resource, GoogleError> {
-    let user = caller.require(Need::Write)?;
-    let q = Query::parse(raw.as_deref(), &["part"])?;
-    let body = json_body(&body)?;
+    let q = Query::parse(raw, &["part"])?;
+    let body = json_body(body)?;
     Ok(Resource(
-        broadcasts::insert(&state, user, q.get("part"), &body).await?,
+        broadcasts::insert(state, user, q.get("part"), &body).await?,
     ))
 }
 
@@ -98,16 +119,34 @@ pub async fn bind(
     ))
 }
 
-/// `POST /youtube/v3/liveBroadcasts/transition` (`liveBroadcasts.transition`).
+/// `POST /youtube/v3/liveBroadcasts/transition` (`liveBroadcasts.transition`); a retry under the
+/// same `Idempotency-Key` answers as the first call and changes nothing ([`crate::idempotency`]).
 pub async fn transition(
     State(state): State<AppState>,
     caller: YouTubeCaller,
-    RawQuery(raw): RawQuery,
+    request: RequestParts,
+    body: Bytes,
+) -> Response {
+    let user = match caller.require(Need::Write) {
+        Ok(user) => user.clone(),
+        Err(err) => return err.into_response(),
+    };
+    let raw = request.uri.query();
+    let once = request.idempotent(&user, "liveBroadcasts.transition", &body);
+    idempotent::<GoogleError, _, _>(&state, once, || async {
+        transition_once(&state, &user, raw).await.into_response()
+    })
+    .await
+}
+
+async fn transition_once(
+    state: &AppState,
+    user: &UserId,
+    raw: Option<&str>,
 ) -> Result<Resource, GoogleError> {
-    let user = caller.require(Need::Write)?;
-    let q = Query::parse(raw.as_deref(), &["id", "part", "broadcastStatus"])?;
+    let q = Query::parse(raw, &["id", "part", "broadcastStatus"])?;
     Ok(Resource(
-        transitions::transition(&state, user, q.get("id"), q.get("broadcastStatus"), q.get("part")).await?,
+        transitions::transition(state, user, q.get("id"), q.get("broadcastStatus"), q.get("part")).await?,
     ))
 }
 

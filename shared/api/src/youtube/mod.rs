@@ -3,7 +3,8 @@
 //! works with its endpoint set to onair. Errors use Google's envelope ([`crate::error::GoogleError`]).
 //!
 //! One registry entry per method. Reads need read access to the lifecycle records; writes also write
-//! them (the registrations table) and read the signing key to verify tokens.
+//! them (the registrations table) and read the signing key to verify tokens; `insert` and `transition`
+//! also keep their `Idempotency-Key` records (the tokens table).
 
 pub mod auth;
 pub mod broadcasts;
@@ -23,6 +24,16 @@ const WRITE: Access = Access::NONE
     .registrations(TableAccess::ReadWrite)
     .secrets(&[SecretAccess::SigningKeyRead]);
 
+/// Broadcast writes: also plan lifecycle steps (settle, stream changed, scheduled start/end) and
+/// cancel them.
+const PLAN: Access = WRITE.steps();
+
+/// Stream writes that take an `Idempotency-Key`: also claim and complete its record (tokens table).
+const IDEMPOTENT_WRITE: Access = WRITE.tokens(TableAccess::ReadWrite);
+
+/// Broadcast writes that take an `Idempotency-Key`.
+const IDEMPOTENT_PLAN: Access = PLAN.tokens(TableAccess::ReadWrite);
+
 /// The YouTube-compatible functions.
 pub static FUNCTIONS: &[Function] = &[
     http!(
@@ -39,7 +50,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts",
         YouTube,
         broadcasts::insert,
-        WRITE
+        IDEMPOTENT_PLAN
     ),
     http!(
         "youtube-broadcasts-update",
@@ -47,7 +58,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts",
         YouTube,
         broadcasts::update,
-        WRITE
+        PLAN
     ),
     http!(
         "youtube-broadcasts-delete",
@@ -55,7 +66,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts",
         YouTube,
         broadcasts::delete,
-        WRITE
+        PLAN
     ),
     http!(
         "youtube-broadcasts-bind",
@@ -63,7 +74,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts/bind",
         YouTube,
         broadcasts::bind,
-        WRITE
+        PLAN
     ),
     http!(
         "youtube-broadcasts-transition",
@@ -71,7 +82,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveBroadcasts/transition",
         YouTube,
         broadcasts::transition,
-        WRITE
+        IDEMPOTENT_PLAN
     ),
     http!(
         "youtube-broadcasts-cuepoint",
@@ -95,7 +106,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/v3/liveStreams",
         YouTube,
         streams::insert,
-        WRITE
+        IDEMPOTENT_WRITE
     ),
     http!(
         "youtube-streams-update",

@@ -4,11 +4,14 @@ use super::auth::{Need, YouTubeCaller};
 use super::params::{Query, json_body};
 use super::reply::{Deleted, Resource};
 use crate::error::GoogleError;
+use crate::idempotency::{RequestParts, idempotent};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use onair_app::AppState;
 use onair_app::lifecycle::access::ListQuery;
 use onair_app::lifecycle::streams;
+use onair_domain::UserId;
 
 /// `GET /youtube/v3/liveStreams` (`liveStreams.list`).
 pub async fn list(
@@ -29,18 +32,36 @@ pub async fn list(
     Ok(Resource(streams::list(&state, user, &query).await?))
 }
 
-/// `POST /youtube/v3/liveStreams` (`liveStreams.insert`).
+/// `POST /youtube/v3/liveStreams` (`liveStreams.insert`); a retry under the same `Idempotency-Key`
+/// answers as the first call (the same stream and key) and creates nothing ([`crate::idempotency`]).
 pub async fn insert(
     State(state): State<AppState>,
     caller: YouTubeCaller,
-    RawQuery(raw): RawQuery,
+    request: RequestParts,
     body: Bytes,
+) -> Response {
+    let user = match caller.require(Need::Write) {
+        Ok(user) => user.clone(),
+        Err(err) => return err.into_response(),
+    };
+    let raw = request.uri.query();
+    let once = request.idempotent(&user, "liveStreams.insert", &body);
+    idempotent::<GoogleError, _, _>(&state, once, || async {
+        insert_once(&state, &user, raw, &body).await.into_response()
+    })
+    .await
+}
+
+async fn insert_once(
+    state: &AppState,
+    user: &UserId,
+    raw: Option<&str>,
+    body: &[u8],
 ) -> Result<Resource, GoogleError> {
-    let user = caller.require(Need::Write)?;
-    let q = Query::parse(raw.as_deref(), &["part"])?;
-    let body = json_body(&body)?;
+    let q = Query::parse(raw, &["part"])?;
+    let body = json_body(body)?;
     Ok(Resource(
-        streams::insert(&state, user, q.get("part"), &body).await?,
+        streams::insert(state, user, q.get("part"), &body).await?,
     ))
 }
 

@@ -71,6 +71,15 @@ reasons! {
     /// A server-side failure; retryable.
     InternalError = "internalError" => 500,
 
+    // --- idempotent writes (`Idempotency-Key`; onair-chosen names, statuses of the IETF
+    // httpapi `Idempotency-Key` header draft, as YouTube has no such header) ---
+    /// The `Idempotency-Key` header is not 1–255 visible ASCII characters, or is repeated.
+    InvalidIdempotencyKey = "invalidIdempotencyKey" => 400,
+    /// The key was already used by this caller for this method with a different request.
+    IdempotencyKeyReused = "idempotencyKeyReused" => 422,
+    /// A request with this key is still being processed; retry after `Retry-After`.
+    IdempotencyKeyInProgress = "idempotencyKeyInProgress" => 409,
+
     // --- liveBroadcasts ---
     /// No broadcast with this id is visible to the caller.
     LiveBroadcastNotFound = "liveBroadcastNotFound" => 404,
@@ -308,7 +317,11 @@ mod tests {
     #[test]
     fn every_status_is_a_client_or_server_error() {
         for r in Reason::ALL {
-            assert!(matches!(r.code(), 400 | 403 | 404 | 500), "{}", r.as_str());
+            assert!(
+                matches!(r.code(), 400 | 403 | 404 | 409 | 422 | 500),
+                "{}",
+                r.as_str()
+            );
         }
     }
 

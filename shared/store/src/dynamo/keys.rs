@@ -52,6 +52,7 @@
 //! | refresh token          | `RT#{hash}`     |
 //! | token family           | `FAM#{id}`      |
 //! | failed-login counter   | `LOCK#{key}`    |
+//! | idempotency record     | `IDEM#{owner}#{operation}#{Idempotency-Key}` |
 
 use super::attrs::Item;
 use aws_sdk_dynamodb::types::AttributeValue;

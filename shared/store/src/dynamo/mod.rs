@@ -6,8 +6,9 @@
 //! login, at most 50 channels, user deletion with all channels) is one transaction. Every request is
 //! counted in [`RoundTrips`] so tests can hold the adapters to those numbers.
 //!
-//! The OAuth state (codes, refresh tokens, families, lockout counters) lives in a second, TTL-enabled
-//! tokens table; its audit entries and the user checks of its transactions use the registrations table.
+//! The OAuth state (codes, refresh tokens, families, lockout counters) and the idempotency records of
+//! `Idempotency-Key` requests live in a second, TTL-enabled tokens table; its audit entries and the
+//! user checks of its transactions use the registrations table.
 //!
 //! Each entity is a module: the adapter in its `mod.rs`, its keys and item mapping in its `item.rs`.
 //! What they share is here once: attribute names and typed values (`attrs`, with the glossary), the key
@@ -21,6 +22,7 @@ mod channels;
 mod clients;
 mod errors;
 mod grants;
+mod idempotency;
 pub mod keys;
 mod lifecycle;
 mod lockouts;
@@ -35,6 +37,7 @@ pub use channels::DynamoChannelStore;
 pub use clients::DynamoClientStore;
 pub(crate) use errors::error_chain;
 pub use grants::DynamoGrantStore;
+pub use idempotency::DynamoIdempotencyStore;
 pub use lifecycle::{DynamoBroadcastStore, DynamoStreamStore};
 pub use lockouts::DynamoLockoutStore;
 pub use round_trips::RoundTrips;
@@ -107,6 +110,11 @@ impl DynamoStores {
     /// The failed-login counters (tokens table).
     pub fn lockouts(&self) -> DynamoLockoutStore {
         DynamoLockoutStore::new(self.context.clone(), self.tokens_table.clone())
+    }
+
+    /// The idempotency records of `Idempotency-Key` requests (tokens table).
+    pub fn idempotency(&self) -> DynamoIdempotencyStore {
+        DynamoIdempotencyStore::new(self.context.clone(), self.tokens_table.clone())
     }
 
     /// The liveBroadcast store (registrations table).

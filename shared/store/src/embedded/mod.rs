@@ -9,6 +9,7 @@ mod audit;
 pub mod channels;
 mod clients;
 mod grants;
+mod idempotency;
 mod lifecycle;
 mod lockouts;
 pub mod steps;
@@ -42,6 +43,9 @@ struct State {
     streams: HashMap<String, crate::lifecycle_ports::StoredStream>,
     /// Stream key hash → stream id: the key reservation.
     stream_keys: HashMap<String, String>,
+    /// Idempotency records by scope.
+    idempotency:
+        HashMap<crate::idempotency_ports::IdempotencyScope, crate::idempotency_ports::IdempotencyRecord>,
 }
 
 /// The in-process store; cheap to clone, clones share state.
