@@ -1,5 +1,5 @@
-//! Benchmark of the hot paths on the local server: token exchange, refresh, user info and channel list,
-//! over real HTTP, on the embedded store and on DynamoDB (moto), with DynamoDB round trips per operation
+//! Benchmark of the hot paths on the local server: token exchange, refresh, user info, channel list and
+//! the ingest hook, over real HTTP, on the embedded store and on DynamoDB (moto), with DynamoDB round trips per operation
 //! read from the adapter's counter. Also compares the two access-token designs' validation cost: a
 //! signed JWT (verified in memory) against the one store read an opaque token needs on every call.
 //!
@@ -14,6 +14,8 @@
 )]
 // A benchmark reads its environment and the real clock directly.
 #![allow(clippy::disallowed_methods)]
+
+mod ingest;
 
 use onair_domain::oauth::jwt::{Claims, KeySet, SigningKey, sign, verify};
 use onair_domain::oauth::token::token_hash;
@@ -484,6 +486,7 @@ async fn bench_store(aws: bool, workers: usize, n: usize) {
         stats.print(t);
     }
     youtube(&server, &ctx, &access, workers, n).await;
+    ingest::bench(&server, &ctx.http, workers, n).await;
     let refresh_seed = chains[0].lock().await.clone();
 
     // Access-token validation, the two designs: verify a JWT in memory, or read the token's record

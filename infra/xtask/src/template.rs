@@ -548,6 +548,12 @@ fn policies(out: &mut String, access: &Access, step_queues: &[String], own_queue
                 &["secretsmanager:GetSecretValue"],
                 &format!("!Sub {SECRET_ARN}/oidc-client-secret-*"),
             ),
+            SecretAccess::IngestSecretRead => statement(
+                out,
+                None,
+                &["secretsmanager:GetSecretValue"],
+                "!Ref IngestHookSecret",
+            ),
         }
     }
     if let Some(group) = access.scheduler_group {

@@ -7,7 +7,7 @@
 //! Unknown paths and methods get the surface's own 404/405 error. The access log records the path only:
 //! query strings can carry codes and tokens.
 
-use crate::error::{AdminError, GoogleError, PageError, PrismError};
+use crate::error::{AdminError, GoogleError, IngestError, PageError, PrismError};
 use crate::extract::{MAX_BODY, credentials_of};
 use crate::registry::{Function, Surface, http_functions};
 use axum::Router;
@@ -89,6 +89,12 @@ fn refuse(path: &str, refusal: Refusal) -> Response {
             GoogleError::MethodNotAllowed
         }
         .into_response(),
+        Surface::Ingest => if no_route {
+            IngestError::NoRoute
+        } else {
+            IngestError::MethodNotAllowed
+        }
+        .into_response(),
         Surface::OAuth => {
             let (status, error) = if no_route {
                 (StatusCode::NOT_FOUND, "not_found")
@@ -112,6 +118,7 @@ fn too_large(path: &str) -> Response {
     match Surface::of_path(path) {
         Surface::Admin => AdminError::TooLarge.into_response(),
         Surface::YouTube => GoogleError::TooLarge.into_response(),
+        Surface::Ingest => IngestError::TooLarge.into_response(),
         // PRISM's calls take no body, so its envelope has no 413 code; this is its generic bad request.
         Surface::Prism => PrismError::InvalidRequest(WHY.into()).into_response(),
         Surface::Page => {

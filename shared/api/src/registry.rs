@@ -30,6 +30,8 @@ pub enum Surface {
     Page,
     /// `/youtube/…`: the YouTube-compatible live API (Google's error envelope).
     YouTube,
+    /// `/ingest/…`: ingest servers' hooks (plain-text answers; the server reads only the status).
+    Ingest,
 }
 
 impl Surface {
@@ -40,6 +42,8 @@ impl Surface {
             Surface::Admin
         } else if path == "/youtube" || path.starts_with("/youtube/") {
             Surface::YouTube
+        } else if path.starts_with("/ingest/") {
+            Surface::Ingest
         } else if path.starts_with("/prism/") && path != "/prism/v1/service/oauth2/token" {
             Surface::Prism
         } else if path.starts_with("/oauth/authorize") || path.starts_with("/oauth/federated/") {
@@ -237,6 +241,8 @@ pub enum SecretAccess {
     ClientSecretsManage,
     /// Read onair's client secret at the platform's OpenID provider.
     OidcClientSecretRead,
+    /// Read the shared secret ingest servers present to the ingest hook.
+    IngestSecretRead,
 }
 
 /// Everything a function may touch.
@@ -354,6 +360,8 @@ pub static AREAS: &[&[Function]] = &[
     crate::prism::FUNCTIONS,
     crate::keys::FUNCTIONS,
     crate::youtube::FUNCTIONS,
+    crate::ingest::FUNCTIONS,
+    crate::steps::FUNCTIONS,
 ];
 
 /// Every function onair deploys.

@@ -3,7 +3,7 @@
 //! [`Config::from_env`] is the only place the process environment is read. Every missing or invalid
 //! variable is collected and reported together, so a misconfigured deployment fails its first cold
 //! start with one complete message. The environment carries secret *names*, never secret values —
-//! except `ONAIR_ADMIN_TOKEN`, which only the local server reads.
+//! except `ONAIR_ADMIN_TOKEN` and `ONAIR_INGEST_SECRET`, which only the local server reads.
 
 use onair_domain::lifecycle::step::StepKind;
 use onair_store::steps::StepTargets;
@@ -97,6 +97,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Where the local server writes the demo registrations as JSON (`ONAIR_DEMO_FILE`).
     pub demo_file: Option<PathBuf>,
+    /// The ingest hook's shared secret the local server provisions at start-up
+    /// (`ONAIR_INGEST_SECRET`; generated and printed when unset). A deployed stack generates its own.
+    pub ingest_secret: Option<String>,
     /// Connection timeouts of the local server (API Gateway enforces its own on Lambda).
     pub local_timeouts: LocalTimeouts,
     /// The authorization server.
@@ -202,6 +205,7 @@ pub const VARIABLES: &[&str] = &[
     "ONAIR_LOG_FORMAT",
     "ONAIR_LISTEN",
     "ONAIR_DEMO_FILE",
+    "ONAIR_INGEST_SECRET",
     "ONAIR_LOCAL_HEADER_READ_TIMEOUT_SECONDS",
     "ONAIR_LOCAL_IDLE_TIMEOUT_SECONDS",
     "ONAIR_STEPS",
@@ -318,6 +322,17 @@ impl Config {
             .get("ONAIR_DEMO_FILE")
             .filter(|p| !p.is_empty())
             .map(PathBuf::from);
+        let ingest_secret = vars.get("ONAIR_INGEST_SECRET").filter(|v| !v.is_empty()).cloned();
+        if let Some(secret) = &ingest_secret
+            && (secret.len() < 16
+                || !secret
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)))
+        {
+            // It goes into the hook URL's query string as is.
+            r.problems
+                .push("ONAIR_INGEST_SECRET must be at least 16 URL-safe characters ([A-Za-z0-9._~-])".into());
+        }
         let defaults = LocalTimeouts::default();
         let local_timeouts = LocalTimeouts {
             header_read: r.seconds(
@@ -422,6 +437,7 @@ impl Config {
                 log_filter,
                 listen,
                 demo_file,
+                ingest_secret,
                 local_timeouts,
                 oauth,
                 lifecycle,
@@ -578,9 +594,13 @@ mod tests {
                 ("ONAIR_STEP_DLQ_ARN", "arn:aws:sqs:us-east-1:1:dlq"),
                 (
                     "ONAIR_STEP_FUNCTION_ARNS",
-                    "auto-stop=arn:aws:lambda:us-east-1:1:function:s-lifecycle-auto-stop, scheduled-end=arn:e",
+                    "auto-stop=arn:aws:lambda:us-east-1:1:function:s-lifecycle-auto-stop, scheduled-end=arn:e, \
+                     scheduled-start=arn:s",
                 ),
-                ("ONAIR_STEP_QUEUE_URLS", "settle=https://sqs/1/settle"),
+                (
+                    "ONAIR_STEP_QUEUE_URLS",
+                    "settle=https://sqs/1/settle,stream-changed=https://sqs/1/stream-changed",
+                ),
             ]),
         )
         .unwrap();

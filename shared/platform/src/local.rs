@@ -54,6 +54,8 @@ pub struct Demo {
     pub channel_ids: Vec<String>,
     /// Bearer token for `/admin/` routes.
     pub admin_token: String,
+    /// The ingest hook's shared secret (`ONAIR_INGEST_SECRET` for `infra/ingest/run`).
+    pub ingest_secret: String,
 }
 
 /// A running local server.
@@ -62,6 +64,8 @@ pub struct LocalServer {
     pub addr: SocketAddr,
     /// The admin token in force.
     pub admin_token: SecretString,
+    /// The ingest hook's shared secret in force.
+    pub ingest_secret: SecretString,
     /// The seeded demo, when the store was empty.
     pub demo: Option<Demo>,
     /// The ports and counters the server runs on.
@@ -127,13 +131,23 @@ pub async fn start(
     )
     .await?;
     ensure_signing_key(&wiring, &config, generator.as_ref()).await?;
+    let ingest_secret = ensure_ingest_secret(&wiring, &config, generator.as_ref()).await?;
     let router = with_openapi(local_router(wiring.state.clone()));
-    let demo = seed_if_empty(&router, &wiring, addr, &admin_token, generator.as_ref()).await?;
+    let demo = seed_if_empty(
+        &router,
+        &wiring,
+        addr,
+        &admin_token,
+        &ingest_secret,
+        generator.as_ref(),
+    )
+    .await?;
     let (shutdown, signal) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, router, config.local_timeouts, signal));
     Ok(LocalServer {
         addr,
         admin_token,
+        ingest_secret,
         demo,
         wiring,
         shutdown,
@@ -381,6 +395,14 @@ fn announce(server: &LocalServer) {
     let base = server.base_url();
     println!("onair is serving every function on {base}");
     println!("admin token: {}", server.admin_token.expose());
+    println!("ingest secret: {}", server.ingest_secret.expose());
+    println!(
+        "RTMP ingest (nginx-rtmp with its hooks pointed here; publish to rtmp://127.0.0.1:1935/live/STREAM_KEY):"
+    );
+    println!(
+        "  ONAIR_BASE_URL={base} ONAIR_INGEST_SECRET={} infra/ingest/run",
+        server.ingest_secret.expose()
+    );
     match &server.demo {
         Some(demo) => {
             println!("\nDemo registrations (seeded into the empty store):");
@@ -450,12 +472,54 @@ async fn ensure_signing_key(
     }
 }
 
+/// Provisions the ingest hook's shared secret: `ONAIR_INGEST_SECRET` when set (replacing a different
+/// stored value at once), else the stored one, else a fresh one. A deployed stack's template creates
+/// its own instead.
+async fn ensure_ingest_secret(
+    wiring: &Wiring,
+    config: &Config,
+    generator: &dyn Generator,
+) -> Result<SecretString, LocalError> {
+    let name = &config.lifecycle.ingest_secret_name;
+    let secrets = &wiring.state.secrets;
+    let wanted = config.ingest_secret.clone().map(SecretString::new);
+    match secrets.get(name).await {
+        Ok(stored) => match wanted {
+            Some(value) if !stored.secret.current.matches(value.expose()) => {
+                let now = wiring.state.clock.now();
+                secrets
+                    .rotate(name, &value, now)
+                    .await
+                    .map_err(|e| LocalError::Seed(format!("setting the ingest secret: {e}")))?;
+                Ok(value)
+            }
+            Some(value) => Ok(value),
+            None => Ok(stored.secret.current),
+        },
+        Err(onair_store::StoreError::NotFound) => {
+            let value = wanted.unwrap_or_else(|| generator.secret());
+            match secrets.create(name, &value).await {
+                Ok(()) => Ok(value),
+                // another instance on the same store created it first: use theirs
+                Err(onair_store::StoreError::Conflict(_)) => secrets
+                    .get(name)
+                    .await
+                    .map(|stored| stored.secret.current)
+                    .map_err(|e| LocalError::Seed(format!("reading the ingest secret: {e}"))),
+                Err(e) => Err(LocalError::Seed(format!("creating the ingest secret: {e}"))),
+            }
+        }
+        Err(e) => Err(LocalError::Seed(format!("reading the ingest secret: {e}"))),
+    }
+}
+
 /// Seeds the demo through the admin API itself, so it obeys every rule a real registration does.
 async fn seed_if_empty(
     router: &axum::Router,
     wiring: &Wiring,
     addr: SocketAddr,
     admin_token: &SecretString,
+    ingest_secret: &SecretString,
     generator: &dyn Generator,
 ) -> Result<Option<Demo>, LocalError> {
     let existing = wiring
@@ -548,5 +612,6 @@ async fn seed_if_empty(
         user_id,
         channel_ids,
         admin_token: admin_token.expose().to_owned(),
+        ingest_secret: ingest_secret.expose().to_owned(),
     }))
 }

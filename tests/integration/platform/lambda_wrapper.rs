@@ -491,6 +491,12 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
             vec![("authorization", bearer.clone())],
             None,
         ),
+        (
+            "ingest-nginx-rtmp",
+            "/ingest/nginx-rtmp".into(),
+            vec![(form_type.0, form_type.1.into())],
+            Some(form(&[("call", "publish"), ("name", "no-such-key")])),
+        ),
     ];
     let public: Vec<&str> = registry::http_functions()
         .filter(|(_, h)| h.surface != Surface::Admin)

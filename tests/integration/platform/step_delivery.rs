@@ -186,11 +186,18 @@ fn aws_steps_config(group: &str, settle_queue: &str) -> Config {
             "ONAIR_STEP_DLQ_ARN",
             "arn:aws:sqs:us-east-1:123456789012:dlq".into(),
         ),
+        // every registered step kind needs a target; these tests use the settle queue and auto-stop
         (
             "ONAIR_STEP_FUNCTION_ARNS",
-            "auto-stop=arn:aws:lambda:us-east-1:123456789012:function:s-lifecycle-auto-stop".into(),
+            "auto-stop=arn:aws:lambda:us-east-1:123456789012:function:s-lifecycle-auto-stop,\
+             scheduled-start=arn:aws:lambda:us-east-1:123456789012:function:s-lifecycle-scheduled-start,\
+             scheduled-end=arn:aws:lambda:us-east-1:123456789012:function:s-lifecycle-scheduled-end"
+                .into(),
         ),
-        ("ONAIR_STEP_QUEUE_URLS", format!("settle={settle_queue}")),
+        (
+            "ONAIR_STEP_QUEUE_URLS",
+            format!("settle={settle_queue},stream-changed={settle_queue}-unused"),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

@@ -3,6 +3,7 @@
 
 pub mod oauth;
 pub mod processes;
+pub mod rtmp;
 
 pub use processes::{Moto, local_binary};
 

@@ -6,12 +6,14 @@
 
 mod admin;
 mod google;
+mod ingest;
 mod oauth;
 mod page;
 mod prism;
 
 pub use admin::AdminError;
 pub use google::GoogleError;
+pub use ingest::IngestError;
 pub use oauth::TokenError;
 pub use page::PageError;
 pub use prism::PrismError;

@@ -111,6 +111,8 @@ fn derived_schemas() -> utoipa::openapi::Components {
         .schema_from::<PrismUserReply>()
         .schema_from::<PrismChannelListReply>()
         .schema_from::<PrismChannelReply>()
+        .schema_from::<NginxRtmpCall>()
+        .schema_from::<NginxRtmpCallback>()
         .build()
 }
 

@@ -697,9 +697,38 @@ pub fn operation(name: &str) -> Option<Value> {
             204,
             false,
         ),
+        "ingest-nginx-rtmp" => ingest_nginx_rtmp(),
         _ => return None,
     };
     Some(op)
+}
+
+/// nginx-rtmp's `on_publish` / `on_update` / `on_publish_done` (`notify_method post`).
+fn ingest_nginx_rtmp() -> Value {
+    let text = |description: &str| json!({ "description": description, "content": { "text/plain": { "schema": { "type": "string" } } } });
+    let mut unavailable =
+        text("A store is down (the publisher is refused; an update is answered 200 instead).");
+    unavailable["headers"]["Retry-After"] = retry_after();
+    json!({
+        "tags": ["ingest"],
+        "summary": "The ingest hook nginx-rtmp calls when an encoder starts publishing, every                     `notify_update_timeout` while it publishes, and when it stops. It admits or refuses                     the publisher by the stream key and moves the stream to `active` / `inactive`, with                     `healthStatus`. nginx reads only the status: any non-2xx refuses or drops the encoder.",
+        "security": [{ "ingestToken": [] }],
+        "requestBody": {
+            "required": true,
+            "content": {
+                "application/x-www-form-urlencoded": { "schema": schema("NginxRtmpCallback") },
+            },
+        },
+        "responses": {
+            "200": text("Admitted, or the event recorded."),
+            "400": text("A callback the hook cannot read (no key, an unknown `call`)."),
+            "401": text("No `token`."),
+            "403": text("A wrong `token`."),
+            "404": text("An unknown or deleted stream key: the publisher is refused."),
+            "413": text("The body exceeds 64 KiB."),
+            "503": unavailable,
+        },
+    })
 }
 
 /// Shared responses: every error shape of every surface.
@@ -793,6 +822,12 @@ pub fn security_schemes() -> Value {
         "bearerAccessToken": {
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
             "description": "An access token (RFC 6750 §2.1).",
+        },
+        "ingestToken": {
+            "type": "apiKey", "in": "query", "name": "token",
+            "description": "The ingest server's shared secret (Secrets Manager `onair/<stack>/ingest-hook`; \
+                            locally ONAIR_INGEST_SECRET or the value the local server prints). nginx-rtmp \
+                            cannot sign requests, so it travels in the hook URL; it is never logged.",
         },
         "prismClientId": { "type": "apiKey", "in": "header", "name": "x-prism-client-id" },
         "prismClientSecret": { "type": "apiKey", "in": "header", "name": "x-prism-client-secret" },

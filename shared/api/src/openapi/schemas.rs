@@ -466,3 +466,55 @@ prism_success!(
     PrismChannelData,
     "PRISM's success envelope around one channel."
 );
+
+/// What nginx-rtmp reports (`call`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NginxRtmpCall {
+    /// `on_publish`: an encoder starts publishing.
+    Publish,
+    /// `on_update`: periodically while it publishes.
+    UpdatePublish,
+    /// `on_publish_done`: it stopped.
+    PublishDone,
+}
+
+/// Form body nginx-rtmp posts to the ingest hook (`notify_method post`).
+#[derive(Serialize, ToSchema)]
+pub struct NginxRtmpCallback {
+    /// What happened.
+    call: NginxRtmpCall,
+    /// The stream key (`cdn.ingestionInfo.streamName`).
+    #[schema(format = Password)]
+    name: String,
+    /// Updates: seconds since publishing started.
+    #[schema(required = false)]
+    time: u64,
+    /// Updates: the stream's media time in milliseconds.
+    #[schema(required = false)]
+    timestamp: u64,
+    /// The RTMP application (`live`).
+    #[schema(required = false)]
+    app: String,
+    /// The encoder's address.
+    #[schema(required = false)]
+    addr: String,
+    /// nginx's client id.
+    #[schema(required = false)]
+    clientid: String,
+    /// The URL the encoder connected to.
+    #[schema(required = false)]
+    tcurl: String,
+    /// The encoder's version string.
+    #[schema(required = false)]
+    flashver: String,
+    /// Empty for encoders.
+    #[schema(required = false)]
+    swfurl: String,
+    /// Empty for encoders.
+    #[schema(required = false)]
+    pageurl: String,
+    /// `live`.
+    #[schema(required = false)]
+    r#type: String,
+}

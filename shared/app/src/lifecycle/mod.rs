@@ -8,11 +8,15 @@
 //!   [`cuepoint`].
 //! - [`streams`]: insert, list, update, delete.
 //! - [`schedule`]: which timed steps a broadcast needs, planned or cancelled after every write.
+//! - [`steps`]: what each timed step does when it is delivered (idempotent, at least once).
+//! - [`ingest`]: ingest servers' callbacks driving stream status (the port SRS or IVS can feed too).
 
 pub mod access;
 pub mod bind;
 pub mod broadcasts;
 pub mod cuepoint;
+pub mod ingest;
 pub mod schedule;
+pub mod steps;
 pub mod streams;
 pub mod transition;

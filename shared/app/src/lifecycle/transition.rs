@@ -49,7 +49,12 @@ fn target_of(raw: Option<&str>) -> Result<TransitionTarget, AppError> {
 }
 
 /// How many broadcasts other than `id` bound to `stream` are `liveStarting` or `live`.
-async fn live_sharing(state: &AppState, user: &UserId, stream: &str, id: &str) -> Result<usize, AppError> {
+pub(super) async fn live_sharing(
+    state: &AppState,
+    user: &UserId,
+    stream: &str,
+    id: &str,
+) -> Result<usize, AppError> {
     let stream = match state.streams.get(user, stream).await {
         Ok(stream) => stream,
         Err(StoreError::NotFound) => {
