@@ -6,6 +6,7 @@ mod bad_input;
 mod concurrency;
 mod discovery_client;
 mod lifecycle;
+mod lifecycle_client;
 mod logs;
 mod permissions;
 mod round_trips;
