@@ -28,8 +28,9 @@
 //!   answers `errorStreamInactive` or the permission refusal without reading the stream or the channel
 //!   on the happy path.
 //! - Stream keys: the key must be shown again (`cdn.ingestionInfo.streamName` on every list with
-//!   `part=cdn`, as YouTube does), so it is stored with the stream, inside the stored record and
-//!   nowhere else; `Debug` of every type here redacts it (it is a [`onair_domain::lifecycle::StreamKey`]).
+//!   `part=cdn`, as YouTube does), so it is stored with the stream, inside the stored record (and,
+//!   for 24 h, inside the kept answer of a `liveStreams.insert` sent with an `Idempotency-Key`, so
+//!   that a retry gets the same answer); `Debug` of every type here redacts it (it is a [`onair_domain::lifecycle::StreamKey`]).
 //!   The only look-up a key allows is [`StreamStore::find_by_key_hash`], by its SHA-256; no key ever
 //!   appears in a storage key, an index, an error text or a log line.
 
