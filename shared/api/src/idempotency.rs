@@ -7,8 +7,8 @@
 //!                     body: Bytes) -> Response {
 //!     let user = match caller.require(Need::Write) { Ok(user) => user.clone(), Err(e) => return e.into_response() };
 //!     let request = request.idempotent(&user, "liveBroadcasts.insert", &body);
-//!     idempotent::<GoogleError, _, _>(&state, request, || async {
-//!         insert_once(&state, &user, &body).await.into_response()
+//!     idempotent::<GoogleError, _, _>(&state, request, |id| async {
+//!         insert_once(&state, &user, &body, id).await.into_response()
 //!     })
 //!     .await
 //! }
@@ -81,16 +81,17 @@ impl<'a> IdempotentRequest<'a> {
 }
 
 /// Runs `run` under the request's `Idempotency-Key`, if it has one (see the module doc). `E` is the
-/// surface's error type, which renders the refusals.
+/// surface's error type, which renders the refusals. `run` receives the id an insert must give its
+/// resource under this key ([`rules::Ticket::derived_id`]; `None` without a key).
 pub async fn idempotent<E, F, Fut>(state: &AppState, request: IdempotentRequest<'_>, run: F) -> Response
 where
     E: From<AppError> + IntoResponse,
-    F: FnOnce() -> Fut,
+    F: FnOnce(Option<String>) -> Fut,
     Fut: Future<Output = Response>,
 {
     let mut values = request.headers.get_all(&IDEMPOTENCY_KEY).iter();
     let Some(value) = values.next() else {
-        return run().await;
+        return run(None).await;
     };
     if values.next().is_some() {
         return refuse::<E>(rules::repeated_key());
@@ -115,7 +116,7 @@ where
         Ok(Begun::Replay(stored)) => return replay(stored),
         Err(err) => return refuse::<E>(err),
     };
-    let response = run().await;
+    let response = run(Some(ticket.derived_id())).await;
     if !response.status().is_success() {
         rules::fail(state, &ticket).await;
         return response;

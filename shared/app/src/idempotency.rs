@@ -10,6 +10,11 @@
 //! 3. After running, [`succeed`] stores a success for replay, or [`fail`] drops the claim: a refused or
 //!    failed request changed nothing, so a retry must be evaluated afresh.
 //!
+//! A write whose answer was lost (it landed, then the store's reply timed out: a 503) releases its key
+//! like any failure. So that its retry cannot create a second resource, inserts take their id from
+//! [`Ticket::derived_id`] — a hash of the caller, operation, key and request — and a retry whose create
+//! meets that id already stored answers with the stored resource.
+//!
 //! Limits, deliberately: a request that dies between its write and [`succeed`] (a crash, a timeout, an
 //! outage of the idempotency record) leaves the claim in progress until its [`LEASE`] runs out; a retry
 //! after that runs again. The lease outlives every function's timeout (10 s), so a request still
@@ -96,6 +101,29 @@ pub fn fingerprint(method: &str, path: &str, query: Option<&str>, body: &[u8]) -
 pub struct Ticket {
     scope: IdempotencyScope,
     claimed_at: OffsetDateTime,
+    fingerprint: String,
+}
+
+impl Ticket {
+    /// The id an insert under this claim gives its resource: 128 bits of SHA-256 over the caller, the
+    /// operation, the key and the request's fingerprint, in the generator's id alphabet. Every retry of
+    /// the same request derives the same id, so a retry after a lost answer finds the resource its
+    /// first attempt stored instead of creating a second one; another request under the key (refused
+    /// anyway) or another caller derives another id.
+    pub fn derived_id(&self) -> String {
+        let mut hash = Sha256::new();
+        for part in [
+            "onair idempotent id".as_bytes(),
+            self.scope.owner.as_str().as_bytes(),
+            self.scope.operation.as_bytes(),
+            self.scope.key.as_bytes(),
+            self.fingerprint.as_bytes(),
+        ] {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part);
+        }
+        URL_SAFE_NO_PAD.encode(&hash.finalize()[..16])
+    }
 }
 
 /// What to do with a request after [`begin`].
@@ -125,6 +153,7 @@ pub async fn begin(
         ClaimOutcome::Fresh => Ok(Begun::Run(Ticket {
             scope: claim.scope,
             claimed_at: now,
+            fingerprint: claim.fingerprint,
         })),
         ClaimOutcome::Replay(response) => Ok(Begun::Replay(response)),
         ClaimOutcome::Mismatch => Err(refusal(

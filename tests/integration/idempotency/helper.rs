@@ -76,7 +76,7 @@ async fn handler(
     let answer: u16 = header("x-answer").map_or(201, |v| v.parse().unwrap());
     let delay: u64 = header("x-delay-ms").map_or(0, |v| v.parse().unwrap());
     let request = IdempotentRequest::new(&owner, "test.insert", &method, &uri, &headers, &body);
-    idempotent::<TestError, _, _>(&h.state, request, || async {
+    idempotent::<TestError, _, _>(&h.state, request, |_| async {
         let run = h.runs.fetch_add(1, Ordering::SeqCst) + 1;
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
         (

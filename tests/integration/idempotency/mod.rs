@@ -2,4 +2,5 @@
 //! around a counting test handler (`helper`), and the YouTube writes that use it (`youtube`).
 
 mod helper;
+mod lost_answer;
 mod youtube;

@@ -60,8 +60,8 @@ pub async fn insert(
     };
     let raw = request.uri.query();
     let once = request.idempotent(&user, "liveBroadcasts.insert", &body);
-    idempotent::<GoogleError, _, _>(&state, once, || async {
-        insert_once(&state, &user, raw, &body).await.into_response()
+    idempotent::<GoogleError, _, _>(&state, once, |id| async {
+        insert_once(&state, &user, raw, &body, id).await.into_response()
     })
     .await
 }
@@ -71,11 +71,12 @@ async fn insert_once(
     user: &UserId,
     raw: Option<&str>,
     body: &[u8],
+    id: Option<String>,
 ) -> Result<Resource, GoogleError> {
     let q = Query::parse(raw, &["part"])?;
     let body = json_body(body)?;
     Ok(Resource(
-        broadcasts::insert(state, user, q.get("part"), &body).await?,
+        broadcasts::insert(state, user, q.get("part"), &body, id).await?,
     ))
 }
 
@@ -133,7 +134,7 @@ pub async fn transition(
     };
     let raw = request.uri.query();
     let once = request.idempotent(&user, "liveBroadcasts.transition", &body);
-    idempotent::<GoogleError, _, _>(&state, once, || async {
+    idempotent::<GoogleError, _, _>(&state, once, |_| async {
         transition_once(&state, &user, raw).await.into_response()
     })
     .await

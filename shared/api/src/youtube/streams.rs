@@ -46,8 +46,8 @@ pub async fn insert(
     };
     let raw = request.uri.query();
     let once = request.idempotent(&user, "liveStreams.insert", &body);
-    idempotent::<GoogleError, _, _>(&state, once, || async {
-        insert_once(&state, &user, raw, &body).await.into_response()
+    idempotent::<GoogleError, _, _>(&state, once, |id| async {
+        insert_once(&state, &user, raw, &body, id).await.into_response()
     })
     .await
 }
@@ -57,11 +57,12 @@ async fn insert_once(
     user: &UserId,
     raw: Option<&str>,
     body: &[u8],
+    id: Option<String>,
 ) -> Result<Resource, GoogleError> {
     let q = Query::parse(raw, &["part"])?;
     let body = json_body(body)?;
     Ok(Resource(
-        streams::insert(state, user, q.get("part"), &body).await?,
+        streams::insert(state, user, q.get("part"), &body, id).await?,
     ))
 }
 

@@ -27,17 +27,22 @@ use serde_json::Value;
 pub const LIST_KIND: &str = "youtube#liveBroadcastListResponse";
 
 /// `liveBroadcasts.insert`: a new `created` broadcast on the chosen channel.
+///
+/// `id` is the id an `Idempotency-Key` derives (`None`: a fresh one): a retry whose first attempt was
+/// stored but lost its answer finds that broadcast and answers with it instead of creating another.
 pub async fn insert(
     state: &AppState,
     user: &UserId,
     part: Option<&str>,
     body: &Value,
+    id: Option<String>,
 ) -> Result<Value, AppError> {
     let parts = Parts::parse(Method::BroadcastInsert, part)?;
     let parsed: BroadcastBody = parse_body(body, &parts)?;
     let requested = parsed.snippet.as_ref().and_then(|s| s.channel_id.as_deref());
     let channel_id = insert_channel(state, user, requested).await?;
-    let id = state.generator.id();
+    let derived = id.is_some();
+    let id = id.unwrap_or_else(|| state.generator.id());
     let embed_html = monitor_embed_html(&state.settings.lifecycle.player_url_template, &id);
     let new = NewBroadcast {
         id,
@@ -50,11 +55,17 @@ pub async fn insert(
         broadcast,
         version: 1,
     };
-    state.broadcasts.create(&stored).await.map_err(|e| match e {
+    let stored = match state.broadcasts.create(&stored).await {
+        Ok(()) => stored,
+        // The same keyed request stored it before and lost its answer: that broadcast is the answer
+        // (replanned again below, in case the first attempt stopped before planning its steps).
+        Err(StoreError::Conflict(_)) if derived => state.broadcasts.get(user, &stored.broadcast.id).await?,
         // Ids come from the generator: a collision is a fault, not something the client can fix.
-        StoreError::Conflict(why) => AppError::Internal(format!("broadcast id collision: {why}")),
-        other => other.into(),
-    })?;
+        Err(StoreError::Conflict(why)) => {
+            return Err(AppError::Internal(format!("broadcast id collision: {why}")));
+        }
+        Err(other) => return Err(other.into()),
+    };
     schedule::replan(state, None, &stored).await?;
     Ok(render::broadcast(&stored.broadcast, &parts))
 }

@@ -26,18 +26,23 @@ use serde_json::Value;
 pub const LIST_KIND: &str = "youtube#liveStreamListResponse";
 
 /// `liveStreams.insert`: a new `ready` stream with a fresh key.
+///
+/// `id` is the id an `Idempotency-Key` derives (`None`: a fresh one): a retry whose first attempt was
+/// stored but lost its answer finds that stream and answers with it instead of creating another.
 pub async fn insert(
     state: &AppState,
     user: &UserId,
     part: Option<&str>,
     body: &Value,
+    id: Option<String>,
 ) -> Result<Value, AppError> {
     let parts = Parts::parse(Method::StreamInsert, part)?;
     let parsed: StreamBody = parse_body(body, &parts)?;
     let requested = parsed.snippet.as_ref().and_then(|s| s.channel_id.as_deref());
     let channel_id = insert_channel(state, user, requested).await?;
+    let derived = id.is_some();
     let new = NewStream {
-        id: state.generator.id(),
+        id: id.unwrap_or_else(|| state.generator.id()),
         channel_id,
         key: StreamKey::generate(state.generator.as_ref()),
         ingestion_address: state.settings.lifecycle.ingest_rtmp_url.clone(),
@@ -49,12 +54,17 @@ pub async fn insert(
         version: 1,
         bound_broadcasts: Vec::new(),
     };
-    state.streams.create(&stored).await.map_err(|e| match e {
+    match state.streams.create(&stored).await {
+        Ok(()) => Ok(render::stream(&stored.stream, &parts)),
+        // The same keyed request stored it before and lost its answer: that stream is the answer.
+        Err(StoreError::Conflict(_)) if derived => {
+            let first = state.streams.get(user, &stored.stream.id).await?;
+            Ok(render::stream(&first.stream, &parts))
+        }
         // Ids and keys come from the generator: a collision is a fault (the message names no key).
-        StoreError::Conflict(why) => AppError::Internal(format!("stream collision: {why}")),
-        other => other.into(),
-    })?;
-    Ok(render::stream(&stored.stream, &parts))
+        Err(StoreError::Conflict(why)) => Err(AppError::Internal(format!("stream collision: {why}"))),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// `liveStreams.list`: by `id` (one batch read) or the caller's (`mine=true`), newest first, paged.
