@@ -328,6 +328,13 @@ async fn youtube(server: &LocalServer, ctx: &Ctx, access: &str, workers: usize, 
     for _ in 0..5 {
         ready.push(ctx.ready_broadcast(access, &stream).await);
     }
+    // The timed transitions planned settle steps that fire `ONAIR_SETTLE_SECONDS` later, in the
+    // background, with DynamoDB requests of their own; let them finish so the count is the
+    // transition's alone (the five counted below settle after the count is taken).
+    tokio::time::sleep(
+        server.wiring.state.settings.lifecycle.settle_after.unsigned_abs() + Duration::from_secs(1),
+    )
+    .await;
     let t = trips(server, || {
         let (c, a, id) = (ctx.clone(), access.to_owned(), ready.pop().unwrap_or_default());
         async move {

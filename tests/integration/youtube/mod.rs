@@ -10,6 +10,7 @@ mod lifecycle_client;
 mod logs;
 mod permissions;
 mod round_trips;
+mod schedules;
 mod scopes;
 
 use crate::support::oauth::{create_channel, create_user};
