@@ -82,7 +82,7 @@ async fn an_update_of_the_times_moves_the_schedules_and_clearing_a_flag_removes_
     let reply = yt
         .call(
             Method::PUT,
-            "/youtube/v3/liveBroadcasts?part=snippet,contentDetails",
+            "/youtube/v3/liveBroadcasts?part=snippet,status,contentDetails",
             Some(moved),
         )
         .await;
@@ -100,7 +100,7 @@ async fn an_update_of_the_times_moves_the_schedules_and_clearing_a_flag_removes_
     let reply = yt
         .call(
             Method::PUT,
-            "/youtube/v3/liveBroadcasts?part=snippet,contentDetails",
+            "/youtube/v3/liveBroadcasts?part=snippet,status,contentDetails",
             Some(cleared),
         )
         .await;
