@@ -2,8 +2,10 @@
 stand-in for the Lambda Runtime API on 127.0.0.1 (the same protocol the real runtime speaks), with
 DynamoDB and Secrets Manager on a moto server.
 
-Usage: cold-start.py BINARY EVENT_JSON MOTO_URL [RUNS]
+Usage: cold-start.py BINARY EVENT_JSON MOTO_URL [RUNS] [STATUS]
 Prints the median and range of: process start -> first `next` poll (init) and -> response (first call).
+STATUS (default 200) is the status the first call must answer with — e.g. 401 for a resource call
+measured without a token, which still runs the whole host, router and token check.
 """
 
 import json
@@ -44,7 +46,7 @@ def provision(moto: str, suffix: str) -> None:
     )
 
 
-def measure(binary: str, event: dict, moto: str, suffix: str) -> tuple[float, float]:
+def measure(binary: str, event: dict, moto: str, suffix: str, status: int = 200) -> tuple[float, float]:
     provision(moto, suffix)
     marks: dict[str, float] = {}
     done = threading.Event()
@@ -75,7 +77,8 @@ def measure(binary: str, event: dict, moto: str, suffix: str) -> tuple[float, fl
             length = int(self.headers.get("Content-Length", 0))
             reply = self.rfile.read(length)
             marks["response"] = time.monotonic()
-            marks["ok"] = self.path.endswith("/response") and b'"statusCode":200' in reply.replace(b" ", b"")
+            marks["ok"] = (self.path.endswith("/response")
+                           and f'"statusCode":{status}'.encode() in reply.replace(b" ", b""))
             self.send_response(202)
             self.end_headers()
             done.set()
@@ -120,15 +123,16 @@ def measure(binary: str, event: dict, moto: str, suffix: str) -> tuple[float, fl
     proc.wait()
     server.shutdown()
     if not marks.get("ok"):
-        raise SystemExit("the function did not answer 200")
+        raise SystemExit(f"the function did not answer {status}")
     return (marks["poll"] - start) * 1e3, (marks["response"] - start) * 1e3
 
 
 def main() -> None:
     binary, event_file, moto = sys.argv[1], sys.argv[2], sys.argv[3]
     runs = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+    status = int(sys.argv[5]) if len(sys.argv) > 5 else 200
     event = json.load(open(event_file))
-    results = [measure(binary, event, moto, f"{os.getpid()}-{i}") for i in range(runs)]
+    results = [measure(binary, event, moto, f"{os.getpid()}-{i}", status) for i in range(runs)]
     init = [r[0] for r in results]
     first = [r[1] for r in results]
     print(f"{os.path.basename(binary)}: init median {statistics.median(init):.1f} ms "
