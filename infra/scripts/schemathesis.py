@@ -12,18 +12,16 @@ Environment: ONAIR_SCHEMATHESIS_SEED fixes hypothesis' seed (default: a fixed on
 reproducible); ONAIR_SCHEMATHESIS_REPORT names a directory for the JUnit report.
 """
 
-import html
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlparse
 
-import requests
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_login import access_token  # noqa: E402
 
 CHECKS = ",".join([
     "not_a_server_error",
@@ -71,30 +69,6 @@ def start_server(binary: str, workdir: Path) -> tuple[subprocess.Popen, dict]:
     sys.exit("onair-local did not write its demo within 30 s")
 
 
-def access_token(demo: dict) -> str:
-    """The demo streamer's access token, through the real login page and token endpoint."""
-    base = demo["base_url"]
-    http = requests.Session()
-    query = {"response_type": "code", "client_id": demo["client_id"], "redirect_uri": demo["redirect_uri"],
-             "state": "schemathesis"}
-    page = http.get(f"{base}/oauth/authorize?{urlencode(query)}", timeout=10)
-    page.raise_for_status()
-    hidden = {html.unescape(n): html.unescape(v) for n, v in
-              re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', page.text)}
-    if "csrf" not in hidden:
-        sys.exit("the login page carries no CSRF field")
-    form = {**hidden, "login": demo["username"], "password": demo["password"]}
-    login = http.post(f"{base}/oauth/authorize", data=form, allow_redirects=False, timeout=30)
-    if login.status_code != 303:
-        sys.exit(f"login answered {login.status_code}")
-    code = parse_qs(urlparse(login.headers["location"]).query)["code"][0]
-    token = requests.post(f"{base}/oauth/token", auth=(demo["client_id"], demo["client_secret"]), timeout=10,
-                          data={"grant_type": "authorization_code", "code": code,
-                                "redirect_uri": demo["redirect_uri"]})
-    token.raise_for_status()
-    return token.json()["access_token"]
-
-
 def main() -> int:
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -105,7 +79,7 @@ def main() -> int:
         workdir = Path(tmp)
         server, demo = start_server(binary, workdir)
         try:
-            token = access_token(demo)
+            token = access_token(demo, state="schemathesis")
             # Credentials go by security scheme, so each operation gets exactly the ones it declares.
             config = workdir / "schemathesis.toml"
             config.write_text(f"""

@@ -12,10 +12,8 @@ Usage: lifecycle_e2e.py LOCAL_BINARY {embedded|dynamodb}   (run by the integrati
 Exit status 0 only if every test passed.
 """
 
-import html
 import json
 import os
-import re
 import secrets
 import socket
 import subprocess
@@ -25,14 +23,15 @@ import time
 import unittest
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlparse
 
-import requests
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "infra/scripts"))
+from demo_login import access_token  # noqa: E402
+
 SETTLE_SECONDS = 1
 AUTO_STOP_SECONDS = 3
 ENV = {}
@@ -108,29 +107,6 @@ def start_ingest(workdir: Path, rtmp_port: int, base_url: str, ingest_secret: st
 
     wait_for("nginx-rtmp to listen", listening, timeout=60)
     return nginx
-
-
-def access_token(demo: dict, scope: str | None = None) -> str:
-    """An access token of the demo streamer, through the real login page and token endpoint."""
-    base = demo["base_url"]
-    http = requests.Session()
-    query = {"response_type": "code", "client_id": demo["client_id"], "redirect_uri": demo["redirect_uri"],
-             "state": "e2e"}
-    if scope:
-        query["scope"] = scope
-    page = http.get(f"{base}/oauth/authorize?{urlencode(query)}", timeout=10)
-    page.raise_for_status()
-    hidden = {html.unescape(n): html.unescape(v) for n, v in
-              re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', page.text)}
-    form = {**hidden, "login": demo["username"], "password": demo["password"]}
-    login = http.post(f"{base}/oauth/authorize", data=form, allow_redirects=False, timeout=30)
-    assert login.status_code == 303, f"login answered {login.status_code}: {login.text[:300]}"
-    code = parse_qs(urlparse(login.headers["location"]).query)["code"][0]
-    token = requests.post(f"{base}/oauth/token", auth=(demo["client_id"], demo["client_secret"]), timeout=10,
-                          data={"grant_type": "authorization_code", "code": code,
-                                "redirect_uri": demo["redirect_uri"]})
-    token.raise_for_status()
-    return token.json()["access_token"]
 
 
 def youtube(token: str):
