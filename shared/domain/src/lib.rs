@@ -12,6 +12,7 @@ pub mod clock;
 pub mod generate;
 pub mod ids;
 pub mod lifecycle;
+pub mod live;
 pub mod lockout;
 pub mod oauth;
 pub mod page;
