@@ -43,6 +43,12 @@ pub enum ChatError {
         /// The largest accepted duration in seconds.
         max: u64,
     },
+    /// The live has ended: its chat is read-only (inserts refused, history readable).
+    #[error("the live chat has ended")]
+    Ended,
+    /// No such chat, or not one the caller may see.
+    #[error("the live chat was not found")]
+    NotFound,
     /// The actor is neither the live's owner nor one of its moderators, or targets someone it may not.
     #[error("not allowed to moderate this chat")]
     NotAllowed,
@@ -56,12 +62,14 @@ impl ChatError {
             ChatError::TextTooLong { .. } | ChatError::TextControlCharacter => "messageTextInvalid",
             ChatError::RateLimited(_) => "rateLimitExceeded",
             ChatError::InvalidMaxResults => "invalidValue",
-            ChatError::InvalidPageToken => "pageTokenInvalid",
+            ChatError::InvalidPageToken => "invalidPageToken",
             // YouTube documents no dedicated reason for a banned author; `forbidden` is its generic one.
             ChatError::Banned => "forbidden",
             // onair's name: YouTube documents no reason for an out-of-range ban duration.
             ChatError::InvalidBanTime { .. } => "invalidBanTime",
             ChatError::NotAllowed => "forbidden",
+            ChatError::Ended => "liveChatEnded",
+            ChatError::NotFound => "liveChatNotFound",
         }
     }
 
@@ -75,7 +83,8 @@ impl ChatError {
             | ChatError::InvalidPageToken
             | ChatError::InvalidBanTime { .. } => 400,
             // Google renders `rateLimitExceeded` with 403 (spec §2.5 convention used by lifecycle).
-            ChatError::RateLimited(_) | ChatError::Banned | ChatError::NotAllowed => 403,
+            ChatError::RateLimited(_) | ChatError::Banned | ChatError::NotAllowed | ChatError::Ended => 403,
+            ChatError::NotFound => 404,
         }
     }
 }
@@ -99,6 +108,18 @@ mod tests {
     }
 
     #[test]
+    fn chat_state_refusals_use_youtube_documented_reasons() {
+        assert_eq!(ChatError::Ended.reason(), "liveChatEnded");
+        assert_eq!(ChatError::NotFound.reason(), "liveChatNotFound");
+    }
+
+    #[test]
+    fn paging_refusals_use_the_data_api_parameter_reasons() {
+        assert_eq!(ChatError::InvalidMaxResults.reason(), "invalidValue");
+        assert_eq!(ChatError::InvalidPageToken.reason(), "invalidPageToken");
+    }
+
+    #[test]
     fn bad_input_is_400_and_refused_permission_is_403() {
         assert_eq!(ChatError::TextRequired.code(), 400);
         assert_eq!(ChatError::InvalidPageToken.code(), 400);
@@ -106,5 +127,7 @@ mod tests {
         assert_eq!(ChatError::Banned.code(), 403);
         assert_eq!(ChatError::NotAllowed.code(), 403);
         assert_eq!(ChatError::RateLimited(Duration::ZERO).code(), 403);
+        assert_eq!(ChatError::Ended.code(), 403);
+        assert_eq!(ChatError::NotFound.code(), 404);
     }
 }

@@ -12,7 +12,7 @@
 //!   Refusals use YouTube's reasons `messageTextRequired` / `messageTextInvalid` on both faces.
 //! - **Moderator status is not stored on a message**: `isLiveManager` is computed when rendering from
 //!   the moderator set at that time; `isLiveOwner` is stored (an owner never changes).
-//! - **Ordering and paging** ([`page`]): messages are ordered oldest → newest by a per-chat `sequence`
+//! - **Ordering and paging** ([`page`](mod@page)): messages are ordered oldest → newest by a per-chat `sequence`
 //!   (starting at 1, never reused); `maxResults` 0 or ≥ 100 means 100, negative is refused; no token
 //!   gives the most recent `maxResults`; a token gives only newer messages, at most `maxResults`, the
 //!   oldest first, and the same token when nothing is new; `messages` is `[]`, never null. The token is
