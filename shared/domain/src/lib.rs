@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod channel;
+pub mod chat;
 pub mod client;
 pub mod clock;
 pub mod generate;
