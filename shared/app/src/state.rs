@@ -6,8 +6,8 @@ use crate::hashing::{Hashing, HashingLimits};
 use onair_domain::lockout::LockPolicy;
 use onair_domain::{Clock, Generator, SecretString};
 use onair_store::{
-    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, IdempotencyStore, LockoutStore,
-    SecretStore, StepScheduler, StreamStore, UserStore,
+    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, IdempotencyStore, LiveStore,
+    LockoutStore, SecretStore, StepScheduler, StreamStore, UserStore,
 };
 use std::sync::Arc;
 use time::Duration;
@@ -142,6 +142,8 @@ pub struct AppState {
     pub broadcasts: Arc<dyn BroadcastStore>,
     /// liveStreams and their key reservations.
     pub streams: Arc<dyn StreamStore>,
+    /// PRISM lives.
+    pub lives: Arc<dyn LiveStore>,
     /// Idempotency records of `Idempotency-Key` requests.
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// Timed lifecycle steps (EventBridge Scheduler and a delay queue on AWS, in-process locally).
