@@ -96,6 +96,9 @@ pub struct LifecycleSettings {
     pub auto_stop_after: Duration,
     /// Name of the secret (in the secret store) the ingest server presents to the ingest hook.
     pub ingest_secret_name: String,
+    /// PRISM's `liveLink`: the watch URL of a live, `{liveId}` replaced by its id; `None` gives the
+    /// channel link.
+    pub live_url_template: Option<String>,
 }
 
 impl Default for LifecycleSettings {
@@ -106,6 +109,7 @@ impl Default for LifecycleSettings {
             settle_after: Duration::seconds(2),
             auto_stop_after: Duration::seconds(60),
             ingest_secret_name: "ingest-hook".into(),
+            live_url_template: None,
         }
     }
 }
