@@ -28,6 +28,7 @@ crate::support::on_both_backends!(
         r10_on_an_ended_live_returns_it_unchanged,
         r6_lists_modified_desc_and_filters_by_status,
         unknown_and_foreign_lives_and_channels_are_404,
+        a_deleted_users_token_is_401_on_the_live_routes,
         ten_parallel_starts_and_ten_stops_leave_a_consistent_live,
         a_prism_live_is_visible_to_youtube_clients,
     ],
@@ -494,6 +495,26 @@ async fn unknown_and_foreign_lives_and_channels_are_404(backend: Backend) {
     // Nothing of the owner's changed.
     assert_eq!(status_of(&yt, &id).await, "RESERVED");
     assert_eq!(stored(&yt, &id).await.version, 1);
+}
+
+async fn a_deleted_users_token_is_401_on_the_live_routes(backend: Backend) {
+    let yt = fx(backend).await;
+    let id = new_live(&yt, "Show").await;
+    let (other, theirs) = yt.other_user().await;
+    let reply =
+        crate::support::admin(&yt.router, Method::DELETE, &format!("/admin/users/{other}"), None).await;
+    assert!(reply.status.is_success(), "{}", reply.text);
+    for (path, method) in [
+        (live_path(&id, ""), Method::GET),
+        (live_path("nope", "/stop"), Method::PUT),
+        (
+            format!("/prism/v1/service/channel/{}/lives", yt.channel),
+            Method::GET,
+        ),
+    ] {
+        let reply = yt.call_as(&theirs, method, &path, None).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}: {}", reply.text);
+    }
 }
 
 async fn ten_parallel_starts_and_ten_stops_leave_a_consistent_live(backend: Backend) {

@@ -59,10 +59,18 @@ fn one(state: &AppState, v: &LiveView) -> Envelope {
     Envelope(json!({ "channelId": v.live.channel_id.as_str(), "live": live_dto(state, v) }))
 }
 
-fn prism(err: AppError) -> PrismError {
-    match err {
+/// PRISM's answer to a use-case error. A 404 asks whether the token's user still exists (only on that
+/// path: a found live costs no extra read), so a deleted user's token is 401 here as on every
+/// resource call, as the channel routes do.
+async fn prism(state: &AppState, streamer: &Streamer, err: AppError) -> PrismError {
+    let not_found = match err {
         AppError::NotFound("live") => PrismError::LiveNotFound,
-        other => other.into(),
+        AppError::NotFound(_) => PrismError::ChannelNotFound,
+        other => return other.into(),
+    };
+    match state.users.get(&streamer.user).await {
+        Ok(_) => not_found,
+        Err(err) => AppError::from(err).of("user").into(),
     }
 }
 
@@ -75,10 +83,11 @@ pub async fn create(
 ) -> Result<Envelope, PrismError> {
     let body: Value = serde_json::from_slice(&body)
         .map_err(|_| PrismError::InvalidRequest("the body must be a JSON object".into()))?;
-    let new = NewLive::parse(&body).map_err(prism)?;
-    let v = lives::create(&state, &streamer.user, &channel, &new)
-        .await
-        .map_err(prism)?;
+    let new = NewLive::parse(&body).map_err(PrismError::from)?;
+    let v = match lives::create(&state, &streamer.user, &channel, &new).await {
+        Ok(v) => v,
+        Err(err) => return Err(prism(&state, &streamer, err).await),
+    };
     Ok(one(&state, &v))
 }
 
@@ -88,7 +97,10 @@ pub async fn get(
     streamer: Streamer,
     Path(live): Path<String>,
 ) -> Result<Envelope, PrismError> {
-    let v = lives::get(&state, &streamer.user, &live).await.map_err(prism)?;
+    let v = match lives::get(&state, &streamer.user, &live).await {
+        Ok(v) => v,
+        Err(err) => return Err(prism(&state, &streamer, err).await),
+    };
     Ok(one(&state, &v))
 }
 
@@ -105,9 +117,10 @@ pub async fn list(
     Path(channel): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Envelope, PrismError> {
-    let (channel, views) = lives::list(&state, &streamer.user, &channel, q.status.as_deref())
-        .await
-        .map_err(prism)?;
+    let (channel, views) = match lives::list(&state, &streamer.user, &channel, q.status.as_deref()).await {
+        Ok(found) => found,
+        Err(err) => return Err(prism(&state, &streamer, err).await),
+    };
     let lives: Vec<Value> = views.iter().map(|v| live_dto(&state, v)).collect();
     Ok(Envelope(json!({ "channelId": channel.as_str(), "lives": lives })))
 }
@@ -118,7 +131,10 @@ pub async fn start(
     streamer: Streamer,
     Path(live): Path<String>,
 ) -> Result<Envelope, PrismError> {
-    let v = lives::start(&state, &streamer.user, &live).await.map_err(prism)?;
+    let v = match lives::start(&state, &streamer.user, &live).await {
+        Ok(v) => v,
+        Err(err) => return Err(prism(&state, &streamer, err).await),
+    };
     Ok(one(&state, &v))
 }
 
@@ -128,6 +144,9 @@ pub async fn stop(
     streamer: Streamer,
     Path(live): Path<String>,
 ) -> Result<Envelope, PrismError> {
-    let v = lives::stop(&state, &streamer.user, &live).await.map_err(prism)?;
+    let v = match lives::stop(&state, &streamer.user, &live).await {
+        Ok(v) => v,
+        Err(err) => return Err(prism(&state, &streamer, err).await),
+    };
     Ok(one(&state, &v))
 }
