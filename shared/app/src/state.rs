@@ -6,8 +6,8 @@ use crate::hashing::{Hashing, HashingLimits};
 use onair_domain::lockout::LockPolicy;
 use onair_domain::{Clock, Generator, SecretString};
 use onair_store::{
-    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, IdempotencyStore, LockoutStore,
-    SecretStore, StepScheduler, StreamStore, UserStore,
+    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, IdempotencyStore, LiveStore,
+    LockoutStore, SecretStore, StepScheduler, StreamStore, UserStore,
 };
 use std::sync::Arc;
 use time::Duration;
@@ -96,6 +96,9 @@ pub struct LifecycleSettings {
     pub auto_stop_after: Duration,
     /// Name of the secret (in the secret store) the ingest server presents to the ingest hook.
     pub ingest_secret_name: String,
+    /// PRISM's `liveLink`: the watch URL of a live, `{liveId}` replaced by its id; `None` gives the
+    /// channel link.
+    pub live_url_template: Option<String>,
 }
 
 impl Default for LifecycleSettings {
@@ -106,6 +109,7 @@ impl Default for LifecycleSettings {
             settle_after: Duration::seconds(2),
             auto_stop_after: Duration::seconds(60),
             ingest_secret_name: "ingest-hook".into(),
+            live_url_template: None,
         }
     }
 }
@@ -142,6 +146,8 @@ pub struct AppState {
     pub broadcasts: Arc<dyn BroadcastStore>,
     /// liveStreams and their key reservations.
     pub streams: Arc<dyn StreamStore>,
+    /// PRISM lives.
+    pub lives: Arc<dyn LiveStore>,
     /// Idempotency records of `Idempotency-Key` requests.
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// Timed lifecycle steps (EventBridge Scheduler and a delay queue on AWS, in-process locally).

@@ -206,6 +206,7 @@ pub const VARIABLES: &[&str] = &[
     "ONAIR_LISTEN",
     "ONAIR_DEMO_FILE",
     "ONAIR_INGEST_SECRET",
+    "ONAIR_LIVE_URL_TEMPLATE",
     "ONAIR_LOCAL_HEADER_READ_TIMEOUT_SECONDS",
     "ONAIR_LOCAL_IDLE_TIMEOUT_SECONDS",
     "ONAIR_STEPS",
@@ -411,6 +412,11 @@ impl Config {
                 "ONAIR_INGEST_SECRET_NAME",
                 Some(&lifecycle_defaults.ingest_secret_name),
             ),
+            live_url_template: r
+                .vars
+                .get("ONAIR_LIVE_URL_TEMPLATE")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty()),
         };
         if !(lifecycle.ingest_rtmp_url.starts_with("rtmp://")
             || lifecycle.ingest_rtmp_url.starts_with("rtmps://"))

@@ -217,6 +217,7 @@ pub fn assemble(
         audit: stores.audit,
         broadcasts: stores.broadcasts,
         streams: stores.streams,
+        lives: stores.lives,
         idempotency: stores.idempotency,
         steps,
         secrets,

@@ -2,7 +2,7 @@
 //!
 //! Each concern has a small async trait ([`ClientStore`], [`UserStore`], [`ChannelStore`],
 //! [`SecretStore`], [`GrantStore`], [`LockoutStore`], [`AuditStore`], [`BroadcastStore`],
-//! [`StreamStore`], [`IdempotencyStore`], [`StepScheduler`]). Every trait has an embedded adapter
+//! [`StreamStore`], [`LiveStore`], [`IdempotencyStore`], [`StepScheduler`]). Every trait has an embedded adapter
 //! (in-process, the local default) and an AWS adapter (DynamoDB, Secrets Manager; EventBridge Scheduler
 //! and SQS for steps); one contract test suite holds both to the same meaning.
 //! Adapters translate SDK failures into [`StoreError`] so nothing above this crate sees an SDK type.
@@ -12,6 +12,7 @@ pub mod embedded;
 pub mod error;
 pub mod idempotency_ports;
 pub mod lifecycle_ports;
+pub mod live_ports;
 pub mod oauth_ports;
 pub mod page_token;
 pub mod ports;
@@ -25,6 +26,7 @@ pub use idempotency_ports::{Claim, ClaimOutcome, IdempotencyScope, IdempotencySt
 pub use lifecycle_ports::{
     BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
 };
+pub use live_ports::{LiveStore, StoredLive};
 pub use oauth_ports::{AuditStore, GrantStore, LockoutStore, RedeemError, RotateError};
 pub use ports::{ChannelStore, ClientStore, OwnedChannel, OwnedChannels, SecretStore, UserStore};
 pub use secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};

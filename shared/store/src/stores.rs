@@ -4,8 +4,8 @@
 use crate::dynamo::DynamoStores;
 use crate::embedded::EmbeddedStore;
 use crate::{
-    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, IdempotencyStore, LockoutStore,
-    StreamStore, UserStore,
+    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, IdempotencyStore, LiveStore,
+    LockoutStore, StreamStore, UserStore,
 };
 use std::sync::Arc;
 
@@ -28,6 +28,8 @@ pub struct Stores {
     pub broadcasts: Arc<dyn BroadcastStore>,
     /// liveStreams and their key reservations.
     pub streams: Arc<dyn StreamStore>,
+    /// PRISM lives.
+    pub lives: Arc<dyn LiveStore>,
     /// Idempotency records of `Idempotency-Key` requests.
     pub idempotency: Arc<dyn IdempotencyStore>,
 }
@@ -44,6 +46,7 @@ impl Stores {
             audit: Arc::new(stores.audit()),
             broadcasts: Arc::new(stores.broadcasts()),
             streams: Arc::new(stores.streams()),
+            lives: Arc::new(stores.lives()),
             idempotency: Arc::new(stores.idempotency()),
         }
     }
@@ -59,6 +62,7 @@ impl Stores {
             audit: Arc::new(store.clone()),
             broadcasts: Arc::new(store.clone()),
             streams: Arc::new(store.clone()),
+            lives: Arc::new(store.clone()),
             idempotency: Arc::new(store.clone()),
         }
     }

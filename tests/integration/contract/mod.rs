@@ -4,6 +4,7 @@
 mod idempotency;
 mod lifecycle;
 mod lifecycle_batch;
+mod lives;
 mod oauth_store;
 mod secrets;
 mod steps;

@@ -1,7 +1,7 @@
 //! A fault-injecting decorator for every store port.
 //!
 //! [`wrap`] takes any [`AppState`] (embedded or DynamoDB, as `TestApp` builds it) and puts every port —
-//! clients, users, channels, grants, lockouts, audit, broadcasts, streams, idempotency, secrets — behind a decorator that consults one
+//! clients, users, channels, grants, lockouts, audit, broadcasts, streams, lives, idempotency, secrets — behind a decorator that consults one
 //! shared [`Faults`] plan before each call. A rule picks calls by operation name (`"grants.rotate_refresh"`,
 //! `"secrets.create"`, … — `"<port>.<method>"`), either the Nth matching call or every matching call, and
 //! fails it with one of three [`Fault`]s:
@@ -33,6 +33,7 @@ use onair_store::{
     BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
 };
 use onair_store::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
+use onair_store::{LiveStore, StoredLive};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use time::{Date, OffsetDateTime};
@@ -193,6 +194,7 @@ pub fn wrap(state: &AppState, faults: &Faults) -> AppState {
         audit: Arc::new(Faulty::new(state.audit.clone(), faults)),
         broadcasts: Arc::new(Faulty::new(state.broadcasts.clone(), faults)),
         streams: Arc::new(Faulty::new(state.streams.clone(), faults)),
+        lives: Arc::new(Faulty::new(state.lives.clone(), faults)),
         idempotency: Arc::new(Faulty::new(state.idempotency.clone(), faults)),
     };
     onair_platform::wiring::state(
@@ -599,6 +601,28 @@ impl IdempotencyStore for Faulty<dyn IdempotencyStore> {
     async fn release(&self, scope: &IdempotencyScope, claimed_at: OffsetDateTime) -> Result<(), StoreError> {
         self.faults
             .guard("idempotency.release", self.inner.release(scope, claimed_at))
+            .await
+    }
+}
+
+#[async_trait]
+impl LiveStore for Faulty<dyn LiveStore> {
+    async fn create(&self, live: &StoredLive) -> Result<(), StoreError> {
+        self.faults.guard("lives.create", self.inner.create(live)).await
+    }
+    async fn get(&self, owner: &UserId, live_id: &str) -> Result<StoredLive, StoreError> {
+        self.faults
+            .guard("lives.get", self.inner.get(owner, live_id))
+            .await
+    }
+    async fn update(&self, live: &StoredLive, expected_version: u64) -> Result<(), StoreError> {
+        self.faults
+            .guard("lives.update", self.inner.update(live, expected_version))
+            .await
+    }
+    async fn list(&self, owner: &UserId, channel: &ChannelId) -> Result<Vec<StoredLive>, StoreError> {
+        self.faults
+            .guard("lives.list", self.inner.list(owner, channel))
             .await
     }
 }

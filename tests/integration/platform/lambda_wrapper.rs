@@ -422,6 +422,37 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
             vec![("authorization", bearer.clone())],
             None,
         ),
+        // PRISM lives: reads of nothing and refusals, so both states stay equal.
+        (
+            "prism-live-list",
+            "/prism/v1/service/channel/nope/lives".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-live-create",
+            "/prism/v1/service/channel/nope/live".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"title":"t","reservedAt":"2026-11-01T01:00:00+00:00"}"#.into()),
+        ),
+        (
+            "prism-live-get",
+            "/prism/v1/service/live/nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-live-start",
+            "/prism/v1/service/live/nope/start".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-live-stop",
+            "/prism/v1/service/live/nope/stop".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
         // YouTube: reads of nothing and refusals, so both states stay equal.
         (
             "youtube-broadcasts-list",

@@ -1,3 +1,4 @@
 //! PRISM's Service API resource calls.
 
+mod lives;
 mod resources;

@@ -29,6 +29,9 @@ pub enum PrismError {
     /// The channel does not exist or is not the caller's.
     #[error("channel not found")]
     ChannelNotFound,
+    /// The live does not exist or is not the caller's.
+    #[error("live not found")]
+    LiveNotFound,
     /// No such route.
     #[error("no such route")]
     NoRoute,
@@ -73,6 +76,12 @@ impl PrismError {
                 40401,
                 "CHANNEL_NOT_FOUND",
                 "channel not found".into(),
+            ),
+            PrismError::LiveNotFound => (
+                StatusCode::NOT_FOUND,
+                40402,
+                "LIVE_NOT_FOUND",
+                "live not found".into(),
             ),
             PrismError::NoRoute => (
                 StatusCode::NOT_FOUND,

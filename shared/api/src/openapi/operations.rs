@@ -602,6 +602,55 @@ pub fn operation(name: &str) -> Option<Value> {
             "PrismChannelReply",
             true,
         ),
+        "prism-live-list" => prism(
+            "The lives of one of the streamer's channels (PRISM R6), modified desc then created desc.",
+            json!([
+                path_param("channelId", "channel"),
+                query("status", "`ALL` (default), `RESERVED`, `ON_AIR` or `END`."),
+            ]),
+            "PrismLiveListReply",
+            true,
+        ),
+        "prism-live-create" => {
+            let mut op = prism(
+                "A new live on one of the streamer's channels (PRISM R8): a broadcast bound to its own stream.",
+                json!([path_param("channelId", "channel")]),
+                "PrismLiveReply",
+                true,
+            );
+            op["requestBody"] = json!({
+                "required": true,
+                "content": { "application/json": { "schema": {
+                    "type": "object",
+                    "required": ["title", "reservedAt"],
+                    "properties": {
+                        "title": { "type": "string", "minLength": 1 },
+                        "reservedAt": { "type": "string", "format": "date-time" },
+                        "description": { "type": ["string", "null"] },
+                        "scope": { "enum": ["PUBLIC", "LIMITED", "PRIVATE", null] },
+                    },
+                } } },
+            });
+            op
+        }
+        "prism-live-get" => prism(
+            "One of the streamer's lives with its status (PRISM R7); someone else's is 404 too.",
+            json!([path_param("liveId", "live")]),
+            "PrismLiveReply",
+            true,
+        ),
+        "prism-live-start" => prism(
+            "Starts a live (PRISM R9): ends another on-air live of the channel; after END, a new broadcast.",
+            json!([path_param("liveId", "live")]),
+            "PrismLiveReply",
+            true,
+        ),
+        "prism-live-stop" => prism(
+            "Ends a live (PRISM R10); an ended live is returned unchanged.",
+            json!([path_param("liveId", "live")]),
+            "PrismLiveReply",
+            true,
+        ),
         "youtube-broadcasts-list" => youtube(
             "liveBroadcasts.list: by `id`, `mine` or `broadcastStatus`.",
             json!([

@@ -432,6 +432,54 @@ pub struct PrismChannelData {
     channel: PrismChannel,
 }
 
+/// PRISM's `liveStat`: zeros until statistics are collected.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrismLiveStat {
+    view_count: u64,
+    viewer_count: u64,
+    like_count: u64,
+    chat_count: u64,
+}
+
+/// A live, as PRISM sees it (dates ISO 8601 with an offset).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrismLive {
+    live_id: String,
+    title: String,
+    description: String,
+    #[schema(format = DateTime)]
+    reserved_at: String,
+    #[schema(format = DateTime)]
+    start_at: Option<String>,
+    /// The ingest address and the stream key, split by PRISM at the last `/`; `null` if the live's
+    /// stream was deleted through the YouTube API.
+    rtmp_path: Option<String>,
+    /// `RESERVED`, `ON_AIR` or `END`.
+    status: String,
+    /// `PUBLIC`, `LIMITED` or `PRIVATE`.
+    scope: String,
+    live_link: String,
+    live_stat: PrismLiveStat,
+}
+
+/// `data` of the single-live PRISM calls (R7–R10).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrismLiveData {
+    channel_id: String,
+    live: PrismLive,
+}
+
+/// `data` of `GET /prism/v1/service/channel/{channelId}/lives` (R6).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrismLiveListData {
+    channel_id: String,
+    lives: Vec<PrismLive>,
+}
+
 macro_rules! prism_success {
     ($name:ident, $data:ty, $doc:literal) => {
         #[doc = $doc]
@@ -465,6 +513,16 @@ prism_success!(
     PrismChannelReply,
     PrismChannelData,
     "PRISM's success envelope around one channel."
+);
+prism_success!(
+    PrismLiveReply,
+    PrismLiveData,
+    "PRISM's success envelope around one live."
+);
+prism_success!(
+    PrismLiveListReply,
+    PrismLiveListData,
+    "PRISM's success envelope around a channel's lives."
 );
 
 /// What nginx-rtmp reports (`call`).

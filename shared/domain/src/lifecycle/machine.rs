@@ -268,6 +268,19 @@ fn complete(broadcast: &mut Broadcast, now: OffsetDateTime) {
     broadcast.statistics = None;
 }
 
+/// PRISM's R10 on a live whose encoder never connected: YouTube's `complete` transition is refused
+/// from `created`/`ready`, but a PRISM stop must end the live (R7 then reads `END`). Only the PRISM
+/// live use case calls this; the YouTube surface keeps refusing the transition. `None` outside
+/// `created`/`ready`.
+pub fn end_unaired(broadcast: &Broadcast, now: OffsetDateTime) -> Option<Broadcast> {
+    if !matches!(broadcast.state(), S::Created | S::Ready) {
+        return None;
+    }
+    let mut next = broadcast.clone();
+    complete(&mut next, now);
+    Some(next)
+}
+
 /// What the bind rule needs to know about the stream being bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BindTarget<'a> {

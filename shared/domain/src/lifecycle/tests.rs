@@ -1189,3 +1189,17 @@ fn etag_changes_with_the_representation() {
     let ready = machine::bind(&fresh(), Some(S2), NOW).unwrap();
     assert_ne!(a["etag"], render::broadcast(&ready, &parts)["etag"]);
 }
+
+#[test]
+fn end_unaired_completes_only_a_created_or_ready_broadcast() {
+    for &state in S::ALL {
+        let got = machine::end_unaired(&in_state(state), NOW);
+        if matches!(state, S::Created | S::Ready) {
+            let done = got.unwrap();
+            assert_eq!(done.state(), S::Complete, "{state}");
+            assert_eq!(done.snippet.actual_end_time, Some(NOW));
+        } else {
+            assert!(got.is_none(), "{state}");
+        }
+    }
+}

@@ -243,6 +243,17 @@ pub mod attr {
     /// A stream's `status.streamStatus` (for the guard of a transition).
     pub const STREAM_STATUS: &str = "streamStatus";
 
+    // PRISM lives.
+
+    /// A live's current broadcast.
+    pub const BROADCAST_ID: &str = "broadcastId";
+    /// A live's current stream.
+    pub const STREAM_ID: &str = "streamId";
+    /// Whether PRISM started a live's current broadcast (R9).
+    pub const STARTED: &str = "started";
+    /// Every broadcast of a live, oldest first (a list of strings).
+    pub const BROADCASTS: &str = "broadcasts";
+
     // Tokens table and audit entries.
 
     /// Hash of a code or refresh token.

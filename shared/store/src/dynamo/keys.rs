@@ -20,6 +20,12 @@
 //! | stream                 | `STREAM#{id}`        | `STREAM`     | `OWNER#{owner}#STREAMS`   | `{published nanos}#{id}` |
 //! | stream-key reservation | `STREAMKEY#{hash}`   | `STREAMKEY`  |                           |                          |
 //!
+//! PRISM lives add one more, with no schema change:
+//!
+//! | item | `pk`        | `sk`   | `gsi1pk`               | `gsi1sk`                                   |
+//! |------|-------------|--------|------------------------|--------------------------------------------|
+//! | live | `LIVE#{id}` | `LIVE` | `CHANNEL#{id}#LIVES`   | `{modified nanos}#{created nanos}#{id}`    |
+//!
 //! Broadcasts and streams live under their own id, not in the owner's partition: an owner may have
 //! thousands, and the user partition is read whole for the channel list. The owner is an attribute,
 //! checked on every read and in every write condition. Each owner's list is its own `gsi1` partition

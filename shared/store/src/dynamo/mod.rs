@@ -25,6 +25,7 @@ mod grants;
 mod idempotency;
 pub mod keys;
 mod lifecycle;
+mod lives;
 mod lockouts;
 mod query;
 mod round_trips;
@@ -39,6 +40,7 @@ pub(crate) use errors::error_chain;
 pub use grants::DynamoGrantStore;
 pub use idempotency::DynamoIdempotencyStore;
 pub use lifecycle::{DynamoBroadcastStore, DynamoStreamStore};
+pub use lives::DynamoLiveStore;
 pub use lockouts::DynamoLockoutStore;
 pub use round_trips::RoundTrips;
 pub use users::DynamoUserStore;
@@ -125,6 +127,11 @@ impl DynamoStores {
     /// The liveStream store and its key reservations (registrations table).
     pub fn streams(&self) -> DynamoStreamStore {
         DynamoStreamStore::new(self.context.clone())
+    }
+
+    /// The PRISM live store (registrations table).
+    pub fn lives(&self) -> DynamoLiveStore {
+        DynamoLiveStore::new(self.context.clone())
     }
 
     /// The audit trail (registrations table).

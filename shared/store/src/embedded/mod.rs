@@ -11,6 +11,7 @@ mod clients;
 mod grants;
 mod idempotency;
 mod lifecycle;
+mod lives;
 mod lockouts;
 pub mod steps;
 mod users;
@@ -41,6 +42,7 @@ struct State {
     audit: Vec<AuditEntry>,
     broadcasts: HashMap<String, crate::lifecycle_ports::StoredBroadcast>,
     streams: HashMap<String, crate::lifecycle_ports::StoredStream>,
+    lives: HashMap<String, crate::live_ports::StoredLive>,
     /// Stream key hash → stream id: the key reservation.
     stream_keys: HashMap<String, String>,
     /// Idempotency records by scope.
