@@ -17,14 +17,13 @@ use onair_domain::lifecycle::broadcast::Broadcast;
 use onair_domain::lifecycle::machine;
 use onair_domain::lifecycle::step::{Step, StepKind};
 use onair_domain::lifecycle::stream::Stream;
-use onair_domain::lifecycle::wire::{LifeCycleStatus, StreamStatus};
+use onair_domain::lifecycle::wire::{LifeCycleStatus, StreamStatus, rfc3339};
 use onair_domain::live::scope::Scope;
 use onair_domain::live::status::{LiveStatus, StatusFilter};
 use onair_domain::{ChannelId, UserId, Violations};
 use onair_store::{StoreError, StoredBroadcast, StoredLive};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// How often a write that lost a race is decided again.
 const WRITE_ATTEMPTS: usize = 10;
@@ -52,9 +51,9 @@ impl NewLive {
         if title.is_empty() {
             v.add("title", "is required");
         }
-        let reserved_at = match text("reservedAt").map(|r| OffsetDateTime::parse(r, &Rfc3339)) {
-            Some(Ok(at)) => Some(at),
-            Some(Err(_)) => {
+        let reserved_at = match text("reservedAt").map(rfc3339::parse) {
+            Some(Some(at)) => Some(at),
+            Some(None) => {
                 v.add("reservedAt", "must be an ISO 8601 date-time with an offset");
                 None
             }
@@ -149,11 +148,7 @@ async fn open_broadcast(
     channel: &ChannelId,
     new: &NewLive,
 ) -> Result<(String, String), AppError> {
-    let scheduled = new
-        .reserved_at
-        .to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .map_err(|_| AppError::Invalid(Violations::one("reservedAt", "is out of range")))?;
+    let scheduled = rfc3339::format(new.reserved_at);
     let broadcast = json!({
         "snippet": {
             "title": new.title,

@@ -212,6 +212,8 @@ async fn r8_refuses_bad_bodies_and_changes_nothing(backend: Backend) {
         json!({ "title": "x" }),
         json!({ "title": "x", "reservedAt": "2026-11-01T18:30:00" }),
         json!({ "title": "x", "reservedAt": "tomorrow" }),
+        // valid RFC 3339 whose UTC form is in the year 10000 (converting it once panicked)
+        json!({ "title": "x", "reservedAt": "9999-12-31T23:00:00-05:00" }),
         json!({ "title": "x", "reservedAt": T_RESERVED, "scope": "public" }),
     ] {
         let reply = create(&yt, &yt.channel, body.clone()).await;

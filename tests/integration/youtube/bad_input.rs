@@ -26,6 +26,7 @@ crate::support::on_both_backends!(
     a_body_that_is_not_json_is_parse_error,
     an_unknown_query_parameter_is_unexpected_parameter,
     list_filters_and_max_results_are_checked,
+    a_scheduled_time_beyond_the_representable_years_is_refused_not_a_crash,
 );
 
 const BROADCASTS: &str = "/youtube/v3/liveBroadcasts";
@@ -639,4 +640,22 @@ async fn list_filters_and_max_results_are_checked(backend: Backend) {
         )
         .await;
     assert_eq!(r.body["items"][0]["id"], json!(b));
+}
+
+/// `9999-12-31T23:00:00-05:00` is valid RFC 3339 whose UTC form is in the year 10000: converting it
+/// once panicked the handler; it is an invalid time like any other.
+async fn a_scheduled_time_beyond_the_representable_years_is_refused_not_a_crash(backend: Backend) {
+    let y = Yt::new(backend).await;
+    let before = y.snapshot().await;
+    let mut body = broadcast_body("x", true);
+    body["snippet"]["scheduledStartTime"] = json!("9999-12-31T23:00:00-05:00");
+    let r = y
+        .call(
+            Method::POST,
+            &format!("{BROADCASTS}?part=snippet,status,contentDetails"),
+            Some(body),
+        )
+        .await;
+    assert_google_error(&r, StatusCode::BAD_REQUEST, "invalidScheduledStartTime");
+    assert_eq!(y.snapshot().await, before);
 }

@@ -282,16 +282,17 @@ pub mod rfc3339 {
 
     /// Formats `t` in UTC.
     pub fn format(t: OffsetDateTime) -> String {
-        t.to_offset(time::UtcOffset::UTC)
-            .format(&Rfc3339)
+        t.checked_to_offset(time::UtcOffset::UTC)
+            .and_then(|t| t.format(&Rfc3339).ok())
             .unwrap_or_default()
     }
 
-    /// Parses an RFC 3339 timestamp with any offset and returns it in UTC.
+    /// Parses an RFC 3339 timestamp with any offset and returns it in UTC; `None` also when its UTC
+    /// form falls outside the representable years (`to_offset` would panic on such client input).
     pub fn parse(s: &str) -> Option<OffsetDateTime> {
         OffsetDateTime::parse(s, &Rfc3339)
-            .ok()
-            .map(|t| t.to_offset(time::UtcOffset::UTC))
+            .ok()?
+            .checked_to_offset(time::UtcOffset::UTC)
     }
 
     /// Serde `serialize_with`.
@@ -371,6 +372,13 @@ pub mod int_string {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_timestamp_whose_utc_form_leaves_the_supported_range_is_refused_not_a_panic() {
+        // 9999-12-31T23:00-05:00 is 10000-01-01T04:00Z, beyond what `time` can represent.
+        assert_eq!(rfc3339::parse("9999-12-31T23:00:00-05:00"), None);
+        assert!(rfc3339::parse("9999-12-31T23:00:00Z").is_some());
+    }
     use super::*;
 
     #[test]
