@@ -7,7 +7,8 @@
 //!   to what it read, never to what the step carried — a duplicate, late or superseded delivery finds
 //!   nothing to do;
 //! - writes conditionally on the version it read; when that write loses a race it re-reads and
-//!   re-applies the rule, a few times ([`ATTEMPTS`]), then reports itself busy (retryable);
+//!   re-applies the rule, as the request use cases do ([`WRITE_ATTEMPTS`] times), then reports itself
+//!   busy (retryable);
 //! - treats a missing record (the broadcast or stream was deleted) as done: [`StepOutcome::Missing`];
 //! - after a write, replans the broadcast's server-executed schedules
 //!   ([`super::schedule::replan`]).
@@ -25,6 +26,7 @@
 //!   the step runs, so a late delivery of a step planned for an earlier stop cannot end a broadcast
 //!   whose encoder came back and left again more recently.
 
+use super::access::WRITE_ATTEMPTS;
 use super::schedule;
 use crate::{AppError, AppState};
 use onair_domain::UserId;
@@ -34,9 +36,6 @@ use onair_domain::lifecycle::step::{Step, StepKind};
 use onair_domain::lifecycle::wire::StreamStatus;
 use onair_store::{GuardedUpdate, GuardedWriteError, StoreError, StoredBroadcast, StoredStream};
 use time::OffsetDateTime;
-
-/// How many times a step re-reads and re-applies its rule after losing a conditional write.
-pub const ATTEMPTS: usize = 4;
 
 /// What one delivery of a step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -336,10 +335,10 @@ async fn commit(
 
 fn retry(attempts: &mut usize, what: &str) -> Result<(), AppError> {
     *attempts += 1;
-    if *attempts >= ATTEMPTS {
+    if *attempts >= WRITE_ATTEMPTS {
         // Retryable: the step is delivered again and re-reads whatever won.
         Err(AppError::Busy(format!(
-            "{what}: the broadcast kept changing during {ATTEMPTS} attempts"
+            "{what}: the broadcast kept changing during {WRITE_ATTEMPTS} attempts"
         )))
     } else {
         Ok(())
