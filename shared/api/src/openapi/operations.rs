@@ -473,6 +473,14 @@ pub fn operation(name: &str) -> Option<Value> {
             ("200", ok_json("The updated channel.", "Channel")),
             &["404", "409"],
         ),
+        "admin-lives-end" => admin(
+            "End a PRISM live as the platform: its broadcast completes, PRISM sees `END` at its next poll and \
+the ingest hook drops the encoder at its next update. Ending an ended live returns it unchanged.",
+            json!([path_param("userId", "user"), path_param("liveId", "live")]),
+            None,
+            ("200", ok_json("The live, ended.", "AdminLive")),
+            &["404", "409"],
+        ),
         "admin-audit-list" => {
             let mut params = json!([{
                 "name": "day", "in": "query",
