@@ -341,7 +341,7 @@ async fn admin_end_live_ends_it_once_and_unknown_or_foreign_lives_are_404(backen
     let on_air = live_on_air(&yt, &yt.channel, "Again").await;
     for (user, live) in [
         (yt.user.as_str(), "0000000000000000000000"),
-        (yt.user.as_str(), "no such live!"),
+        (yt.user.as_str(), "not-a-live-id"),
         (other_user.as_str(), on_air.as_str()),
         ("nobody", on_air.as_str()),
     ] {
