@@ -30,7 +30,8 @@ use onair_store::{
     Stores, UserStore,
 };
 use onair_store::{
-    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, IngestGate, StoredBroadcast, StoredStream, StreamStore,
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, IngestGate, StoredBroadcast, StoredStream,
+    StreamStore,
 };
 use onair_store::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
 use onair_store::{LiveStore, StoredLive};

@@ -102,10 +102,17 @@ async fn a_disabled_channels_stream_refuses_publish_and_update_until_re_enabled(
     let inactive = w.get_stream(&s.stream.id).await;
     assert_eq!(inactive.stream.stream_status(), StreamStatus::Inactive);
     refused(&hook(&w, "publish", "key-channel").await, "publish");
-    assert_eq!(w.get_stream(&s.stream.id).await, inactive, "a refused publish wrote");
+    assert_eq!(
+        w.get_stream(&s.stream.id).await,
+        inactive,
+        "a refused publish wrote"
+    );
     // a reusable stream of a re-enabled channel works again
     set_channel_enabled(&w, true).await;
-    ok(&hook(&w, "publish", "key-channel").await, "publish after re-enabling");
+    ok(
+        &hook(&w, "publish", "key-channel").await,
+        "publish after re-enabling",
+    );
 }
 
 async fn a_disabled_users_stream_refuses_publish_and_update(backend: Backend) {
@@ -117,7 +124,10 @@ async fn a_disabled_users_stream_refuses_publish_and_update(backend: Backend) {
     refused(&hook(&w, "publish", "key-user").await, "publish");
     ok(&hook(&w, "publish_done", "key-user").await, "publish_done");
     set_user_disabled(&w.router(), w.owner.as_str(), false).await;
-    ok(&hook(&w, "publish", "key-user").await, "publish after re-enabling");
+    ok(
+        &hook(&w, "publish", "key-user").await,
+        "publish after re-enabling",
+    );
 }
 
 async fn a_non_reusable_stream_closes_when_its_broadcast_ends(backend: Backend) {
@@ -244,7 +254,10 @@ impl Http {
 
     /// R8 then R9 on `channel`: (live id, stream key from `rtmpPath`).
     async fn start_new_live(&self, channel: &str, title: &str) -> (String, String) {
-        let reserved = "2026-11-01T18:30:00+09:00";
+        // PRISM sends "now + 20 s" for an immediate live
+        let reserved = (time::OffsetDateTime::now_utc() + time::Duration::seconds(20))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
         let created = self
             .prism(
                 reqwest::Method::POST,
@@ -333,7 +346,7 @@ async fn dropped_within(encoder: &mut Publisher, since: Instant, what: &str) -> 
         .await
         .unwrap_or_else(|| panic!("{what}: ffmpeg still publishing {bound:?} after the end"));
     let took = since.elapsed();
-    println!("{what} → ffmpeg dropped after {took:?} (exit {status}, on_update every {UPDATE_SECONDS} s)");
+    println!("{what} → ffmpeg dropped after {took:?} ({status}, on_update every {UPDATE_SECONDS} s)");
     took
 }
 
@@ -381,7 +394,11 @@ async fn the_platform_ending_a_live_drops_the_encoder_within_one_update_interval
     until_live(&server, &user, &id).await;
     let disabled_at = Instant::now();
     api.set_channel_enabled(&channel, false).await;
-    assert_eq!(poll(&server, &user, &id).await.0, "END", "R7 right after the disable");
+    assert_eq!(
+        poll(&server, &user, &id).await.0,
+        "END",
+        "R7 right after the disable"
+    );
     figures.push((
         "channel disabled",
         dropped_within(&mut encoder, disabled_at, "channel disabled").await,
@@ -389,13 +406,20 @@ async fn the_platform_ending_a_live_drops_the_encoder_within_one_update_interval
 
     // the ended live's key is refused at on_publish, also once the channel is enabled again
     api.set_channel_enabled(&channel, true).await;
-    assert_eq!(poll(&server, &user, &id).await.0, "END", "re-enabling resurrected the live");
+    assert_eq!(
+        poll(&server, &user, &id).await.0,
+        "END",
+        "re-enabling resurrected the live"
+    );
     let tried = Instant::now();
     let mut late = Publisher::start(&nginx.publish_url(&key), 30);
     let status = exit_within(&mut late, Duration::from_secs(8))
         .await
         .expect("ffmpeg kept publishing on an ended live's key");
-    println!("ended live's key → ffmpeg refused after {:?} ({status})", tried.elapsed());
+    println!(
+        "ended live's key → ffmpeg refused after {:?} ({status})",
+        tried.elapsed()
+    );
     assert!(!status.success());
 
     // 2. a restart after the forced end publishes on its new key; then the admin ends it

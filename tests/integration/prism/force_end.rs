@@ -133,7 +133,10 @@ async fn live_on_air(yt: &Yt, channel: &str, title: &str) -> String {
     stream_goes_active(yt, &stored(yt, &id).await.stream_id).await;
     let live = live_of(yt, &id).await;
     assert_eq!(live["status"], "ON_AIR");
-    assert_eq!(broadcast_state(yt, &stored(yt, &id).await.broadcast_id).await, "live");
+    assert_eq!(
+        broadcast_state(yt, &stored(yt, &id).await.broadcast_id).await,
+        "live"
+    );
     id
 }
 
@@ -158,9 +161,7 @@ async fn end_live(yt: &Yt, user: &str, id: &str) -> Reply {
     .await
 }
 
-async fn disabling_the_channel_mid_live_shows_end_at_the_next_poll_and_complete_on_youtube(
-    backend: Backend,
-) {
+async fn disabling_the_channel_mid_live_shows_end_at_the_next_poll_and_complete_on_youtube(backend: Backend) {
     let yt = Yt::new(backend).await;
     let id = live_on_air(&yt, &yt.channel, "Show").await;
     // another started live of the channel, still waiting for its encoder: on air for PRISM
@@ -240,9 +241,7 @@ async fn disabling_the_user_ends_the_lives_of_every_channel(backend: Backend) {
     assert_eq!(their_status.as_str(), "ON_AIR", "another user's live was ended");
 }
 
-async fn disabling_a_channel_completes_its_on_air_youtube_broadcasts_and_leaves_the_others(
-    backend: Backend,
-) {
+async fn disabling_a_channel_completes_its_on_air_youtube_broadcasts_and_leaves_the_others(backend: Backend) {
     let yt = Yt::new(backend).await;
     let (testing, _) = yt.ready_with_active_stream(true).await;
     assert_eq!(yt.transition(&testing, "testing").await.status, StatusCode::OK);
@@ -346,7 +345,12 @@ async fn admin_end_live_ends_it_once_and_unknown_or_foreign_lives_are_404(backen
         ("nobody", on_air.as_str()),
     ] {
         let reply = end_live(&yt, user, live).await;
-        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{user}/{live}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{user}/{live}: {}",
+            reply.text
+        );
         assert_eq!(reply.body["error"], "not_found");
     }
     assert_eq!(status_of(&yt, &on_air).await, "ON_AIR");
@@ -411,7 +415,10 @@ async fn fifty_parallel_admin_end_live_calls_make_one_transition_and_all_answer_
     assert!(
         statuses.iter().all(|s| *s == StatusCode::OK),
         "{statuses:?} {:?}",
-        replies.iter().find(|r| r.status != StatusCode::OK).map(|r| &r.text)
+        replies
+            .iter()
+            .find(|r| r.status != StatusCode::OK)
+            .map(|r| &r.text)
     );
     assert!(replies.iter().all(|r| r.body["status"] == "END"));
     let b_after = yt
@@ -445,9 +452,9 @@ async fn transitions_racing_a_channel_disable_never_leave_a_broadcast_on_air(bac
         for _ in 0..4 {
             let yt = yt.clone();
             let b = b.clone();
-            calls.push(tokio::spawn(async move {
-                yt.transition(&b, "live").await.status
-            }));
+            calls.push(tokio::spawn(
+                async move { yt.transition(&b, "live").await.status },
+            ));
         }
     }
     let disable = {

@@ -37,8 +37,8 @@ use crate::{AppError, AppState};
 use onair_domain::lifecycle::StreamKey;
 use onair_domain::lifecycle::ingest::{self, IngestEvent};
 use onair_domain::lifecycle::step::{Step, StepKind};
-use onair_domain::lifecycle::wire::{HealthStatus, StreamStatus};
 use onair_domain::lifecycle::wire::LifeCycleStatus;
+use onair_domain::lifecycle::wire::{HealthStatus, StreamStatus};
 use onair_store::lifecycle_ports::MAX_BATCH;
 use onair_store::{IngestGate, StoreError, StoredStream};
 use time::{Duration, OffsetDateTime};
@@ -81,9 +81,12 @@ pub fn admits(stream: &StoredStream, gate: &IngestGate) -> bool {
     }
     // A bound broadcast the gate did not return was deleted meanwhile (a delete unbinds it): it does
     // not keep the stream open.
-    gate.broadcasts
-        .iter()
-        .any(|b| !matches!(b.broadcast.state(), LifeCycleStatus::Complete | LifeCycleStatus::Revoked))
+    gate.broadcasts.iter().any(|b| {
+        !matches!(
+            b.broadcast.state(),
+            LifeCycleStatus::Complete | LifeCycleStatus::Revoked
+        )
+    })
 }
 
 /// Reads the admission gate of `stream` (one request).
