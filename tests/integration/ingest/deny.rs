@@ -253,9 +253,14 @@ impl Http {
     }
 
     /// R8 then R9 on `channel`: (live id, stream key from `rtmpPath`).
-    async fn start_new_live(&self, channel: &str, title: &str) -> (String, String) {
+    async fn start_new_live(
+        &self,
+        channel: &str,
+        title: &str,
+        now: time::OffsetDateTime,
+    ) -> (String, String) {
         // PRISM sends "now + 20 s" for an immediate live
-        let reserved = (time::OffsetDateTime::now_utc() + time::Duration::seconds(20))
+        let reserved = (now + time::Duration::seconds(20))
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap();
         let created = self
@@ -389,7 +394,9 @@ async fn the_platform_ending_a_live_drops_the_encoder_within_one_update_interval
     let mut figures = Vec::new();
 
     // 1. disabling the channel mid-live
-    let (id, key) = api.start_new_live(&channel, "Show").await;
+    let (id, key) = api
+        .start_new_live(&channel, "Show", server.wiring.state.clock.now())
+        .await;
     let mut encoder = Publisher::start(&nginx.publish_url(&key), 120);
     until_live(&server, &user, &id).await;
     let disabled_at = Instant::now();
@@ -443,7 +450,9 @@ async fn the_platform_ending_a_live_drops_the_encoder_within_one_update_interval
     ));
 
     // 3. disabling the user mid-live
-    let (second, key) = api.start_new_live(&channel, "Second").await;
+    let (second, key) = api
+        .start_new_live(&channel, "Second", server.wiring.state.clock.now())
+        .await;
     let mut encoder = Publisher::start(&nginx.publish_url(&key), 120);
     until_live(&server, &user, &second).await;
     let disabled_at = Instant::now();
