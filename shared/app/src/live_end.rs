@@ -1,4 +1,4 @@
-//! The platform ends lives: an admin disables a channel or a user, or ends one live.
+//! The platform ends lives: an admin disables a channel or a user, or ends one live or one broadcast.
 //!
 //! **Complete, not revoked.** A forced end completes the broadcast through the lifecycle machine
 //! (`transition(complete)`, or [`onair_domain::lifecycle::machine::end_unaired`] for a started PRISM
@@ -32,9 +32,10 @@
 //! of a stream whose owner or channel is disabled, or whose non-reusable stream's broadcast ended
 //! (`lifecycle::ingest`), and nginx-rtmp drops the publisher.
 
-use crate::lifecycle::transition;
+use crate::lifecycle::{schedule, transition};
 use crate::lives::{self, LiveView};
 use crate::{AppError, AppState};
+use onair_domain::lifecycle::machine;
 use onair_domain::lifecycle::wire::LifeCycleStatus as S;
 use onair_domain::page::MAX_PAGE;
 use onair_domain::{ChannelId, PageRequest, UserId};
@@ -67,6 +68,48 @@ fn ended(state: S) -> bool {
 /// `NotFound("live")` for an unknown live or another user's.
 pub async fn end_live(state: &AppState, owner: &UserId, live_id: &str) -> Result<LiveView, AppError> {
     lives::stop(state, owner, live_id).await
+}
+
+/// Admin "end broadcast", for any broadcast (a plain YouTube one, or a PRISM live's): one that is on
+/// air completes through `transition(complete)`; one that never aired (`created`/`ready`) ends by
+/// [`machine::end_unaired`], as R10 ends a live whose encoder never connected, since "end" means it
+/// will never be on air; an ended broadcast is answered unchanged. `NotFound("broadcast")` for an
+/// unknown broadcast or another user's.
+pub async fn end_broadcast(state: &AppState, owner: &UserId, id: &str) -> Result<StoredBroadcast, AppError> {
+    for _ in 0..ATTEMPTS {
+        let Some(b) = current(state, owner, id).await? else {
+            return Err(AppError::NotFound("broadcast"));
+        };
+        let now_state = b.broadcast.state();
+        if ended(now_state) {
+            return Ok(b);
+        }
+        if on_air(now_state) {
+            // completed here or by a racing writer: read again and answer what is stored
+            complete(state, owner, id).await?;
+            continue;
+        }
+        let Some(done) = machine::end_unaired(&b.broadcast, state.clock.now()) else {
+            continue;
+        };
+        let next = StoredBroadcast {
+            owner: owner.clone(),
+            broadcast: done,
+            version: b.version.saturating_add(1),
+        };
+        match state.broadcasts.update(&next, b.version).await {
+            Ok(()) => {
+                schedule::replan(state, Some(&b.broadcast), &next).await?;
+                return Ok(next);
+            }
+            Err(StoreError::Conflict(_)) => continue,
+            Err(StoreError::NotFound) => return Err(AppError::NotFound("broadcast")),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(AppError::Conflict(
+        "the broadcast kept changing while it was being ended; retry".into(),
+    ))
 }
 
 /// Ends everything of `channel` that is on air (see the module documentation). Call it after the

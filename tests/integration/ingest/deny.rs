@@ -23,11 +23,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 crate::support::on_both_backends!(
-    a_disabled_channels_stream_refuses_publish_and_update_until_re_enabled,
-    a_disabled_users_stream_refuses_publish_and_update,
-    a_non_reusable_stream_closes_when_its_broadcast_ends,
-    a_reusable_stream_stays_open_after_its_broadcast_completes,
-    the_platform_ending_a_live_drops_the_encoder_within_one_update_interval,
+    both: [
+        a_disabled_channels_stream_refuses_publish_and_update_until_re_enabled,
+        a_disabled_users_stream_refuses_publish_and_update,
+        a_non_reusable_stream_closes_when_its_broadcast_ends,
+        a_reusable_stream_stays_open_after_its_broadcast_completes,
+        the_platform_ending_a_live_drops_the_encoder_within_one_update_interval,
+    ],
+    dynamodb_only: [the_gate_costs_one_batch_read_per_update_open_or_closed],
 );
 
 const PATH: &str = "/ingest/nginx-rtmp";
@@ -159,6 +162,29 @@ async fn a_reusable_stream_stays_open_after_its_broadcast_completes(backend: Bac
     ok(&hook(&w, "update_publish", "key-reusable").await, "update");
     ok(&hook(&w, "publish_done", "key-reusable").await, "publish_done");
     ok(&hook(&w, "publish", "key-reusable").await, "publish again");
+}
+
+async fn the_gate_costs_one_batch_read_per_update_open_or_closed() {
+    let w = manual(Backend::Aws).await;
+    let s = single_use_stream(&w, "key-gate-trips").await;
+    let b = w.broadcast(|_| {}).await;
+    w.bind(&b, &s).await;
+    w.force(&b.broadcast.id, LifeCycleStatus::Live, |_| {}).await;
+    ok(&hook(&w, "publish", "key-gate-trips").await, "publish");
+    let trips = w.dynamo.as_ref().unwrap().round_trips();
+    trips.reset();
+    ok(&hook(&w, "update_publish", "key-gate-trips").await, "update");
+    let open = trips.get();
+    w.force(&b.broadcast.id, LifeCycleStatus::Complete, |_| {}).await;
+    trips.reset();
+    refused(&hook(&w, "update_publish", "key-gate-trips").await, "update");
+    let closed = trips.get();
+    println!("ingest update round trips: open {open}, closed {closed}");
+    assert_eq!(
+        (open, closed),
+        (2, 2),
+        "stream by key hash + the gate's BatchGetItem"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ crate::support::on_both_backends!(
     disabling_a_channel_completes_its_on_air_youtube_broadcasts_and_leaves_the_others,
     re_enabling_resurrects_nothing,
     admin_end_live_ends_it_once_and_unknown_or_foreign_lives_are_404,
+    admin_end_broadcast_ends_any_broadcast_once_and_foreign_ones_are_404,
     restart_after_a_forced_end_opens_a_new_broadcast_with_a_new_key,
     fifty_parallel_admin_end_live_calls_make_one_transition_and_all_answer_200,
     transitions_racing_a_channel_disable_never_leave_a_broadcast_on_air,
@@ -365,6 +366,53 @@ async fn admin_end_live_ends_it_once_and_unknown_or_foreign_lives_are_404(backen
     .await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     assert_eq!(status_of(&yt, &on_air).await, "ON_AIR");
+}
+
+async fn end_broadcast(yt: &Yt, user: &str, id: &str) -> Reply {
+    admin(
+        &yt.router,
+        Method::POST,
+        &format!("/admin/users/{user}/broadcasts/{id}/end"),
+        None,
+    )
+    .await
+}
+
+async fn admin_end_broadcast_ends_any_broadcast_once_and_foreign_ones_are_404(backend: Backend) {
+    let yt = Yt::new(backend).await;
+    let (on_air, _) = yt.ready_with_active_stream(false).await;
+    assert_eq!(yt.transition(&on_air, "live").await.status, StatusCode::OK);
+    let (ready, _) = yt.ready_with_active_stream(false).await;
+    let reply = end_broadcast(&yt, &yt.user, &on_air).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.body["broadcastId"], on_air.as_str());
+    assert_eq!(reply.body["lifeCycleStatus"], "complete");
+    assert!(reply.body["actualEndTime"].is_string(), "{}", reply.body);
+    assert_eq!(youtube_state(&yt, &on_air).await, "complete");
+    // only that one: the channel's other broadcast is untouched and may still go live
+    assert_eq!(youtube_state(&yt, &ready).await, "ready");
+    assert_eq!(yt.transition(&ready, "live").await.status, StatusCode::OK);
+    // again: 200, unchanged
+    let again = end_broadcast(&yt, &yt.user, &on_air).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body, reply.body);
+    // one that never aired ends too, without a start time
+    let created = yt.insert_broadcast(false).await;
+    let ended = end_broadcast(&yt, &yt.user, &created).await;
+    assert_eq!(ended.body["lifeCycleStatus"], "complete", "{}", ended.text);
+    assert_eq!(ended.body["actualStartTime"], Value::Null);
+    // another user's, an unknown one, and a malformed id: 404, nothing changes
+    let (other_user, _) = yt.other_user().await;
+    let (target, _) = yt.ready_with_active_stream(false).await;
+    for (user, id) in [
+        (other_user.as_str(), target.as_str()),
+        (yt.user.as_str(), "0000000000000000000000"),
+        (yt.user.as_str(), "not-a-broadcast-id"),
+    ] {
+        let reply = end_broadcast(&yt, user, id).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{user}/{id}: {}", reply.text);
+    }
+    assert_eq!(youtube_state(&yt, &target).await, "ready");
 }
 
 async fn restart_after_a_forced_end_opens_a_new_broadcast_with_a_new_key(backend: Backend) {

@@ -6,6 +6,7 @@
 //! two concurrent writers exactly one wins and the other gets 409.
 
 pub mod audit;
+pub mod broadcasts;
 pub mod channels;
 pub mod clients;
 pub mod lives;
@@ -158,6 +159,14 @@ pub static FUNCTIONS: &[Function] = &[
         "/admin/users/{userId}/channels/{channelId}",
         Admin,
         channels::update,
+        WRITE_STEPS
+    ),
+    http!(
+        "admin-broadcasts-end",
+        POST,
+        "/admin/users/{userId}/broadcasts/{broadcastId}/end",
+        Admin,
+        broadcasts::end,
         WRITE_STEPS
     ),
     http!(

@@ -163,6 +163,43 @@ impl<'a> From<&'a onair_app::lives::LiveView> for LiveView<'a> {
     }
 }
 
+/// A broadcast as the admin API shows it (the answer of "end broadcast"); the full resource is
+/// `liveBroadcasts.list`'s.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = AdminBroadcast)]
+pub struct BroadcastView<'a> {
+    broadcast_id: &'a str,
+    user_id: &'a str,
+    channel_id: &'a str,
+    title: &'a str,
+    /// `status.lifeCycleStatus`.
+    #[schema(value_type = String)]
+    life_cycle_status: &'static str,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    actual_start_time: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    actual_end_time: Option<OffsetDateTime>,
+    version: u64,
+}
+
+impl<'a> From<&'a onair_store::StoredBroadcast> for BroadcastView<'a> {
+    fn from(b: &'a onair_store::StoredBroadcast) -> Self {
+        Self {
+            broadcast_id: &b.broadcast.id,
+            user_id: b.owner.as_str(),
+            channel_id: b.broadcast.channel_id().as_str(),
+            title: &b.broadcast.snippet.title,
+            life_cycle_status: b.broadcast.state().as_str(),
+            actual_start_time: b.broadcast.snippet.actual_start_time,
+            actual_end_time: b.broadcast.snippet.actual_end_time,
+            version: b.version,
+        }
+    }
+}
+
 /// A page of items.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
