@@ -24,7 +24,8 @@ pub mod stores;
 pub use error::StoreError;
 pub use idempotency_ports::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
 pub use lifecycle_ports::{
-    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, IngestGate, StoredBroadcast, StoredStream,
+    StreamStore,
 };
 pub use live_ports::{LiveStore, StoredLive};
 pub use oauth_ports::{AuditStore, GrantStore, LockoutStore, RedeemError, RotateError};

@@ -30,7 +30,8 @@ use onair_store::{
     Stores, UserStore,
 };
 use onair_store::{
-    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, IngestGate, StoredBroadcast, StoredStream,
+    StreamStore,
 };
 use onair_store::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
 use onair_store::{LiveStore, StoredLive};
@@ -490,6 +491,19 @@ impl BroadcastStore for Faulty<dyn BroadcastStore> {
     async fn get_many(&self, owner: &UserId, ids: &[String]) -> Result<Vec<StoredBroadcast>, StoreError> {
         self.faults
             .guard("broadcasts.get_many", self.inner.get_many(owner, ids))
+            .await
+    }
+    async fn ingest_gate(
+        &self,
+        owner: &UserId,
+        channel: &ChannelId,
+        broadcasts: &[String],
+    ) -> Result<IngestGate, StoreError> {
+        self.faults
+            .guard(
+                "broadcasts.ingest_gate",
+                self.inner.ingest_gate(owner, channel, broadcasts),
+            )
             .await
     }
     async fn transition(&self, update: &GuardedUpdate<'_>) -> Result<(), GuardedWriteError> {

@@ -1,4 +1,5 @@
 //! PRISM's Service API resource calls.
 
+mod force_end;
 mod lives;
 mod resources;
