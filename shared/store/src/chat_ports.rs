@@ -196,7 +196,9 @@ mod tests {
     fn message_ids_name_their_chat_and_sequence_in_one_spelling() {
         assert_eq!(message_id("abc-_9", 12), "abc-_9.12");
         assert_eq!(parse_message_id("abc-_9.12"), Some(("abc-_9", 12)));
-        for bad in ["abc", "abc.", ".1", "abc.0", "abc.012", "abc.1x", "abc.-1", "abc.+1"] {
+        for bad in [
+            "abc", "abc.", ".1", "abc.0", "abc.012", "abc.1x", "abc.-1", "abc.+1",
+        ] {
             assert_eq!(parse_message_id(bad), None, "{bad}");
         }
     }

@@ -4,8 +4,8 @@
 use crate::dynamo::DynamoStores;
 use crate::embedded::EmbeddedStore;
 use crate::{
-    AuditStore, BroadcastStore, ChannelStore, ChatStore, ClientStore, GrantStore, IdempotencyStore, LiveStore,
-    LockoutStore, StreamStore, UserStore,
+    AuditStore, BroadcastStore, ChannelStore, ChatStore, ClientStore, GrantStore, IdempotencyStore,
+    LiveStore, LockoutStore, StreamStore, UserStore,
 };
 use std::sync::Arc;
 

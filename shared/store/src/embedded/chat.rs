@@ -85,10 +85,7 @@ impl ChatStore for EmbeddedStore {
         if chat.meta.last_sequence != post.read_sequence {
             return Err(StoreError::Conflict("another message took the sequence".into()));
         }
-        let stored_author = chat
-            .authors
-            .get(&post.author.author_id)
-            .map_or(0, |a| a.version);
+        let stored_author = chat.authors.get(&post.author.author_id).map_or(0, |a| a.version);
         check_version(stored_author, post.expected_author_version)?;
         chat.meta.last_sequence = post.message.sequence;
         chat.meta.count = chat.meta.count.saturating_add(1);
@@ -148,7 +145,9 @@ impl ChatStore for EmbeddedStore {
         expected_version: u64,
     ) -> Result<(), StoreError> {
         if author.version != expected_version.saturating_add(1) {
-            return Err(StoreError::Conflict("the author state must carry the next version".into()));
+            return Err(StoreError::Conflict(
+                "the author state must carry the next version".into(),
+            ));
         }
         let mut state = self.lock();
         let chat = chat_mut(&mut state.chats, chat_id)?;
@@ -160,7 +159,9 @@ impl ChatStore for EmbeddedStore {
 
     async fn set_moderators(&self, meta: &ChatMeta, expected_version: u64) -> Result<(), StoreError> {
         if meta.version != expected_version.saturating_add(1) {
-            return Err(StoreError::Conflict("the chat must carry the next version".into()));
+            return Err(StoreError::Conflict(
+                "the chat must carry the next version".into(),
+            ));
         }
         let mut state = self.lock();
         let chat = chat_mut(&mut state.chats, &meta.chat_id)?;

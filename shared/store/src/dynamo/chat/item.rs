@@ -120,7 +120,10 @@ pub fn message_item(m: &Message) -> Result<Item, StoreError> {
     item.insert(names::TEXT.to_owned(), s(&m.text));
     item.insert(names::POSTED_AT.to_owned(), timestamp(m.posted_at)?);
     item.insert(names::SEQUENCE.to_owned(), n(m.sequence));
-    item.insert(names::IS_LIVE_OWNER.to_owned(), AttributeValue::Bool(m.is_live_owner));
+    item.insert(
+        names::IS_LIVE_OWNER.to_owned(),
+        AttributeValue::Bool(m.is_live_owner),
+    );
     Ok(item)
 }
 
@@ -219,7 +222,10 @@ mod tests {
             let a = AuthorState {
                 author_id: "u1".into(),
                 ban,
-                rate: Some(RateState { credit_nanos: 5, updated_at: t }),
+                rate: Some(RateState {
+                    credit_nanos: 5,
+                    updated_at: t,
+                }),
                 version: 3,
             };
             assert_eq!(author_from(&author_item("c1", &a)).unwrap(), a);

@@ -21,8 +21,8 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use item::{
-    CHAT_SK, MSG_PREFIX, author_from, author_item, author_key, chat_key, chat_pk, message_from,
-    message_item, message_key, message_sk, meta_from, names, sort_key,
+    CHAT_SK, MSG_PREFIX, author_from, author_item, author_key, chat_key, chat_pk, message_from, message_item,
+    message_key, message_sk, meta_from, names, sort_key,
 };
 use onair_domain::chat::Message;
 use std::sync::Arc;
@@ -55,7 +55,12 @@ impl DynamoChatStore {
             .send(request.send())
             .await
             .map_err(|e| unavailable("GetItem", &e))?;
-        output.item.as_ref().map(meta_from).transpose()?.ok_or(StoreError::NotFound)
+        output
+            .item
+            .as_ref()
+            .map(meta_from)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 }
 
@@ -282,7 +287,12 @@ impl ChatStore for DynamoChatStore {
             .send(request.send())
             .await
             .map_err(|e| unavailable("GetItem", &e))?;
-        output.item.as_ref().map(message_from).transpose()?.ok_or(StoreError::NotFound)
+        output
+            .item
+            .as_ref()
+            .map(message_from)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 
     async fn delete_message(&self, chat_id: &str, sequence: u64) -> Result<(), StoreError> {
@@ -310,7 +320,9 @@ impl ChatStore for DynamoChatStore {
         expected_version: u64,
     ) -> Result<(), StoreError> {
         if author.version != expected_version.saturating_add(1) {
-            return Err(StoreError::Conflict("the author state must carry the next version".into()));
+            return Err(StoreError::Conflict(
+                "the author state must carry the next version".into(),
+            ));
         }
         let ctx = &self.context;
         // The chat must exist: the author item is written in a transaction with a check on `CHAT`.
@@ -351,7 +363,9 @@ impl ChatStore for DynamoChatStore {
 
     async fn set_moderators(&self, meta: &ChatMeta, expected_version: u64) -> Result<(), StoreError> {
         if meta.version != expected_version.saturating_add(1) {
-            return Err(StoreError::Conflict("the chat must carry the next version".into()));
+            return Err(StoreError::Conflict(
+                "the chat must carry the next version".into(),
+            ));
         }
         let ctx = &self.context;
         let request = ctx
@@ -373,7 +387,10 @@ impl ChatStore for DynamoChatStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         match ctx.send(request.send()).await {
             Ok(_) => Ok(()),
-            Err(err) => Err(version_failure(write_failure("UpdateItem", err), expected_version)),
+            Err(err) => Err(version_failure(
+                write_failure("UpdateItem", err),
+                expected_version,
+            )),
         }
     }
 }
