@@ -2,6 +2,7 @@
 //! DynamoDB / Secrets Manager on moto.
 
 mod idempotency;
+mod chat;
 mod lifecycle;
 mod lifecycle_batch;
 mod lives;
