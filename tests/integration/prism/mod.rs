@@ -1,4 +1,5 @@
 //! PRISM's Service API resource calls.
 
+mod chat;
 mod lives;
 mod resources;
