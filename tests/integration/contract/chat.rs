@@ -108,14 +108,23 @@ async fn opening_a_chat_is_idempotent_and_repoints_only_the_owners_chat(backend:
     let p = ports(backend).await;
     let first = p.chats.open(&opening("c1", "u1", "b1")).await.unwrap();
     assert_eq!(
-        (first.last_sequence, first.count, first.version, first.broadcast_id.as_str()),
+        (
+            first.last_sequence,
+            first.count,
+            first.version,
+            first.broadcast_id.as_str()
+        ),
         (0, 0, 1, "b1")
     );
     assert!(first.moderators.is_empty());
     post(&*p.chats, "c1", "v1").await;
     let again = p.chats.open(&opening("c1", "u1", "b2")).await.unwrap();
     assert_eq!(again.broadcast_id, "b2");
-    assert_eq!((again.last_sequence, again.count), (1, 1), "a restart keeps the history");
+    assert_eq!(
+        (again.last_sequence, again.count),
+        (1, 1),
+        "a restart keeps the history"
+    );
     assert_eq!(
         p.chats.open(&opening("c1", "u2", "b3")).await,
         Err(StoreError::Conflict("the chat id is another owner's".into()))
@@ -172,7 +181,11 @@ async fn messages_read_back_in_sequence_order_with_the_meta(backend: Backend) {
     assert_eq!((meta.last_sequence, meta.count), (7, 7));
     assert_eq!(all[3], message("c1", "v0", 4), "a message reads back as written");
     let (_, after) = p.chats.list_after("c1", 3, 2).await.unwrap();
-    assert_eq!(sequences(&after), vec![4, 5], "after the cursor, oldest first, at most max");
+    assert_eq!(
+        sequences(&after),
+        vec![4, 5],
+        "after the cursor, oldest first, at most max"
+    );
     let (_, none) = p.chats.list_after("c1", 7, 100).await.unwrap();
     assert!(none.is_empty());
     let (meta, newest) = p.chats.latest("c1", 3).await.unwrap();
@@ -202,7 +215,10 @@ async fn an_insert_is_conditional_on_the_sequence_and_author_version_read(backen
         expected_author_version: 0,
         message: &stale,
     };
-    assert!(matches!(p.chats.insert(&lost).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        p.chats.insert(&lost).await,
+        Err(StoreError::Conflict(_))
+    ));
     // A stale author version (the author's record moved on, e.g. a ban, after we read it).
     let m = message("c1", "v1", 2);
     let author = AuthorState {
@@ -233,7 +249,10 @@ async fn an_insert_is_conditional_on_the_sequence_and_author_version_read(backen
         expected_author_version: 1,
         message: &skip,
     };
-    assert!(matches!(p.chats.insert(&skipping).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        p.chats.insert(&skipping).await,
+        Err(StoreError::Conflict(_))
+    ));
     let (meta, all) = p.chats.list_after("c1", 0, 100).await.unwrap();
     assert_eq!(sequences(&all), vec![1], "losers changed nothing");
     assert_eq!((meta.last_sequence, meta.count), (1, 1));
@@ -269,7 +288,11 @@ async fn a_deleted_message_is_gone_and_its_number_never_reused(backend: Backend)
     p.chats.delete_message("c1", 3).await.unwrap();
     assert_eq!(p.chats.delete_message("c1", 3).await, Err(StoreError::NotFound));
     assert_eq!(p.chats.message("c1", 3).await, Err(StoreError::NotFound));
-    assert_eq!(post(&*p.chats, "c1", "v2").await, 4, "the number of a deleted message is not reused");
+    assert_eq!(
+        post(&*p.chats, "c1", "v2").await,
+        4,
+        "the number of a deleted message is not reused"
+    );
     let (meta, all) = p.chats.list_after("c1", 0, 100).await.unwrap();
     assert_eq!(sequences(&all), vec![1, 2, 4]);
     assert_eq!(meta.count, 4, "the count is of messages ever posted");
@@ -325,9 +348,7 @@ async fn parallel_bans_and_unbans_of_one_author_have_exactly_one_winner(backend:
     assert_eq!(both.iter().filter(|r| r.is_ok()).count(), 1, "{both:?}");
 }
 
-async fn parallel_moderator_changes_have_exactly_one_winner_and_leave_the_sequence_alone(
-    backend: Backend,
-) {
+async fn parallel_moderator_changes_have_exactly_one_winner_and_leave_the_sequence_alone(backend: Backend) {
     let p = ports(backend).await;
     let read = p.chats.open(&opening("c1", "u1", "b1")).await.unwrap();
     let tasks = (0..10).map(|i| {
@@ -339,11 +360,18 @@ async fn parallel_moderator_changes_have_exactly_one_winner_and_leave_the_sequen
                 version: read.version + 1,
                 ..read.clone()
             };
-            (next.moderators.clone(), chats.set_moderators(&next, read.version).await)
+            (
+                next.moderators.clone(),
+                chats.set_moderators(&next, read.version).await,
+            )
         })
     });
     let results: Vec<_> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
-    let winners: Vec<&Vec<String>> = results.iter().filter(|(_, r)| r.is_ok()).map(|(m, _)| m).collect();
+    let winners: Vec<&Vec<String>> = results
+        .iter()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(m, _)| m)
+        .collect();
     assert_eq!(winners.len(), 1, "{results:?}");
     // Posting and moderating touch different attributes of the meta: neither undoes the other.
     post(&*p.chats, "c1", "v1").await;
@@ -392,7 +420,10 @@ async fn dynamodb_a_cursor_poll_is_one_request_beside_the_lives_own_items() {
     trips.reset();
     let (_, page) = chats.list_after("c1", 0, 2).await.unwrap();
     assert_eq!(sequences(&page), vec![1, 2]);
-    assert!(trips.get() <= 2, "more messages than the page: the meta may take a second read");
+    assert!(
+        trips.get() <= 2,
+        "more messages than the page: the meta may take a second read"
+    );
     assert_eq!(dynamo.lives().get(&user("u1"), "c1").await.unwrap(), live);
 }
 
