@@ -8,10 +8,11 @@ use async_trait::async_trait;
 use onair_domain::chat::Message;
 use std::collections::{BTreeMap, HashMap};
 
-/// One chat as the embedded store keeps it.
+/// One chat as the embedded store keeps it. `meta.count` is PRISM's `chatCount`, which the embedded
+/// live read model reads beside the live (the DynamoDB one reads the `count` of the `CHAT` item).
 #[derive(Debug, Clone)]
 pub(super) struct EmbeddedChat {
-    meta: ChatMeta,
+    pub(super) meta: ChatMeta,
     messages: BTreeMap<u64, Message>,
     authors: HashMap<String, AuthorState>,
 }
