@@ -22,7 +22,7 @@ pub mod step_ports;
 pub mod steps;
 pub mod stores;
 
-pub use chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Post};
+pub use chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post};
 pub use error::StoreError;
 pub use idempotency_ports::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
 pub use lifecycle_ports::{

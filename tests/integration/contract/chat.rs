@@ -8,7 +8,9 @@ use onair_domain::{ChannelId, UserId};
 use onair_store::chat_ports::message_id;
 use onair_store::dynamo::DynamoStores;
 use onair_store::embedded::EmbeddedStore;
-use onair_store::{AuthorState, ChatMeta, ChatOpen, ChatStore, LiveStore, Post, StoreError, StoredLive};
+use onair_store::{
+    AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, LiveStore, Post, StoreError, StoredLive,
+};
 use std::sync::Arc;
 
 crate::support::on_both_backends!(
@@ -71,12 +73,11 @@ fn message(chat: &str, author: &str, sequence: u64) -> Message {
     }
 }
 
-/// Posts as `author` the way the use case does: read, decide, write on what was read; re-read on a
-/// lost race. Returns the sequence taken.
+/// Posts as `author` the way the use case does: read, decide, write on what was read; after a lost
+/// sequence try the next one, after any other loss read again. Returns the sequence taken.
 async fn post(chats: &dyn ChatStore, chat: &str, author: &str) -> u64 {
     loop {
         let (meta, state) = chats.author(chat, author).await.unwrap();
-        let m = message(chat, author, meta.last_sequence + 1);
         let next = AuthorState {
             rate: Some(RateState {
                 credit_nanos: 0,
@@ -85,17 +86,25 @@ async fn post(chats: &dyn ChatStore, chat: &str, author: &str) -> u64 {
             version: state.version + 1,
             ..state.clone()
         };
-        let p = Post {
-            chat_id: chat,
-            read_sequence: meta.last_sequence,
-            author: &next,
-            expected_author_version: state.version,
-            message: &m,
-        };
-        match chats.insert(&p).await {
-            Ok(()) => return m.sequence,
-            Err(StoreError::Conflict(_)) => continue,
-            Err(other) => panic!("insert: {other:?}"),
+        let mut last = meta.last_sequence;
+        loop {
+            let m = message(chat, author, last + 1);
+            let p = Post {
+                chat_id: chat,
+                read_sequence: last,
+                author: &next,
+                expected_author_version: state.version,
+                message: &m,
+            };
+            match chats.insert(&p).await {
+                Ok(Inserted::Stored) => return m.sequence,
+                Ok(Inserted::SequenceTaken { last_sequence }) => {
+                    assert!(last_sequence > last, "the sequence only moves on");
+                    last = last_sequence;
+                }
+                Err(StoreError::Conflict(_)) => break,
+                Err(other) => panic!("insert: {other:?}"),
+            }
         }
     }
 }
@@ -154,7 +163,7 @@ async fn a_missing_chat_is_not_found_everywhere_but_open(backend: Backend) {
         expected_author_version: 0,
         message: &m,
     };
-    assert_eq!(p.chats.insert(&post).await, nf);
+    assert_eq!(p.chats.insert(&post).await.map(|_| ()), nf);
     assert_eq!(p.chats.set_author("nope", &author, 0).await, nf);
     let meta = ChatMeta {
         chat_id: "nope".into(),
@@ -215,10 +224,11 @@ async fn an_insert_is_conditional_on_the_sequence_and_author_version_read(backen
         expected_author_version: 0,
         message: &stale,
     };
-    assert!(matches!(
+    assert_eq!(
         p.chats.insert(&lost).await,
-        Err(StoreError::Conflict(_))
-    ));
+        Ok(Inserted::SequenceTaken { last_sequence: 1 }),
+        "a lost sequence says which one won"
+    );
     // A stale author version (the author's record moved on, e.g. a ban, after we read it).
     let m = message("c1", "v1", 2);
     let author = AuthorState {
@@ -234,6 +244,19 @@ async fn an_insert_is_conditional_on_the_sequence_and_author_version_read(backen
     };
     assert!(matches!(
         p.chats.insert(&stale_author).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Both stale: the author moved on too, so the loser must read again (no sequence hint).
+    let m1 = message("c1", "v1", 1);
+    let both = Post {
+        chat_id: "c1",
+        read_sequence: 0,
+        author: &author,
+        expected_author_version: 0,
+        message: &m1,
+    };
+    assert!(matches!(
+        p.chats.insert(&both).await,
         Err(StoreError::Conflict(_))
     ));
     // A message that does not carry the next sequence is refused before any write.

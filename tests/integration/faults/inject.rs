@@ -29,7 +29,7 @@ use onair_store::{
     OwnedChannels, RedeemError, RotateError, Rotated, RotationPolicy, SecretStore, StoreError, StoredSecret,
     Stores, UserStore,
 };
-use onair_store::{AuthorState, ChatMeta, ChatOpen, ChatStore, Post};
+use onair_store::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post};
 use onair_store::{
     BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
 };
@@ -642,7 +642,7 @@ impl ChatStore for Faulty<dyn ChatStore> {
             .guard("chats.author", self.inner.author(chat_id, author_id))
             .await
     }
-    async fn insert(&self, post: &Post<'_>) -> Result<(), StoreError> {
+    async fn insert(&self, post: &Post<'_>) -> Result<Inserted, StoreError> {
         self.faults.guard("chats.insert", self.inner.insert(post)).await
     }
     async fn list_after(
