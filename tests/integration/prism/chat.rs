@@ -2,6 +2,7 @@
 //! the in-process router on both stores, one test per rule. PRISM acts as the streamer; viewers (who
 //! post through the YouTube face) are driven through the use cases directly.
 
+use crate::faults::inject::{Fault, Faults, wrap};
 use crate::support::{Backend, Reply, TestApp, call};
 use crate::youtube::{Yt, token_for};
 use futures::future::join_all;
@@ -36,6 +37,7 @@ crate::support::on_both_backends!(
         fifty_parallel_inserts_by_distinct_authors_are_all_stored,
         oversized_bodies_and_duplicated_query_parameters_are_refused,
         unknown_and_foreign_lives_are_404_on_every_chat_route,
+        a_chat_store_outage_is_503_and_a_refused_write_stores_nothing,
     ],
     dynamodb_only: [o1_with_a_page_token_is_one_dynamodb_round_trip],
 );
@@ -798,4 +800,39 @@ async fn o1_with_a_page_token_is_one_dynamodb_round_trip() {
     let (none, _) = page(&yt, &live, json!({ "maxResults": 10, "pageToken": next })).await;
     assert_eq!(trips.get(), 1);
     assert!(none.is_empty());
+}
+
+/// The fault decorator covers the chat port: an outage of the chat store is PRISM's 503 with
+/// `Retry-After`, and an insert that failed before its write stores nothing (one whose answer was lost
+/// after the write is stored once; the client's retry posts again: O2 has no idempotency key).
+async fn a_chat_store_outage_is_503_and_a_refused_write_stores_nothing(backend: Backend) {
+    let yt = Yt::new(backend).await;
+    let live = new_live(&yt).await;
+    let faults = Faults::new();
+    let state = wrap(&yt.app.state, &faults);
+    let router = onair_api::host::local_router(state.clone());
+    faults.fail_matching(|op| op.starts_with("chats."), Fault::Unavailable);
+    for (method, body) in [
+        (Method::POST, json!({ "maxResults": 1 }).to_string()),
+        (Method::PUT, json!({ "message": "hi" }).to_string()),
+    ] {
+        let reply = call(&router, method, &chat_path(&live), Some(&yt.token), Some(&body)).await;
+        refused(&reply, StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE");
+        assert!(reply.headers.contains_key("retry-after"));
+    }
+    faults.clear();
+    faults.fail_nth("chats.insert", 1, Fault::Unavailable);
+    let refused_write = chat::insert(&state, Scope::Anyone, &viewer("v1"), &live, "lost").await;
+    assert!(
+        matches!(refused_write, Err(AppError::Unavailable(_))),
+        "{refused_write:?}"
+    );
+    assert!(faults.fired().iter().any(|(op, _)| *op == "chats.insert"));
+    assert_eq!(count(&yt, &live).await, 0, "nothing stored");
+    faults.clear();
+    faults.fail_nth("chats.insert", 1, Fault::LostResponse);
+    let lost = chat::insert(&state, Scope::Anyone, &viewer("v1"), &live, "stored once").await;
+    assert!(matches!(lost, Err(AppError::Unavailable(_))), "{lost:?}");
+    let (messages, _) = page(&yt, &live, json!({ "maxResults": 10 })).await;
+    assert_eq!(texts(&messages), ["stored once"]);
 }
