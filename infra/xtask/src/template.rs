@@ -554,6 +554,12 @@ fn policies(out: &mut String, access: &Access, step_queues: &[String], own_queue
                 &["secretsmanager:GetSecretValue"],
                 "!Ref IngestHookSecret",
             ),
+            SecretAccess::ChatPageKeyRead => statement(
+                out,
+                None,
+                &["secretsmanager:GetSecretValue"],
+                "!Ref ChatPageKeySecret",
+            ),
         }
     }
     if let Some(group) = access.scheduler_group {

@@ -243,6 +243,8 @@ pub enum SecretAccess {
     OidcClientSecretRead,
     /// Read the shared secret ingest servers present to the ingest hook.
     IngestSecretRead,
+    /// Read the key that authenticates chat page tokens.
+    ChatPageKeyRead,
 }
 
 /// Everything a function may touch.

@@ -28,6 +28,10 @@ pub enum AppError {
     /// A broadcast-lifecycle refusal with YouTube's reason, status and domain, returned as is.
     #[error(transparent)]
     Lifecycle(#[from] onair_domain::lifecycle::LifecycleError),
+    /// A live-chat refusal (bad text, page token or ban time; banned, rate-limited, not allowed, chat
+    /// ended or not found), with YouTube's reason; each face renders it.
+    #[error(transparent)]
+    Chat(onair_domain::chat::ChatError),
     /// Too much is being asked at once (every password-hashing worker stayed busy): retry shortly.
     #[error("busy: {0}")]
     Busy(String),

@@ -6,6 +6,7 @@
 //! become application errors in one place ([`error`]).
 
 pub mod audit;
+pub mod chat;
 pub mod client_cache;
 pub mod clients;
 pub mod error;

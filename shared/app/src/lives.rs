@@ -163,12 +163,13 @@ async fn open_broadcast(
             "monitorStream": { "enableMonitorStream": false },
         },
     });
-    let broadcast = broadcasts::insert(
+    let broadcast = broadcasts::insert_with_chat(
         state,
         user,
         Some("snippet,status,contentDetails"),
         &broadcast,
         None,
+        broadcasts::BroadcastChat::ByCaller,
     )
     .await?;
     let broadcast_id = id_of(&broadcast)?;
@@ -236,7 +237,10 @@ pub async fn create(
         version: 1,
     };
     match state.lives.create(&live).await {
-        Ok(()) => view(state, live).await,
+        Ok(()) => {
+            crate::chat::open(state, &live.live_id, user, &live.channel_id, &live.broadcast_id).await?;
+            view(state, live).await
+        }
         Err(StoreError::Conflict(why)) => Err(AppError::Internal(format!("live id collision: {why}"))),
         Err(other) => Err(other.into()),
     }
@@ -418,7 +422,10 @@ async fn reopen(
     next.modified_at = now;
     next.version = live.version.saturating_add(1);
     match state.lives.update(&next, live.version).await {
-        Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+        Ok(()) => crate::chat::open(state, &next.live_id, user, &next.channel_id, &next.broadcast_id)
+            .await
+            .map(|_| ()),
+        Err(StoreError::Conflict(_)) => Ok(()),
         Err(other) => Err(live_not_found(other)),
     }
 }

@@ -6,8 +6,8 @@ use crate::hashing::{Hashing, HashingLimits};
 use onair_domain::lockout::LockPolicy;
 use onair_domain::{Clock, Generator, SecretString};
 use onair_store::{
-    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, IdempotencyStore, LiveStore,
-    LockoutStore, SecretStore, StepScheduler, StreamStore, UserStore,
+    AuditStore, BroadcastStore, ChannelStore, ChatStore, ClientStore, GrantStore, IdempotencyStore,
+    LiveStore, LockoutStore, SecretStore, StepScheduler, StreamStore, UserStore,
 };
 use std::sync::Arc;
 use time::Duration;
@@ -99,6 +99,8 @@ pub struct LifecycleSettings {
     /// PRISM's `liveLink`: the watch URL of a live, `{liveId}` replaced by its id; `None` gives the
     /// channel link.
     pub live_url_template: Option<String>,
+    /// Name of the secret (in the secret store) keying the HMAC of chat page tokens.
+    pub chat_page_key_name: String,
 }
 
 impl Default for LifecycleSettings {
@@ -110,6 +112,7 @@ impl Default for LifecycleSettings {
             auto_stop_after: Duration::seconds(60),
             ingest_secret_name: "ingest-hook".into(),
             live_url_template: None,
+            chat_page_key_name: "chat-page-key".into(),
         }
     }
 }
@@ -150,6 +153,8 @@ pub struct AppState {
     pub lives: Arc<dyn LiveStore>,
     /// Idempotency records of `Idempotency-Key` requests.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Live chats.
+    pub chats: Arc<dyn ChatStore>,
     /// Timed lifecycle steps (EventBridge Scheduler and a delay queue on AWS, in-process locally).
     pub steps: Arc<dyn StepScheduler>,
     /// Client secrets and keys.

@@ -417,6 +417,10 @@ impl Config {
                 .get("ONAIR_LIVE_URL_TEMPLATE")
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty()),
+            chat_page_key_name: r.text(
+                "ONAIR_CHAT_PAGE_KEY_NAME",
+                Some(&lifecycle_defaults.chat_page_key_name),
+            ),
         };
         if !(lifecycle.ingest_rtmp_url.starts_with("rtmp://")
             || lifecycle.ingest_rtmp_url.starts_with("rtmps://"))

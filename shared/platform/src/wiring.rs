@@ -219,6 +219,7 @@ pub fn assemble(
         streams: stores.streams,
         lives: stores.lives,
         idempotency: stores.idempotency,
+        chats: stores.chats,
         steps,
         secrets,
         clock,

@@ -4,8 +4,8 @@
 use crate::dynamo::DynamoStores;
 use crate::embedded::EmbeddedStore;
 use crate::{
-    AuditStore, BroadcastStore, ChannelStore, ClientStore, GrantStore, IdempotencyStore, LiveStore,
-    LockoutStore, StreamStore, UserStore,
+    AuditStore, BroadcastStore, ChannelStore, ChatStore, ClientStore, GrantStore, IdempotencyStore,
+    LiveStore, LockoutStore, StreamStore, UserStore,
 };
 use std::sync::Arc;
 
@@ -32,6 +32,8 @@ pub struct Stores {
     pub lives: Arc<dyn LiveStore>,
     /// Idempotency records of `Idempotency-Key` requests.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Live chats.
+    pub chats: Arc<dyn ChatStore>,
 }
 
 impl Stores {
@@ -48,6 +50,7 @@ impl Stores {
             streams: Arc::new(stores.streams()),
             lives: Arc::new(stores.lives()),
             idempotency: Arc::new(stores.idempotency()),
+            chats: Arc::new(stores.chats()),
         }
     }
 
@@ -64,6 +67,7 @@ impl Stores {
             streams: Arc::new(store.clone()),
             lives: Arc::new(store.clone()),
             idempotency: Arc::new(store.clone()),
+            chats: Arc::new(store.clone()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The store and secret contract suites: the same generic tests against the embedded store and
 //! DynamoDB / Secrets Manager on moto.
 
+mod chat;
 mod idempotency;
 mod lifecycle;
 mod lifecycle_batch;

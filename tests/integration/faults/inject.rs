@@ -1,7 +1,7 @@
 //! A fault-injecting decorator for every store port.
 //!
 //! [`wrap`] takes any [`AppState`] (embedded or DynamoDB, as `TestApp` builds it) and puts every port —
-//! clients, users, channels, grants, lockouts, audit, broadcasts, streams, lives, idempotency, secrets — behind a decorator that consults one
+//! clients, users, channels, grants, lockouts, audit, broadcasts, streams, lives, idempotency, chats, secrets — behind a decorator that consults one
 //! shared [`Faults`] plan before each call. A rule picks calls by operation name (`"grants.rotate_refresh"`,
 //! `"secrets.create"`, … — `"<port>.<method>"`), either the Nth matching call or every matching call, and
 //! fails it with one of three [`Fault`]s:
@@ -29,6 +29,7 @@ use onair_store::{
     OwnedChannels, RedeemError, RotateError, Rotated, RotationPolicy, SecretStore, StoreError, StoredSecret,
     Stores, UserStore,
 };
+use onair_store::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post};
 use onair_store::{
     BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, IngestGate, StoredBroadcast, StoredStream,
     StreamStore,
@@ -197,6 +198,7 @@ pub fn wrap(state: &AppState, faults: &Faults) -> AppState {
         streams: Arc::new(Faulty::new(state.streams.clone(), faults)),
         lives: Arc::new(Faulty::new(state.lives.clone(), faults)),
         idempotency: Arc::new(Faulty::new(state.idempotency.clone(), faults)),
+        chats: Arc::new(Faulty::new(state.chats.clone(), faults)),
     };
     onair_platform::wiring::state(
         stores,
@@ -637,6 +639,77 @@ impl LiveStore for Faulty<dyn LiveStore> {
     async fn list(&self, owner: &UserId, channel: &ChannelId) -> Result<Vec<StoredLive>, StoreError> {
         self.faults
             .guard("lives.list", self.inner.list(owner, channel))
+            .await
+    }
+}
+
+#[async_trait]
+impl ChatStore for Faulty<dyn ChatStore> {
+    async fn open(&self, open: &ChatOpen) -> Result<ChatMeta, StoreError> {
+        self.faults.guard("chats.open", self.inner.open(open)).await
+    }
+    async fn meta(&self, chat_id: &str) -> Result<ChatMeta, StoreError> {
+        self.faults.guard("chats.meta", self.inner.meta(chat_id)).await
+    }
+    async fn author(&self, chat_id: &str, author_id: &str) -> Result<(ChatMeta, AuthorState), StoreError> {
+        self.faults
+            .guard("chats.author", self.inner.author(chat_id, author_id))
+            .await
+    }
+    async fn insert(&self, post: &Post<'_>) -> Result<Inserted, StoreError> {
+        self.faults.guard("chats.insert", self.inner.insert(post)).await
+    }
+    async fn list_after(
+        &self,
+        chat_id: &str,
+        after: u64,
+        max: usize,
+    ) -> Result<(ChatMeta, Vec<onair_domain::chat::Message>), StoreError> {
+        self.faults
+            .guard("chats.list_after", self.inner.list_after(chat_id, after, max))
+            .await
+    }
+    async fn latest(
+        &self,
+        chat_id: &str,
+        max: usize,
+    ) -> Result<(ChatMeta, Vec<onair_domain::chat::Message>), StoreError> {
+        self.faults
+            .guard("chats.latest", self.inner.latest(chat_id, max))
+            .await
+    }
+    async fn message(&self, chat_id: &str, sequence: u64) -> Result<onair_domain::chat::Message, StoreError> {
+        self.faults
+            .guard("chats.message", self.inner.message(chat_id, sequence))
+            .await
+    }
+    async fn delete_message(&self, chat_id: &str, sequence: u64) -> Result<(), StoreError> {
+        self.faults
+            .guard(
+                "chats.delete_message",
+                self.inner.delete_message(chat_id, sequence),
+            )
+            .await
+    }
+    async fn set_author(
+        &self,
+        chat_id: &str,
+        author: &AuthorState,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        self.faults
+            .guard(
+                "chats.set_author",
+                self.inner.set_author(chat_id, author, expected_version),
+            )
+            .await
+    }
+    async fn set_moderators(&self, meta: &ChatMeta, expected_version: u64) -> Result<(), StoreError> {
+        self.faults
+            .guard(
+                "chats.set_moderators",
+                self.inner.set_moderators(meta, expected_version),
+            )
             .await
     }
 }

@@ -455,6 +455,54 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
             vec![("authorization", bearer.clone())],
             None,
         ),
+        (
+            "prism-chat-list",
+            "/prism/v1/service/live/nope/chat".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"maxResults":1}"#.into()),
+        ),
+        (
+            "prism-chat-send",
+            "/prism/v1/service/live/nope/chat".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"message":"hi"}"#.into()),
+        ),
+        (
+            "prism-chat-delete",
+            "/prism/v1/service/live/nope/chat/nope.1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-chat-ban",
+            "/prism/v1/service/live/nope/ban/v1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-chat-timed-ban",
+            "/prism/v1/service/live/nope/timedBan/v1".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"banTime":60}"#.into()),
+        ),
+        (
+            "prism-chat-unban",
+            "/prism/v1/service/live/nope/unban/v1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-chat-mod",
+            "/prism/v1/service/live/nope/mod/v1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-chat-unmod",
+            "/prism/v1/service/live/nope/unmod/v1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
         // YouTube: reads of nothing and refusals, so both states stay equal.
         (
             "youtube-broadcasts-list",

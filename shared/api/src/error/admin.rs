@@ -60,6 +60,7 @@ impl From<AppError> for AdminError {
             AppError::Invalid(v) => AdminError::Invalid(v),
             AppError::Refused(e) => AdminError::Malformed(e.description),
             AppError::Lifecycle(e) => AdminError::Conflict(e.to_string()),
+            AppError::Chat(e) => AdminError::Conflict(e.to_string()),
             AppError::Busy(cause) | AppError::Unavailable(cause) => AdminError::Unavailable(cause),
             AppError::Internal(cause) => AdminError::Internal(cause),
         }

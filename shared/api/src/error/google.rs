@@ -30,6 +30,9 @@ pub enum GoogleError {
     /// A lifecycle refusal, rendered as it is.
     #[error(transparent)]
     Lifecycle(#[from] LifecycleError),
+    /// A live-chat refusal, with YouTube's reason and the status it documents.
+    #[error(transparent)]
+    Chat(#[from] onair_domain::chat::ChatError),
     /// A parameter value that cannot be used (`reason` is Google's generic one).
     #[error("{message}")]
     Invalid {
@@ -79,6 +82,12 @@ impl GoogleError {
                 "global",
                 "insufficientPermissions",
                 "Request had insufficient authentication scopes.".into(),
+            ),
+            GoogleError::Chat(e) => (
+                StatusCode::from_u16(e.code()).unwrap_or(StatusCode::BAD_REQUEST),
+                "youtube.liveChat",
+                e.reason(),
+                e.to_string(),
             ),
             GoogleError::Lifecycle(e) => (
                 StatusCode::from_u16(e.code()).unwrap_or(StatusCode::BAD_REQUEST),
@@ -138,6 +147,7 @@ impl From<AppError> for GoogleError {
     fn from(err: AppError) -> Self {
         match err {
             AppError::Lifecycle(e) => GoogleError::Lifecycle(e),
+            AppError::Chat(e) => GoogleError::Chat(e),
             // The token verified, but its user no longer exists: the credentials are no good.
             AppError::NotFound("user") => GoogleError::AuthError,
             AppError::NotFound(_) => GoogleError::NoRoute,

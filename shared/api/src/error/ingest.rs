@@ -53,6 +53,7 @@ impl From<AppError> for IngestError {
                 IngestError::Unavailable(cause)
             }
             AppError::Lifecycle(e) => IngestError::Internal(e.to_string()),
+            AppError::Chat(e) => IngestError::Internal(e.to_string()),
             AppError::Internal(cause) => IngestError::Internal(cause),
         }
     }

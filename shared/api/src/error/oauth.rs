@@ -33,6 +33,7 @@ impl From<AppError> for TokenError {
             AppError::Conflict(why) => OAuthError::invalid_grant(why).into(),
             AppError::Invalid(v) => OAuthError::invalid_request(v.to_string()).into(),
             AppError::Lifecycle(e) => OAuthError::invalid_request(e.to_string()).into(),
+            AppError::Chat(e) => OAuthError::invalid_request(e.to_string()).into(),
             AppError::Busy(cause) | AppError::Unavailable(cause) => TokenError::Unavailable(cause),
             AppError::Internal(cause) => TokenError::Internal(cause),
         }

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use onair_app::AppError;
+use onair_domain::chat::ChatError;
 use serde_json::json;
 
 /// A failure of a PRISM Service API call.
@@ -32,6 +33,21 @@ pub enum PrismError {
     /// The live does not exist or is not the caller's.
     #[error("live not found")]
     LiveNotFound,
+    /// The chat message does not exist (any more) in the live's chat.
+    #[error("message not found")]
+    MessageNotFound,
+    /// The caller may not do this to the chat (moderate, delete another's message).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The author is banned from the chat.
+    #[error("banned from the chat")]
+    Banned,
+    /// The live's chat has ended: no new messages.
+    #[error("the live chat has ended")]
+    ChatEnded,
+    /// Too many messages; retry after this long.
+    #[error("too many messages")]
+    RateLimited(std::time::Duration),
     /// No such route.
     #[error("no such route")]
     NoRoute,
@@ -83,6 +99,31 @@ impl PrismError {
                 "LIVE_NOT_FOUND",
                 "live not found".into(),
             ),
+            PrismError::MessageNotFound => (
+                StatusCode::NOT_FOUND,
+                40403,
+                "MESSAGE_NOT_FOUND",
+                "chat message not found".into(),
+            ),
+            PrismError::Forbidden(why) => (StatusCode::FORBIDDEN, 40301, "FORBIDDEN", why.clone()),
+            PrismError::Banned => (
+                StatusCode::FORBIDDEN,
+                40302,
+                "BANNED",
+                "the author is banned from this chat".into(),
+            ),
+            PrismError::ChatEnded => (
+                StatusCode::FORBIDDEN,
+                40303,
+                "CHAT_ENDED",
+                "the live chat has ended".into(),
+            ),
+            PrismError::RateLimited(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                42901,
+                "RATE_LIMITED",
+                "too many messages, retry later".into(),
+            ),
             PrismError::NoRoute => (
                 StatusCode::NOT_FOUND,
                 40400,
@@ -117,6 +158,8 @@ impl From<AppError> for PrismError {
     fn from(err: AppError) -> Self {
         match err {
             AppError::NotFound("user") => PrismError::InvalidToken,
+            AppError::NotFound("message") => PrismError::MessageNotFound,
+            AppError::Chat(e) => e.into(),
             AppError::NotFound(_) => PrismError::ChannelNotFound,
             AppError::Refused(e) => PrismError::InvalidRequest(e.description),
             AppError::Invalid(v) => PrismError::InvalidRequest(v.to_string()),
@@ -124,6 +167,26 @@ impl From<AppError> for PrismError {
             AppError::Conflict(why) => PrismError::InvalidRequest(why),
             AppError::Busy(cause) | AppError::Unavailable(cause) => PrismError::Unavailable(cause),
             AppError::Internal(cause) => PrismError::Internal(cause),
+        }
+    }
+}
+
+/// PRISM's rendering of chat refusals: bad input 400, refused 403, too fast 429, no chat 404 (the
+/// live's own answer: a chat is reached through its live).
+impl From<ChatError> for PrismError {
+    fn from(err: ChatError) -> Self {
+        match err {
+            ChatError::NotFound => PrismError::LiveNotFound,
+            ChatError::NotAllowed => PrismError::Forbidden(err.to_string()),
+            ChatError::Banned => PrismError::Banned,
+            ChatError::Ended => PrismError::ChatEnded,
+            ChatError::RateLimited(wait) => PrismError::RateLimited(wait),
+            ChatError::TextRequired
+            | ChatError::TextTooLong { .. }
+            | ChatError::TextControlCharacter
+            | ChatError::InvalidMaxResults
+            | ChatError::InvalidPageToken
+            | ChatError::InvalidBanTime { .. } => PrismError::InvalidRequest(err.to_string()),
         }
     }
 }
@@ -148,6 +211,11 @@ impl IntoResponse for PrismError {
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(super::RETRY_AFTER_SECONDS));
+        }
+        if let PrismError::RateLimited(wait) = &self {
+            // Whole seconds, rounded up: retrying at the advertised time must succeed.
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         }
         response
     }

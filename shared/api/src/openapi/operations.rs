@@ -231,6 +231,20 @@ fn prism(summary: &str, params: Value, reply: &str, not_found: bool) -> Value {
     op
 }
 
+/// A PRISM chat operation: its body, if any, and the chat refusals (403 not allowed, banned or chat
+/// ended; 429 too many messages).
+fn chat(mut op: Value, body: Option<Value>) -> Value {
+    if let Some(schema) = body {
+        op["requestBody"] = json!({
+            "required": false,
+            "content": { "application/json": { "schema": schema } },
+        });
+    }
+    op["responses"]["403"] = response("PrismForbidden");
+    op["responses"]["429"] = response("PrismRateLimited");
+    op
+}
+
 fn authorize_params() -> Value {
     json!([
         query("response_type", "`code`."),
@@ -671,6 +685,96 @@ the ingest hook drops the encoder at its next update. Ending an ended live retur
             "PrismLiveReply",
             true,
         ),
+        "prism-chat-list" => chat(
+            prism(
+                "A page of the live's chat (PRISM O1): without a token the newest `maxResults`, with \
+                 one only newer messages, oldest first.",
+                json!([path_param("liveId", "live")]),
+                "PrismChatListReply",
+                true,
+            ),
+            Some(json!({
+                "type": "object",
+                "properties": {
+                    "maxResults": {
+                        "type": ["integer", "null"], "minimum": 0,
+                        "description": "0, missing or ≥ 100 means 100.",
+                    },
+                    "pageToken": { "type": ["string", "null"] },
+                },
+            })),
+        ),
+        "prism-chat-send" => chat(
+            prism(
+                "Posts a message to the live's chat as the streamer (PRISM O2).",
+                json!([path_param("liveId", "live")]),
+                "PrismEmptyReply",
+                true,
+            ),
+            Some(json!({
+                "type": "object",
+                "required": ["message"],
+                "properties": { "message": { "type": "string", "minLength": 1, "maxLength": 200 } },
+            })),
+        ),
+        "prism-chat-delete" => chat(
+            prism(
+                "Deletes a chat message (PRISM O3); `chatId` is the message's `messageId`.",
+                json!([path_param("liveId", "live"), path_param("chatId", "chat message")]),
+                "PrismEmptyReply",
+                true,
+            ),
+            None,
+        ),
+        "prism-chat-ban" => chat(
+            prism(
+                "Bans a user from the live's chat until unbanned (PRISM O4).",
+                json!([path_param("liveId", "live"), path_param("userId", "user")]),
+                "PrismEmptyReply",
+                true,
+            ),
+            None,
+        ),
+        "prism-chat-timed-ban" => chat(
+            prism(
+                "Bans a user from the live's chat for `banTime` seconds (PRISM O5).",
+                json!([path_param("liveId", "live"), path_param("userId", "user")]),
+                "PrismEmptyReply",
+                true,
+            ),
+            Some(json!({
+                "type": "object",
+                "required": ["banTime"],
+                "properties": { "banTime": { "type": "integer", "minimum": 1, "maximum": 2_592_000 } },
+            })),
+        ),
+        "prism-chat-unban" => chat(
+            prism(
+                "Lifts a user's ban (PRISM O6).",
+                json!([path_param("liveId", "live"), path_param("userId", "user")]),
+                "PrismEmptyReply",
+                true,
+            ),
+            None,
+        ),
+        "prism-chat-mod" => chat(
+            prism(
+                "Makes a user a chat moderator of the live (PRISM O7).",
+                json!([path_param("liveId", "live"), path_param("userId", "user")]),
+                "PrismEmptyReply",
+                true,
+            ),
+            None,
+        ),
+        "prism-chat-unmod" => chat(
+            prism(
+                "Revokes a user's chat moderation of the live (PRISM O8).",
+                json!([path_param("liveId", "live"), path_param("userId", "user")]),
+                "PrismEmptyReply",
+                true,
+            ),
+            None,
+        ),
         "youtube-broadcasts-list" => youtube(
             "liveBroadcasts.list: by `id`, `mine` or `broadcastStatus`.",
             json!([
@@ -855,7 +959,15 @@ pub fn responses() -> Value {
             "WWW-Authenticate",
             www_authenticate("Bearer realm=\"onair\""),
         ),
-        "PrismNotFound": prism("`CHANNEL_NOT_FOUND` (40401) or `NOT_FOUND` (40400)."),
+        "PrismNotFound": prism("`CHANNEL_NOT_FOUND` (40401), `LIVE_NOT_FOUND` (40402), \
+                                 `MESSAGE_NOT_FOUND` (40403) or `NOT_FOUND` (40400)."),
+        "PrismForbidden": prism("`FORBIDDEN` (40301: not the live's owner or a moderator of its chat), \
+                                  `BANNED` (40302) or `CHAT_ENDED` (40303: the live has ended)."),
+        "PrismRateLimited": with(
+            prism("`RATE_LIMITED` (42901): more than 5 messages at once or 1 per second after."),
+            "Retry-After",
+            retry_after(),
+        ),
         "PrismMethodNotAllowed": prism("`METHOD_NOT_ALLOWED` (40501)."),
         "PrismUnavailable": with(prism("`UNAVAILABLE` (50301)."), "Retry-After", retry_after()),
         "PrismInternal": prism("`INTERNAL_ERROR` (50001)."),

@@ -480,6 +480,51 @@ pub struct PrismLiveListData {
     lives: Vec<PrismLive>,
 }
 
+/// A chat message, as PRISM sees it (§7.1); the text is `message`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrismChatMessage {
+    /// `{liveId}.{sequence}`: O3's `{chatId}`.
+    message_id: String,
+    #[schema(format = DateTime)]
+    message_at: String,
+    author_id: String,
+    author_name: String,
+    author_profile_thumbnail: Option<String>,
+    is_live_owner: bool,
+    /// Whether the author is one of the live's chat moderators now.
+    is_live_manager: bool,
+    /// The text: 1–200 characters, no control characters, HTML kept as text.
+    message: String,
+}
+
+/// `data` of O1 (`POST /prism/v1/service/live/{liveId}/chat`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrismChatListData {
+    live_id: String,
+    /// Send it back as `pageToken` for newer messages only; the same token when nothing is new.
+    next_page_token: String,
+    /// Oldest first; `[]` when there are none.
+    messages: Vec<PrismChatMessage>,
+}
+
+/// PRISM's success envelope of a call without a documented response (`data: null`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrismEmptyReply {
+    #[schema(schema_with = always_true)]
+    success: bool,
+    #[schema(schema_with = zero)]
+    error_code: u32,
+    #[schema(schema_with = null)]
+    error_name: (),
+    #[schema(schema_with = null)]
+    message: (),
+    #[schema(schema_with = null)]
+    data: (),
+}
+
 macro_rules! prism_success {
     ($name:ident, $data:ty, $doc:literal) => {
         #[doc = $doc]
@@ -518,6 +563,11 @@ prism_success!(
     PrismLiveReply,
     PrismLiveData,
     "PRISM's success envelope around one live."
+);
+prism_success!(
+    PrismChatListReply,
+    PrismChatListData,
+    "PRISM's success envelope around a page of chat."
 );
 prism_success!(
     PrismLiveListReply,

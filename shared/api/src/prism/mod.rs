@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod channels;
+pub mod chat;
 pub mod envelope;
 pub mod lives;
 pub mod user;
@@ -19,6 +20,12 @@ const LIVE_WRITE: Access = Access::NONE
     .registrations(TableAccess::ReadWrite)
     .secrets(&[SecretAccess::SigningKeyRead])
     .steps();
+
+/// Chat writes: messages, bans and moderators in the live's partition (and the page-token key, read
+/// like the signing key).
+const CHAT_WRITE: Access = Access::NONE
+    .registrations(TableAccess::ReadWrite)
+    .secrets(&[SecretAccess::SigningKeyRead, SecretAccess::ChatPageKeyRead]);
 
 /// PRISM's resource functions (its token endpoint is an OAuth function: `oauth::FUNCTIONS`).
 pub static FUNCTIONS: &[Function] = &[
@@ -85,5 +92,70 @@ pub static FUNCTIONS: &[Function] = &[
         Prism,
         lives::stop,
         LIVE_WRITE
+    ),
+    // O1 reads, but opens the chat of a live that has none yet (a write), so it shares CHAT_WRITE.
+    http!(
+        "prism-chat-list",
+        POST,
+        "/prism/v1/service/live/{liveId}/chat",
+        Prism,
+        chat::list,
+        CHAT_WRITE
+    ),
+    http!(
+        "prism-chat-send",
+        PUT,
+        "/prism/v1/service/live/{liveId}/chat",
+        Prism,
+        chat::send,
+        CHAT_WRITE
+    ),
+    http!(
+        "prism-chat-delete",
+        DELETE,
+        "/prism/v1/service/live/{liveId}/chat/{chatId}",
+        Prism,
+        chat::delete,
+        CHAT_WRITE
+    ),
+    http!(
+        "prism-chat-ban",
+        PUT,
+        "/prism/v1/service/live/{liveId}/ban/{userId}",
+        Prism,
+        chat::ban,
+        CHAT_WRITE
+    ),
+    http!(
+        "prism-chat-timed-ban",
+        PUT,
+        "/prism/v1/service/live/{liveId}/timedBan/{userId}",
+        Prism,
+        chat::timed_ban,
+        CHAT_WRITE
+    ),
+    http!(
+        "prism-chat-unban",
+        PUT,
+        "/prism/v1/service/live/{liveId}/unban/{userId}",
+        Prism,
+        chat::unban,
+        CHAT_WRITE
+    ),
+    http!(
+        "prism-chat-mod",
+        PUT,
+        "/prism/v1/service/live/{liveId}/mod/{userId}",
+        Prism,
+        chat::add_moderator,
+        CHAT_WRITE
+    ),
+    http!(
+        "prism-chat-unmod",
+        PUT,
+        "/prism/v1/service/live/{liveId}/unmod/{userId}",
+        Prism,
+        chat::remove_moderator,
+        CHAT_WRITE
     ),
 ];

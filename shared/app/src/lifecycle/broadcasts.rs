@@ -37,6 +37,27 @@ pub async fn insert(
     body: &Value,
     id: Option<String>,
 ) -> Result<Value, AppError> {
+    insert_with_chat(state, user, part, body, id, BroadcastChat::Own).await
+}
+
+/// Which chat a new broadcast gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BroadcastChat {
+    /// Its own, under the broadcast's id (a broadcast created through the YouTube API).
+    Own,
+    /// The caller's: a PRISM live opens its chat under the live's id, shared by all its broadcasts.
+    ByCaller,
+}
+
+/// [`insert`], choosing the broadcast's chat.
+pub async fn insert_with_chat(
+    state: &AppState,
+    user: &UserId,
+    part: Option<&str>,
+    body: &Value,
+    id: Option<String>,
+    chat: BroadcastChat,
+) -> Result<Value, AppError> {
     let parts = Parts::parse(Method::BroadcastInsert, part)?;
     let parsed: BroadcastBody = parse_body(body, &parts)?;
     let requested = parsed.snippet.as_ref().and_then(|s| s.channel_id.as_deref());
@@ -67,6 +88,10 @@ pub async fn insert(
         Err(other) => return Err(other.into()),
     };
     schedule::replan(state, None, &stored).await?;
+    if chat == BroadcastChat::Own {
+        let b = &stored.broadcast;
+        crate::chat::open(state, &b.id, user, &b.snippet.channel_id, &b.id).await?;
+    }
     Ok(render::broadcast(&stored.broadcast, &parts))
 }
 

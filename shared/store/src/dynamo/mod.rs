@@ -19,6 +19,7 @@ mod attrs;
 mod audit;
 mod batch;
 mod channels;
+mod chat;
 mod clients;
 mod errors;
 mod grants;
@@ -35,6 +36,7 @@ mod versioned;
 
 pub use audit::DynamoAuditStore;
 pub use channels::DynamoChannelStore;
+pub use chat::DynamoChatStore;
 pub use clients::DynamoClientStore;
 pub(crate) use errors::error_chain;
 pub use grants::DynamoGrantStore;
@@ -132,6 +134,11 @@ impl DynamoStores {
     /// The PRISM live store (registrations table).
     pub fn lives(&self) -> DynamoLiveStore {
         DynamoLiveStore::new(self.context.clone())
+    }
+
+    /// The live chat store (registrations table, in each live's partition).
+    pub fn chats(&self) -> DynamoChatStore {
+        DynamoChatStore::new(self.context.clone())
     }
 
     /// The audit trail (registrations table).

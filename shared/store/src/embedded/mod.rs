@@ -7,6 +7,7 @@
 
 mod audit;
 pub mod channels;
+mod chat;
 mod clients;
 mod grants;
 mod idempotency;
@@ -48,6 +49,8 @@ struct State {
     /// Idempotency records by scope.
     idempotency:
         HashMap<crate::idempotency_ports::IdempotencyScope, crate::idempotency_ports::IdempotencyRecord>,
+    /// Live chats by chat id.
+    chats: HashMap<String, chat::EmbeddedChat>,
 }
 
 /// The in-process store; cheap to clone, clones share state.
