@@ -37,6 +37,19 @@ pub async fn insert(
     body: &Value,
     id: Option<String>,
 ) -> Result<Value, AppError> {
+    insert_for(state, user, part, body, id, None).await
+}
+
+/// [`insert`] of a broadcast that belongs to the PRISM live `live` (when set): the record carries
+/// the live (so the store keeps the live's copy) and its `snippet.liveChatId` is the live's id.
+pub(crate) async fn insert_for(
+    state: &AppState,
+    user: &UserId,
+    part: Option<&str>,
+    body: &Value,
+    id: Option<String>,
+    live: Option<&str>,
+) -> Result<Value, AppError> {
     let parts = Parts::parse(Method::BroadcastInsert, part)?;
     let parsed: BroadcastBody = parse_body(body, &parts)?;
     let requested = parsed.snippet.as_ref().and_then(|s| s.channel_id.as_deref());
@@ -49,11 +62,15 @@ pub async fn insert(
         channel_id,
         embed_html,
     };
-    let broadcast = resource::new_broadcast(new, &parsed, &parts, state.clock.now())?;
+    let mut broadcast = resource::new_broadcast(new, &parsed, &parts, state.clock.now())?;
+    if let Some(live) = live {
+        broadcast.snippet.live_chat_id = Some(live.to_owned());
+    }
     let stored = StoredBroadcast {
         owner: user.clone(),
         broadcast,
         version: 1,
+        live: live.map(str::to_owned),
     };
     let stored = match state.broadcasts.create(&stored).await {
         Ok(()) => stored,
@@ -167,6 +184,7 @@ pub async fn update(
             owner: user.clone(),
             broadcast: next,
             version: current.version.saturating_add(1),
+            live: current.live.clone(),
         };
         match state.broadcasts.update(&stored, current.version).await {
             Ok(()) => {
@@ -203,7 +221,7 @@ pub async fn delete(state: &AppState, user: &UserId, id: Option<&str>) -> Result
         };
         match state
             .broadcasts
-            .delete(user, &id, current.version, bound.as_ref())
+            .delete(user, &id, current.version, bound.as_ref(), current.live.as_deref())
             .await
         {
             Ok(()) => {
