@@ -14,6 +14,7 @@ pub mod hashing;
 pub mod idempotency;
 pub mod keys;
 pub mod lifecycle;
+pub mod live_stats;
 pub mod lives;
 pub mod login;
 pub mod oauth;

@@ -1,4 +1,4 @@
-//! The admin API: registrations of OAuth clients, users and channels.
+//! The admin API: registrations of OAuth clients, users and channels, and live statistics.
 //!
 //! Routes live under `/admin/`. On AWS they sit behind API Gateway's IAM authoriser; locally they
 //! require the admin bearer token printed at start-up ([`crate::host`] applies the guard). Updates are
@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod channels;
 pub mod clients;
+pub mod lives;
 pub mod users;
 pub(crate) mod views;
 
@@ -154,6 +155,14 @@ pub static FUNCTIONS: &[Function] = &[
         "/admin/users/{userId}/channels/{channelId}",
         Admin,
         channels::update,
+        WRITE
+    ),
+    http!(
+        "admin-lives-statistics",
+        PUT,
+        "/admin/lives/{liveId}/statistics",
+        Admin,
+        lives::put_statistics,
         WRITE
     ),
     http!("admin-audit-list", GET, "/admin/audit", Admin, audit::list, READ),

@@ -16,7 +16,7 @@ use onair_domain::lifecycle::body::{BroadcastBody, parse_body};
 use onair_domain::lifecycle::broadcast::monitor_embed_html;
 use onair_domain::lifecycle::error::Reason;
 use onair_domain::lifecycle::machine;
-use onair_domain::lifecycle::part::{Method, Parts};
+use onair_domain::lifecycle::part::{Method, Part, Parts};
 use onair_domain::lifecycle::render;
 use onair_domain::lifecycle::resource::{self, NewBroadcast};
 use onair_domain::lifecycle::wire::BroadcastStatusFilter;
@@ -156,6 +156,10 @@ pub async fn list(state: &AppState, user: &UserId, q: &ListQuery) -> Result<Valu
             .await?
         }
     };
+    let mut records = records;
+    if parts.contains(Part::Statistics) {
+        crate::live_stats::fill_concurrent_viewers(state, user, &mut records).await?;
+    }
     let items = records
         .iter()
         .map(|b| render::broadcast(&b.broadcast, &parts))
