@@ -43,11 +43,7 @@ pub async fn record(state: &AppState, live_id: &str, stats: &LiveStats) -> Resul
         Err(StoreError::NotFound) => return Err(AppError::NotFound("live")),
         Err(other) => return Err(other.into()),
     };
-    Ok(Recorded {
-        live,
-        applied,
-        stats,
-    })
+    Ok(Recorded { live, applied, stats })
 }
 
 /// Fills `statistics.concurrentViewers` of the `live` broadcasts among `records` that belong to a

@@ -29,7 +29,9 @@ use onair_domain::lifecycle::wire::{LifeCycleStatus, StreamStatus, TransitionTar
 use onair_domain::live::scope::Scope;
 use onair_domain::live::status::{LiveStatus, StatusFilter};
 use onair_domain::{ChannelId, UserId, Violations};
-use onair_store::{LiveStats, LiveWrite, StoreError, StoredBroadcast, StoredLive, StoredLiveView, StoredStream};
+use onair_store::{
+    LiveStats, LiveWrite, StoreError, StoredBroadcast, StoredLive, StoredLiveView, StoredStream,
+};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -242,7 +244,12 @@ async fn open_broadcast(
 }
 
 /// The owner's live as one read (strongly consistent when `consistent`, before a write).
-async fn read(state: &AppState, user: &UserId, live_id: &str, consistent: bool) -> Result<LiveView, AppError> {
+async fn read(
+    state: &AppState,
+    user: &UserId,
+    live_id: &str,
+    consistent: bool,
+) -> Result<LiveView, AppError> {
     let read = state
         .lives
         .view(user, live_id, consistent)
@@ -427,7 +434,9 @@ pub async fn start(state: &AppState, user: &UserId, live_id: &str) -> Result<Liv
                 continue;
             }
             if let Some((ending, live)) = end_of(&other, now) {
-                write.broadcasts.push((ending.next.clone(), other.stored_broadcast.version));
+                write
+                    .broadcasts
+                    .push((ending.next.clone(), other.stored_broadcast.version));
                 write.lives.push((live, other.live.version));
                 endings.push(ending);
             }

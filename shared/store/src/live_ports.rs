@@ -115,17 +115,30 @@ pub trait LiveStore: Send + Sync {
     async fn list(&self, owner: &UserId, channel: &ChannelId) -> Result<Vec<StoredLive>, StoreError>;
     /// The owner's live with its current broadcast, stream, statistics and chat count, in one request;
     /// `consistent` asks for a strongly consistent read (before a write).
-    async fn view(&self, owner: &UserId, live_id: &str, consistent: bool) -> Result<StoredLiveView, StoreError>;
+    async fn view(
+        &self,
+        owner: &UserId,
+        live_id: &str,
+        consistent: bool,
+    ) -> Result<StoredLiveView, StoreError>;
     /// [`LiveStore::view`] of every live of the owner's channel (list order), in one request while it
     /// fits in a page; `NotFound` if the channel has another user's lives.
-    async fn list_views(&self, owner: &UserId, channel: &ChannelId) -> Result<Vec<StoredLiveView>, StoreError>;
+    async fn list_views(
+        &self,
+        owner: &UserId,
+        channel: &ChannelId,
+    ) -> Result<Vec<StoredLiveView>, StoreError>;
     /// Writes every record of `write` atomically (see the module documentation).
     async fn commit(&self, write: &LiveWrite) -> Result<(), StoreError>;
     /// Any user's live (the admin surface only); `NotFound` if absent.
     async fn find(&self, live_id: &str) -> Result<StoredLive, StoreError>;
     /// Records a snapshot for the live's current broadcast; answers whether it was applied and the
     /// snapshot stored afterwards.
-    async fn record_stats(&self, live: &StoredLive, stats: &LiveStats) -> Result<(bool, LiveStats), StoreError>;
+    async fn record_stats(
+        &self,
+        live: &StoredLive,
+        stats: &LiveStats,
+    ) -> Result<(bool, LiveStats), StoreError>;
     /// The statistics of the owner's broadcasts among `(live id, broadcast id)` pairs (at most
     /// [`crate::lifecycle_ports::MAX_BATCH`]), by broadcast id, in one request.
     async fn stats_many(

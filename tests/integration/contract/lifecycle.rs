@@ -723,13 +723,18 @@ async fn broadcast_delete_is_conditional_and_frees_its_stream(backend: Backend) 
     assert!(freed.bound_broadcasts.is_empty());
     assert_eq!(freed.version, s.version + 1);
     assert_eq!(
-        p.broadcasts.delete(&user("u1"), "b1", b.version, None, None).await,
+        p.broadcasts
+            .delete(&user("u1"), "b1", b.version, None, None)
+            .await,
         Err(StoreError::NotFound)
     );
     // an unbound broadcast deletes alone
     let b2 = broadcast("u1", "c1", "b2", Duration::ZERO);
     p.broadcasts.create(&b2).await.unwrap();
-    p.broadcasts.delete(&user("u1"), "b2", 1, None, None).await.unwrap();
+    p.broadcasts
+        .delete(&user("u1"), "b2", 1, None, None)
+        .await
+        .unwrap();
     // the id is free again
     p.broadcasts.create(&b2).await.unwrap();
 }

@@ -4,6 +4,7 @@
 mod idempotency;
 mod lifecycle;
 mod lifecycle_batch;
+mod live_views;
 mod lives;
 mod oauth_store;
 mod secrets;

@@ -1,4 +1,5 @@
 //! PRISM's Service API resource calls.
 
+mod live_model;
 mod lives;
 mod resources;

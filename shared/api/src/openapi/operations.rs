@@ -477,7 +477,10 @@ pub fn operation(name: &str) -> Option<Value> {
              (`applied: false` otherwise); viewCount and likeCount never decrease.",
             json!([path_param("liveId", "live")]),
             Some("LiveStatistics"),
-            ("200", ok_json("The snapshot stored now.", "LiveStatisticsRecorded")),
+            (
+                "200",
+                ok_json("The snapshot stored now.", "LiveStatisticsRecorded"),
+            ),
             &["404"],
         ),
         "admin-channels-update" => admin(

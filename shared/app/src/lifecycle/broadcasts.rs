@@ -225,7 +225,13 @@ pub async fn delete(state: &AppState, user: &UserId, id: Option<&str>) -> Result
         };
         match state
             .broadcasts
-            .delete(user, &id, current.version, bound.as_ref(), current.live.as_deref())
+            .delete(
+                user,
+                &id,
+                current.version,
+                bound.as_ref(),
+                current.live.as_deref(),
+            )
             .await
         {
             Ok(()) => {

@@ -83,7 +83,12 @@ impl LiveStore for EmbeddedStore {
         Ok(lives)
     }
 
-    async fn view(&self, owner: &UserId, live_id: &str, _consistent: bool) -> Result<StoredLiveView, StoreError> {
+    async fn view(
+        &self,
+        owner: &UserId,
+        live_id: &str,
+        _consistent: bool,
+    ) -> Result<StoredLiveView, StoreError> {
         let state = self.lock();
         let live = state
             .lives
@@ -93,9 +98,17 @@ impl LiveStore for EmbeddedStore {
         Ok(view_of(&state, live))
     }
 
-    async fn list_views(&self, owner: &UserId, channel: &ChannelId) -> Result<Vec<StoredLiveView>, StoreError> {
+    async fn list_views(
+        &self,
+        owner: &UserId,
+        channel: &ChannelId,
+    ) -> Result<Vec<StoredLiveView>, StoreError> {
         let state = self.lock();
-        let mut lives: Vec<&StoredLive> = state.lives.values().filter(|l| &l.channel_id == channel).collect();
+        let mut lives: Vec<&StoredLive> = state
+            .lives
+            .values()
+            .filter(|l| &l.channel_id == channel)
+            .collect();
         if lives.iter().any(|l| &l.owner != owner) {
             return Err(StoreError::NotFound);
         }
@@ -122,7 +135,9 @@ impl LiveStore for EmbeddedStore {
                 .ok_or(StoreError::NotFound)?;
             check_version(stored.version, *expected)?;
             if stored.broadcast.bound_stream_id() != b.broadcast.bound_stream_id() {
-                return Err(StoreError::Conflict("the binding changes only through bind".into()));
+                return Err(StoreError::Conflict(
+                    "the binding changes only through bind".into(),
+                ));
             }
         }
         for (live, _) in &write.lives {
@@ -135,10 +150,18 @@ impl LiveStore for EmbeddedStore {
     }
 
     async fn find(&self, live_id: &str) -> Result<StoredLive, StoreError> {
-        self.lock().lives.get(live_id).cloned().ok_or(StoreError::NotFound)
+        self.lock()
+            .lives
+            .get(live_id)
+            .cloned()
+            .ok_or(StoreError::NotFound)
     }
 
-    async fn record_stats(&self, live: &StoredLive, stats: &LiveStats) -> Result<(bool, LiveStats), StoreError> {
+    async fn record_stats(
+        &self,
+        live: &StoredLive,
+        stats: &LiveStats,
+    ) -> Result<(bool, LiveStats), StoreError> {
         let mut state = self.lock();
         if !state.lives.contains_key(&live.live_id) {
             return Err(StoreError::NotFound);

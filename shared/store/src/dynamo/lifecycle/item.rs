@@ -166,7 +166,13 @@ pub fn broadcast_mirror(b: &StoredBroadcast) -> Result<Option<Item>, StoreError>
     };
     let id = b.broadcast.id.as_str();
     let item = broadcast_item(b)?;
-    Ok(Some(into_mirror(item, live, Kind::Broadcast, id, b.broadcast.channel_id())))
+    Ok(Some(into_mirror(
+        item,
+        live,
+        Kind::Broadcast,
+        id,
+        b.broadcast.channel_id(),
+    )))
 }
 
 /// The live's copy of a stream (`None` for a stream of no live), as [`broadcast_mirror`].
@@ -176,7 +182,13 @@ pub fn stream_mirror(st: &StoredStream) -> Result<Option<Item>, StoreError> {
     };
     let id = st.stream.id.as_str();
     let item = stream_item(st)?;
-    Ok(Some(into_mirror(item, live, Kind::Stream, id, st.stream.channel_id())))
+    Ok(Some(into_mirror(
+        item,
+        live,
+        Kind::Stream,
+        id,
+        st.stream.channel_id(),
+    )))
 }
 
 /// A broadcast read back from its item.

@@ -320,7 +320,14 @@ pub(super) fn put_broadcast(
         }
     }
     let item = broadcast_item(next)?;
-    let mut items = vec![put_owned_absent(ctx, item, &next.owner, expected, &equal, &absent)?];
+    let mut items = vec![put_owned_absent(
+        ctx,
+        item,
+        &next.owner,
+        expected,
+        &equal,
+        &absent,
+    )?];
     if let Some(mirror) = broadcast_mirror(next)? {
         items.push(put_plain(ctx, mirror)?);
     }
@@ -354,7 +361,11 @@ fn lost(cancelled: &Cancelled, items: usize, owner: &UserId) -> StoreError {
 }
 
 /// Sends a transaction of owned items; see [`lost`] for the failures.
-pub(super) async fn transact(ctx: &Context, items: Vec<TransactWriteItem>, owner: &UserId) -> Result<(), StoreError> {
+pub(super) async fn transact(
+    ctx: &Context,
+    items: Vec<TransactWriteItem>,
+    owner: &UserId,
+) -> Result<(), StoreError> {
     let count = items.len();
     let request = ctx.client.transact_write_items().set_transact_items(Some(items));
     match ctx.send(request.send()).await {
@@ -692,7 +703,10 @@ impl StreamStore for DynamoStreamStore {
             TransactWriteItem::builder().delete(reservation).build(),
         ];
         if let Some(live) = &stream.live {
-            items.push(delete_plain(ctx, mirror_key(live, Kind::Stream, &stream.stream.id))?);
+            items.push(delete_plain(
+                ctx,
+                mirror_key(live, Kind::Stream, &stream.stream.id),
+            )?);
         }
         transact(ctx, items, &stream.owner).await
     }

@@ -31,8 +31,8 @@ use crate::live_ports::{
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use item::{
-    CHAT_SK, LIVE_SK, NOT_CHAT_FLOOR, at_nanos, broadcast_of_stats_sk, channel_partition, live_from, live_item,
-    live_key, live_pk, stats_from, stats_item, stats_key,
+    CHAT_SK, LIVE_SK, NOT_CHAT_FLOOR, at_nanos, broadcast_of_stats_sk, channel_partition, live_from,
+    live_item, live_key, live_pk, stats_from, stats_item, stats_key,
 };
 use onair_domain::{ChannelId, UserId};
 use std::collections::BTreeMap;
@@ -213,7 +213,12 @@ impl LiveStore for DynamoLiveStore {
         Ok(lives)
     }
 
-    async fn view(&self, owner: &UserId, live_id: &str, consistent: bool) -> Result<StoredLiveView, StoreError> {
+    async fn view(
+        &self,
+        owner: &UserId,
+        live_id: &str,
+        consistent: bool,
+    ) -> Result<StoredLiveView, StoreError> {
         let ctx = &self.context;
         let mut items = Vec::new();
         let mut start = None;
@@ -242,7 +247,11 @@ impl LiveStore for DynamoLiveStore {
         assemble(&items, owner)?.pop().ok_or(StoreError::NotFound)
     }
 
-    async fn list_views(&self, owner: &UserId, channel: &ChannelId) -> Result<Vec<StoredLiveView>, StoreError> {
+    async fn list_views(
+        &self,
+        owner: &UserId,
+        channel: &ChannelId,
+    ) -> Result<Vec<StoredLiveView>, StoreError> {
         let ctx = &self.context;
         let mut items = Vec::new();
         let mut start = None;
@@ -319,10 +328,19 @@ impl LiveStore for DynamoLiveStore {
             .send(request.send())
             .await
             .map_err(|e| unavailable("GetItem", &e))?;
-        output.item.as_ref().map(live_from).transpose()?.ok_or(StoreError::NotFound)
+        output
+            .item
+            .as_ref()
+            .map(live_from)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
     }
 
-    async fn record_stats(&self, live: &StoredLive, stats: &LiveStats) -> Result<(bool, LiveStats), StoreError> {
+    async fn record_stats(
+        &self,
+        live: &StoredLive,
+        stats: &LiveStats,
+    ) -> Result<(bool, LiveStats), StoreError> {
         let ctx = &self.context;
         // `None`: the stored snapshot is not known yet; the first write holds the "newer, counters
         // not lower" rule in its condition, so the common case is one request.
