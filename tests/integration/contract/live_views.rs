@@ -19,6 +19,7 @@ use std::sync::Arc;
 use time::Duration;
 
 crate::support::on_both_backends!(
+    both: [
     a_view_is_the_live_with_its_current_broadcast_stream_and_statistics,
     views_follow_every_write_of_the_broadcast_and_the_stream,
     another_users_live_or_channel_is_not_found_in_views,
@@ -26,13 +27,15 @@ crate::support::on_both_backends!(
     a_commit_writes_every_record_or_none,
     statistics_keep_the_newest_snapshot_and_the_highest_cumulative_counters,
     statistics_are_read_in_batch_for_their_owner_only,
+    ],
+    dynamodb_only: [adynamodb_view_reads_the_chat_count_and_never_the_chat_messages],
 );
 
 struct Ports {
     lives: Arc<dyn LiveStore>,
     broadcasts: Arc<dyn BroadcastStore>,
     streams: Arc<dyn StreamStore>,
-    _dynamo: Option<DynamoStores>,
+    dynamo: Option<DynamoStores>,
 }
 
 async fn ports(backend: Backend) -> Ports {
@@ -43,16 +46,16 @@ async fn ports(backend: Backend) -> Ports {
                 lives: Arc::new(store.clone()),
                 broadcasts: Arc::new(store.clone()),
                 streams: Arc::new(store),
-                _dynamo: None,
+                dynamo: None,
             }
         }
         Backend::Aws => {
-            let dynamo = support::fresh_dynamo().await;
+            let dynamo = support::freshdynamo().await;
             Ports {
                 lives: Arc::new(dynamo.lives()),
                 broadcasts: Arc::new(dynamo.broadcasts()),
                 streams: Arc::new(dynamo.streams()),
-                _dynamo: Some(dynamo),
+                dynamo: Some(dynamo),
             }
         }
     }
@@ -396,4 +399,38 @@ async fn statistics_are_read_in_batch_for_their_owner_only(backend: Backend) {
     ];
     let found = p.lives.stats_many(&user("u1"), &keys).await.unwrap();
     assert_eq!(found, vec![(b1.broadcast.id.clone(), stats(1, 1, 11, 1))]);
+}
+
+async fn adynamodb_view_reads_the_chat_count_and_never_the_chat_messages() {
+    use aws_sdkdynamodb::types::AttributeValue as A;
+    let p = ports(Backend::Aws).await;
+    let (live, _, _) = open(&p, "u1", "c1", "l1").await;
+    let dynamo = p.dynamo.as_ref().unwrap();
+    let client = aws_sdkdynamodb::Client::new(&support::sdk_config().await);
+    // The chat store's items: its meta item with a count, and a message under `#` whose attributes
+    // would break the read (another owner, no live fields) if it were ever read.
+    for (sk, extra) in [
+        (
+            "CHAT",
+            vec![("count", A::N("7".into())), ("owner", A::S("chat-author".into()))],
+        ),
+        ("#MSG#00000000000000000001", vec![("owner", A::S("u2".into()))]),
+    ] {
+        let mut put = client
+            .put_item()
+            .table_name(dynamo.registrations_table())
+            .item("pk", A::S("LIVE#l1".into()))
+            .item("sk", A::S(sk.into()));
+        for (name, value) in extra {
+            put = put.item(name, value);
+        }
+        put.send().await.unwrap();
+    }
+    let trips = dynamo.round_trips();
+    trips.reset();
+    let view = p.lives.view(&user("u1"), "l1", false).await.unwrap();
+    assert_eq!(trips.get(), 1);
+    assert_eq!(view.chat_count, 7);
+    assert_eq!(view.live, live);
+    assert!(view.broadcast.is_some() && view.stream.is_some());
 }

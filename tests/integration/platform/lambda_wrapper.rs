@@ -152,7 +152,8 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
             .path
             .replace("{clientId}", "AAAAAAAAAAAAAAAAAAAAAA")
             .replace("{userId}", "AAAAAAAAAAAAAAAAAAAAAA")
-            .replace("{channelId}", "AAAAAAAAAAAAAAAAAAAAAA");
+            .replace("{channelId}", "AAAAAAAAAAAAAAAAAAAAAA")
+            .replace("{liveId}", "AAAAAAAAAAAAAAAAAAAAAA");
         let body = Some(admin_body(http.path));
         let headers = [("content-type", "application/json")];
         let reply = through_lambda(
@@ -177,7 +178,7 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
         );
         refused += 1;
     }
-    assert_eq!(refused, 15, "every admin function was tried");
+    assert_eq!(refused, 16, "every admin function was tried");
     assert!(
         audit_trail(&state).await.is_empty() && app.state.users.find_by_login("wrapper").await.is_err(),
         "a refused admin call wrote nothing"

@@ -51,9 +51,14 @@ const LIVE_AT_VERSION: &str =
 fn assemble(items: &[Item], owner: &UserId) -> Result<Vec<StoredLiveView>, StoreError> {
     let mut partitions: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
     for item in items {
-        if let Some(found) = owner_of(item)
-            && found != owner.as_str()
-        {
+        // Only the live model's own items decide ownership; the chat store's items (`CHAT`) may
+        // carry attributes of their own.
+        let sk = Reader::new(item).s(SK)?;
+        let ours = sk == LIVE_SK
+            || ["BROADCAST#", "STREAM#", "STATS#"]
+                .iter()
+                .any(|p| sk.starts_with(p));
+        if ours && owner_of(item) != Some(owner.as_str()) {
             return Err(StoreError::NotFound);
         }
         let pk = Reader::new(item).s(PK)?;
