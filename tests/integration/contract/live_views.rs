@@ -402,11 +402,11 @@ async fn statistics_are_read_in_batch_for_their_owner_only(backend: Backend) {
 }
 
 async fn adynamodb_view_reads_the_chat_count_and_never_the_chat_messages() {
-    use aws_sdkdynamodb::types::AttributeValue as A;
+    use aws_sdk_dynamodb::types::AttributeValue as A;
     let p = ports(Backend::Aws).await;
     let (live, _, _) = open(&p, "u1", "c1", "l1").await;
     let dynamo = p.dynamo.as_ref().unwrap();
-    let client = aws_sdkdynamodb::Client::new(&support::sdk_config().await);
+    let client = aws_sdk_dynamodb::Client::new(&support::sdk_config().await);
     // The chat store's items: its meta item with a count, and a message under `#` whose attributes
     // would break the read (another owner, no live fields) if it were ever read.
     for (sk, extra) in [
