@@ -28,7 +28,7 @@ crate::support::on_both_backends!(
     statistics_keep_the_newest_snapshot_and_the_highest_cumulative_counters,
     statistics_are_read_in_batch_for_their_owner_only,
     ],
-    dynamodb_only: [adynamodb_view_reads_the_chat_count_and_never_the_chat_messages],
+    dynamodb_only: [a_dynamodb_view_reads_the_chat_count_and_never_the_chat_messages],
 );
 
 struct Ports {
@@ -50,7 +50,7 @@ async fn ports(backend: Backend) -> Ports {
             }
         }
         Backend::Aws => {
-            let dynamo = support::freshdynamo().await;
+            let dynamo = support::fresh_dynamo().await;
             Ports {
                 lives: Arc::new(dynamo.lives()),
                 broadcasts: Arc::new(dynamo.broadcasts()),
@@ -401,7 +401,7 @@ async fn statistics_are_read_in_batch_for_their_owner_only(backend: Backend) {
     assert_eq!(found, vec![(b1.broadcast.id.clone(), stats(1, 1, 11, 1))]);
 }
 
-async fn adynamodb_view_reads_the_chat_count_and_never_the_chat_messages() {
+async fn a_dynamodb_view_reads_the_chat_count_and_never_the_chat_messages() {
     use aws_sdk_dynamodb::types::AttributeValue as A;
     let p = ports(Backend::Aws).await;
     let (live, _, _) = open(&p, "u1", "c1", "l1").await;
