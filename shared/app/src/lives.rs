@@ -515,9 +515,15 @@ async fn reopen(
         description: ended.snippet.description.clone(),
         scope: Scope::of(ended.status.privacy_status),
     };
-    let (_, link) = enabled_channel(state, user, live.channel_id.as_str()).await?;
     let (broadcast_id, stream_id) =
         open_broadcast(state, user, &live.channel_id, &new, &live.live_id).await?;
+    // The broadcast insert refused a disabled or foreign channel already; this read only refreshes
+    // the link the live shows.
+    let link = match state.channels.get(user, &live.channel_id).await {
+        Ok(owned) => owned.channel.link,
+        Err(StoreError::NotFound) => live.channel_link.clone(),
+        Err(other) => return Err(other.into()),
+    };
     let mut next = live.clone();
     next.broadcasts.push(broadcast_id.clone());
     next.broadcast_id = broadcast_id;

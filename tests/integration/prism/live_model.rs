@@ -21,6 +21,7 @@ crate::support::on_both_backends!(
         a_lives_broadcast_deleted_through_youtube_makes_r7_404_and_r6_skip_it,
         r6_of_an_empty_channel_is_an_empty_list_and_of_a_foreign_one_404,
         r9_ends_the_other_on_air_live_in_the_same_write,
+        the_live_link_is_the_channel_link_taken_at_creation_and_at_each_restart,
     ],
     dynamodb_only: [
         r7_and_r6_take_one_dynamodb_request,
@@ -279,4 +280,27 @@ async fn r9_and_r10_take_at_most_three_dynamodb_requests_and_one_transaction() {
     put(&yt, &second, "stop").await;
     assert_eq!((trips.get(), trips.transactions()), (1, 0));
     println!("R9 (ending another live): {r9} DynamoDB requests, R10: {r10}");
+}
+
+async fn the_live_link_is_the_channel_link_taken_at_creation_and_at_each_restart(backend: Backend) {
+    let yt = Yt::new(backend).await;
+    let id = new_live(&yt, "Show").await;
+    let before = get(&yt, &id).await.body["data"]["live"]["liveLink"].clone();
+    let path = format!("/admin/users/{}/channels/{}", yt.user, yt.channel);
+    let body = json!({ "channelLink": "https://example.com/renamed" }).to_string();
+    let reply = crate::support::admin(&yt.router, Method::PATCH, &path, Some(&body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    // Kept on the live (R7 reads no channel): unchanged until the live is restarted.
+    assert_eq!(get(&yt, &id).await.body["data"]["live"]["liveLink"], before);
+    put(&yt, &id, "start").await;
+    put(&yt, &id, "stop").await;
+    let restarted = put(&yt, &id, "start").await;
+    assert_eq!(
+        restarted.body["data"]["live"]["liveLink"],
+        "https://example.com/renamed"
+    );
+    assert_eq!(
+        get(&yt, &id).await.body["data"]["live"]["liveLink"],
+        "https://example.com/renamed"
+    );
 }
