@@ -145,11 +145,10 @@ impl LiveView {
     }
 }
 
-/// `liveStat.chatCount` of a live.
-// chat count comes from the chat store: its `CHAT` item's `count` is already read with the live
-// (`LiveView::chat_items`); until the chat store maintains it, PRISM is shown 0.
-pub fn chat_count(view: &LiveView) -> u64 {
-    let _read_with_the_live = view.chat_items;
+/// `liveStat.chatCount` of a live: 0 for now.
+// chat count comes from the chat store: its `CHAT` item's `count` is already read with the live,
+// in the same request (`LiveView::chat_items`); the chat store fills this in once it maintains it.
+pub fn chat_count(_view: &LiveView) -> u64 {
     0
 }
 

@@ -1,6 +1,6 @@
 //! The storage port of PRISM lives: a live is a handle on broadcasts of the lifecycle engine.
 //!
-//! Contract (held by `tests/integration/contract/lives.rs` for every adapter):
+//! Contract (held by `tests/integration/contract/lives.rs` and `live_views.rs` for every adapter):
 //! - Records are addressed through their owner: another user's live is `NotFound`, for reads and for
 //!   writes alike, and never revealed.
 //! - `create` is conditional on the live id: an id that exists is `Conflict` and overwrites nothing.
