@@ -47,6 +47,7 @@ async fn stream(server: &LocalServer, owner: &UserId, channel: &ChannelId, n: us
             stream,
             version: 1,
             bound_broadcasts: vec![],
+            live: None,
         })
         .await
         .unwrap();

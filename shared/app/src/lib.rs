@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod lifecycle;
 pub mod live_end;
+pub mod live_stats;
 pub mod lives;
 pub mod login;
 pub mod oauth;

@@ -96,6 +96,7 @@ pub async fn end_broadcast(state: &AppState, owner: &UserId, id: &str) -> Result
             owner: owner.clone(),
             broadcast: done,
             version: b.version.saturating_add(1),
+            live: b.live.clone(),
         };
         match state.broadcasts.update(&next, b.version).await {
             Ok(()) => {

@@ -9,19 +9,29 @@
 //! - R10 completes the broadcast; one that never left `created`/`ready` ends by
 //!   [`machine::end_unaired`]. Stopping an ended live changes nothing.
 //!
-//! Every write is conditional on the version read; a loser re-reads and decides again.
+//! Reads: R7 is one read of the store ([`onair_store::LiveStore::view`]: the live, its current
+//! broadcast and stream, their statistics and the chat count, kept together in the live's partition)
+//! and R6 one ([`onair_store::LiveStore::list_views`]); `liveLink` needs no channel read because the
+//! live keeps its channel's link (taken at R8 and at each restart).
+//!
+//! Writes: R9 and R10 read the live once (strongly consistent), R9 also the channel's lives, then
+//! write everything of the call in ONE atomic write ([`onair_store::LiveStore::commit`]), each
+//! record on the version read; a loser re-reads and decides again. Schedules and steps follow the
+//! write (they are not the store).
 
-use crate::lifecycle::{bind, broadcasts, schedule, streams, transition};
+use crate::lifecycle::{bind, broadcasts, schedule, streams};
 use crate::{AppError, AppState};
 use onair_domain::lifecycle::broadcast::Broadcast;
 use onair_domain::lifecycle::machine;
 use onair_domain::lifecycle::step::{Step, StepKind};
 use onair_domain::lifecycle::stream::Stream;
-use onair_domain::lifecycle::wire::{LifeCycleStatus, StreamStatus, rfc3339};
+use onair_domain::lifecycle::wire::{LifeCycleStatus, StreamStatus, TransitionTarget, rfc3339};
 use onair_domain::live::scope::Scope;
 use onair_domain::live::status::{LiveStatus, StatusFilter};
 use onair_domain::{ChannelId, UserId, Violations};
-use onair_store::{StoreError, StoredBroadcast, StoredLive};
+use onair_store::{
+    LiveStats, LiveWrite, StoreError, StoredBroadcast, StoredLive, StoredLiveView, StoredStream,
+};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -89,7 +99,7 @@ impl NewLive {
     }
 }
 
-/// A live with what its DTO is made of.
+/// A live with what its DTO is made of, as one read of the store returns it.
 #[derive(Debug, Clone)]
 pub struct LiveView {
     /// The live.
@@ -98,8 +108,14 @@ pub struct LiveView {
     pub broadcast: Broadcast,
     /// Its current stream (`None` if it was deleted through the YouTube API).
     pub stream: Option<Stream>,
-    /// The channel link, read only when no live URL template is configured.
-    pub channel_link: Option<String>,
+    /// The statistics snapshot of the current broadcast, if an operator recorded one.
+    pub stats: Option<LiveStats>,
+    /// The raw `count` of the live's chat item, as the store read it (see [`chat_count`]).
+    pub chat_items: u64,
+    /// The current broadcast as stored (with its version), for R9/R10's write.
+    stored_broadcast: StoredBroadcast,
+    /// The current stream as stored (with its version), for R9's kick.
+    stored_stream: Option<StoredStream>,
 }
 
 impl LiveView {
@@ -107,6 +123,32 @@ impl LiveView {
     pub fn status(&self) -> LiveStatus {
         LiveStatus::of(self.broadcast.state(), self.live.started)
     }
+
+    /// The channel link shown as `liveLink` without a live URL template (kept on the live, so no
+    /// read of the channel).
+    pub fn channel_link(&self) -> &str {
+        &self.live.channel_link
+    }
+
+    /// The view of a store read; `NotFound("live")` without a current broadcast.
+    fn of(read: StoredLiveView) -> Result<Self, AppError> {
+        let stored_broadcast = read.broadcast.ok_or(AppError::NotFound("live"))?;
+        Ok(Self {
+            broadcast: stored_broadcast.broadcast.clone(),
+            stream: read.stream.as_ref().map(|s| s.stream.clone()),
+            stats: read.stats,
+            chat_items: read.chat_count,
+            live: read.live,
+            stored_broadcast,
+            stored_stream: read.stream,
+        })
+    }
+}
+
+/// `liveStat.chatCount` of a live: every message ever posted to its chat (deleted ones included, as
+/// a cumulative counter), the chat item's `count`, read with the live in the same request.
+pub fn chat_count(view: &LiveView) -> u64 {
+    view.chat_items
 }
 
 fn live_not_found(err: StoreError) -> AppError {
@@ -124,8 +166,13 @@ fn id_of(value: &Value) -> Result<String, AppError> {
         .ok_or_else(|| AppError::Internal("a created resource came back without an id".into()))
 }
 
-/// The owner's enabled channel, or `NotFound("channel")`; a disabled user or channel is refused.
-async fn enabled_channel(state: &AppState, user: &UserId, channel: &str) -> Result<ChannelId, AppError> {
+/// The owner's enabled channel and its link, or `NotFound("channel")`; a disabled user or channel is
+/// refused.
+async fn enabled_channel(
+    state: &AppState,
+    user: &UserId,
+    channel: &str,
+) -> Result<(ChannelId, String), AppError> {
     let id = ChannelId::parse(channel).ok_or(AppError::NotFound("channel"))?;
     let owned = match state.channels.get(user, &id).await {
         Ok(owned) => owned,
@@ -138,15 +185,17 @@ async fn enabled_channel(state: &AppState, user: &UserId, channel: &str) -> Resu
             "the channel is disabled",
         )));
     }
-    Ok(owned.channel.id)
+    Ok((owned.channel.id, owned.channel.link))
 }
 
-/// A new broadcast bound to a new non-reusable stream on `channel`: (broadcast id, stream id).
+/// A new broadcast bound to a new non-reusable stream on `channel`, both belonging to the live
+/// `live_id`: (broadcast id, stream id).
 async fn open_broadcast(
     state: &AppState,
     user: &UserId,
     channel: &ChannelId,
     new: &NewLive,
+    live_id: &str,
 ) -> Result<(String, String), AppError> {
     let scheduled = rfc3339::format(new.reserved_at);
     let broadcast = json!({
@@ -163,13 +212,13 @@ async fn open_broadcast(
             "monitorStream": { "enableMonitorStream": false },
         },
     });
-    let broadcast = broadcasts::insert_with_chat(
+    let broadcast = broadcasts::insert_for(
         state,
         user,
         Some("snippet,status,contentDetails"),
         &broadcast,
         None,
-        broadcasts::BroadcastChat::ByCaller,
+        Some(live_id),
     )
     .await?;
     let broadcast_id = id_of(&broadcast)?;
@@ -178,40 +227,33 @@ async fn open_broadcast(
         "cdn": { "ingestionType": "rtmp", "resolution": "variable", "frameRate": "variable" },
         "contentDetails": { "isReusable": false },
     });
-    let stream = streams::insert(state, user, Some("snippet,cdn,contentDetails"), &stream, None).await?;
+    let stream = streams::insert_for(
+        state,
+        user,
+        Some("snippet,cdn,contentDetails"),
+        &stream,
+        None,
+        Some(live_id),
+    )
+    .await?;
     let stream_id = id_of(&stream)?;
     bind::bind(state, user, Some(&broadcast_id), Some(&stream_id), Some("id")).await?;
     Ok((broadcast_id, stream_id))
 }
 
-/// Reads what the DTO of `live` needs: its broadcast, its stream and (without a live URL template)
-/// the channel link.
-async fn view(state: &AppState, live: StoredLive) -> Result<LiveView, AppError> {
-    let broadcast = state
-        .broadcasts
-        .get(&live.owner, &live.broadcast_id)
+/// The owner's live as one read (strongly consistent when `consistent`, before a write).
+async fn read(
+    state: &AppState,
+    user: &UserId,
+    live_id: &str,
+    consistent: bool,
+) -> Result<LiveView, AppError> {
+    let read = state
+        .lives
+        .view(user, live_id, consistent)
         .await
-        .map_err(live_not_found)?
-        .broadcast;
-    let stream = match state.streams.get(&live.owner, &live.stream_id).await {
-        Ok(stream) => Some(stream.stream),
-        Err(StoreError::NotFound) => None,
-        Err(other) => return Err(other.into()),
-    };
-    let channel_link = match state.settings.lifecycle.live_url_template {
-        Some(_) => None,
-        None => match state.channels.get(&live.owner, &live.channel_id).await {
-            Ok(owned) => Some(owned.channel.link),
-            Err(StoreError::NotFound) => None,
-            Err(other) => return Err(other.into()),
-        },
-    };
-    Ok(LiveView {
-        live,
-        broadcast,
-        stream,
-        channel_link,
-    })
+        .map_err(live_not_found)?;
+    LiveView::of(read)
 }
 
 /// R8: a new live on the caller's enabled channel.
@@ -221,11 +263,13 @@ pub async fn create(
     channel: &str,
     new: &NewLive,
 ) -> Result<LiveView, AppError> {
-    let channel = enabled_channel(state, user, channel).await?;
-    let (broadcast_id, stream_id) = open_broadcast(state, user, &channel, new).await?;
+    let (channel, link) = enabled_channel(state, user, channel).await?;
+    // The live's id comes first: its broadcast and stream carry it from their first write.
+    let live_id = state.generator.id();
+    let (broadcast_id, stream_id) = open_broadcast(state, user, &channel, new, &live_id).await?;
     let now = state.clock.now();
     let live = StoredLive {
-        live_id: state.generator.id(),
+        live_id,
         owner: user.clone(),
         channel_id: channel,
         broadcast_id: broadcast_id.clone(),
@@ -235,25 +279,26 @@ pub async fn create(
         created_at: now,
         modified_at: now,
         version: 1,
+        channel_link: link,
     };
     match state.lives.create(&live).await {
         Ok(()) => {
             crate::chat::open(state, &live.live_id, user, &live.channel_id, &live.broadcast_id).await?;
-            view(state, live).await
+            read(state, user, &live.live_id, true).await
         }
         Err(StoreError::Conflict(why)) => Err(AppError::Internal(format!("live id collision: {why}"))),
         Err(other) => Err(other.into()),
     }
 }
 
-/// R7: the caller's live.
+/// R7: the caller's live, in one read of the store.
 pub async fn get(state: &AppState, user: &UserId, live_id: &str) -> Result<LiveView, AppError> {
-    let live = state.lives.get(user, live_id).await.map_err(live_not_found)?;
-    view(state, live).await
+    read(state, user, live_id, false).await
 }
 
 /// R6: the lives of the caller's channel with the given status (`ALL` by default), modified desc
-/// then created desc. The status comes from each live's broadcast (one batch read).
+/// then created desc, in one read of the store. Only a channel without lives costs a read of the
+/// channel (to tell an empty channel from an unknown or foreign one).
 pub async fn list(
     state: &AppState,
     user: &UserId,
@@ -267,75 +312,164 @@ pub async fn list(
         ))
     })?;
     let id = ChannelId::parse(channel).ok_or(AppError::NotFound("channel"))?;
-    let owned = match state.channels.get(user, &id).await {
-        Ok(owned) => owned,
+    let found = match state.lives.list_views(user, &id).await {
+        Ok(found) => found,
         Err(StoreError::NotFound) => return Err(AppError::NotFound("channel")),
         Err(other) => return Err(other.into()),
     };
-    let lives = state.lives.list(user, &id).await?;
-    let mut views = Vec::new();
-    for chunk in lives.chunks(onair_store::lifecycle_ports::MAX_BATCH) {
-        let broadcast_ids: Vec<String> = chunk.iter().map(|l| l.broadcast_id.clone()).collect();
-        let stream_ids: Vec<String> = chunk.iter().map(|l| l.stream_id.clone()).collect();
-        let found = state.broadcasts.get_many(user, &broadcast_ids).await?;
-        let streams = state.streams.get_many(user, &stream_ids).await?;
-        for live in chunk {
-            let Some(b) = found.iter().find(|b| b.broadcast.id == live.broadcast_id) else {
-                continue;
-            };
-            let stream = streams
-                .iter()
-                .find(|s| s.stream.id == live.stream_id)
-                .map(|s| s.stream.clone());
-            let v = LiveView {
-                live: live.clone(),
-                broadcast: b.broadcast.clone(),
-                stream,
-                channel_link: Some(owned.channel.link.clone()),
-            };
-            if filter.admits(v.status()) {
-                views.push(v);
-            }
+    if found.is_empty() {
+        match state.channels.get(user, &id).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => return Err(AppError::NotFound("channel")),
+            Err(other) => return Err(other.into()),
         }
     }
+    let views = found
+        .into_iter()
+        // A live whose broadcast was deleted through the YouTube API has nothing to show.
+        .filter_map(|read| LiveView::of(read).ok())
+        .filter(|v| filter.admits(v.status()))
+        .collect();
     Ok((id, views))
 }
 
-/// R9: starts the live (see the module documentation).
+/// How a broadcast ends: `complete` through the lifecycle machine from a started state, by
+/// [`machine::end_unaired`] from `created`/`ready`; `None` once it is over. The flag asks for a
+/// settle step (the machine left a transient state).
+fn ended(broadcast: &Broadcast, now: OffsetDateTime) -> Option<(Broadcast, bool)> {
+    match broadcast.state() {
+        LifeCycleStatus::Complete | LifeCycleStatus::Revoked => None,
+        LifeCycleStatus::Created | LifeCycleStatus::Ready => {
+            machine::end_unaired(broadcast, now).map(|b| (b, false))
+        }
+        _ => machine::transition(broadcast, None, TransitionTarget::Complete, now)
+            .ok()
+            .map(|o| (o.broadcast, o.settle_pending)),
+    }
+}
+
+/// A broadcast written by R9/R10: replaces `before` (as read), with the settle flag.
+struct Ending {
+    next: StoredBroadcast,
+    before: Broadcast,
+    settle: bool,
+}
+
+/// What ending `view`'s live adds to a write (its broadcast, its live); `None` if it is over.
+fn end_of(view: &LiveView, now: OffsetDateTime) -> Option<(Ending, StoredLive)> {
+    let current = &view.stored_broadcast;
+    let (done, settle) = ended(&current.broadcast, now)?;
+    let next = StoredBroadcast {
+        broadcast: done,
+        version: current.version.saturating_add(1),
+        ..current.clone()
+    };
+    let live = StoredLive {
+        modified_at: now,
+        version: view.live.version.saturating_add(1),
+        ..view.live.clone()
+    };
+    Some((
+        Ending {
+            next,
+            before: current.broadcast.clone(),
+            settle,
+        },
+        live,
+    ))
+}
+
+/// After a committed write: the settle steps and schedules of every broadcast written.
+async fn after_write(state: &AppState, written: &[Ending]) -> Result<(), AppError> {
+    for w in written {
+        if w.settle {
+            let step = Step {
+                kind: StepKind::Settle,
+                owner: w.next.owner.clone(),
+                target: w.next.broadcast.id.clone(),
+                version: w.next.version,
+                due: state.clock.now() + state.settings.lifecycle.settle_after,
+            };
+            state.steps.schedule(&step).await?;
+        }
+        schedule::replan(state, Some(&w.before), &w.next).await?;
+    }
+    Ok(())
+}
+
+/// The view after a write of `live` and `broadcast` over `view` (no read: the write is what it shows).
+fn written(view: LiveView, live: StoredLive, broadcast: StoredBroadcast) -> LiveView {
+    LiveView {
+        live,
+        broadcast: broadcast.broadcast.clone(),
+        stored_broadcast: broadcast,
+        ..view
+    }
+}
+
+/// R9: starts the live (see the module documentation). On the warm path: one consistent read of the
+/// live, one read of the channel's lives (the other on-air live), one atomic write.
 pub async fn start(state: &AppState, user: &UserId, live_id: &str) -> Result<LiveView, AppError> {
     for _ in 0..WRITE_ATTEMPTS {
-        let live = state.lives.get(user, live_id).await.map_err(live_not_found)?;
-        let current = state
-            .broadcasts
-            .get(user, &live.broadcast_id)
-            .await
-            .map_err(live_not_found)?;
-        match LiveStatus::of(current.broadcast.state(), live.started) {
-            LiveStatus::OnAir => return view(state, live).await,
+        let view = read(state, user, live_id, true).await?;
+        match view.status() {
+            LiveStatus::OnAir => return Ok(view),
             LiveStatus::End => {
-                reopen(state, user, live, &current.broadcast).await?;
+                reopen(state, user, view.live.clone(), &view.broadcast).await?;
                 continue;
             }
             LiveStatus::Reserved => {}
         }
-        end_others(state, user, &live).await?;
-        if !current.broadcast.content_details.enable_auto_start && !auto_start(state, &current).await? {
-            continue;
-        }
         let now = state.clock.now();
-        let next = StoredLive {
+        let mut write = LiveWrite::default();
+        let mut endings = Vec::new();
+        // R9's rule: every other on-air live of the channel ends in the same write.
+        for other in state.lives.list_views(user, &view.live.channel_id).await? {
+            if other.live.live_id == view.live.live_id || !other.live.started {
+                continue;
+            }
+            let Ok(other) = LiveView::of(other) else {
+                continue;
+            };
+            if other.status() != LiveStatus::OnAir {
+                continue;
+            }
+            if let Some((ending, live)) = end_of(&other, now) {
+                write
+                    .broadcasts
+                    .push((ending.next.clone(), other.stored_broadcast.version));
+                write.lives.push((live, other.live.version));
+                endings.push(ending);
+            }
+        }
+        let current = view.stored_broadcast.clone();
+        let mut broadcast = current.clone();
+        if !current.broadcast.content_details.enable_auto_start {
+            broadcast.broadcast.content_details.enable_auto_start = true;
+            broadcast.version = current.version.saturating_add(1);
+            write.broadcasts.push((broadcast.clone(), current.version));
+            endings.push(Ending {
+                next: broadcast.clone(),
+                before: current.broadcast.clone(),
+                settle: false,
+            });
+        }
+        let live = StoredLive {
             started: true,
             modified_at: now,
-            version: live.version.saturating_add(1),
-            ..live.clone()
+            version: view.live.version.saturating_add(1),
+            ..view.live.clone()
         };
-        match state.lives.update(&next, live.version).await {
+        write.lives.push((live.clone(), view.live.version));
+        match state.lives.commit(&write).await {
             Ok(()) => {
-                kick_if_active(state, user, &next).await?;
-                return view(state, next).await;
+                after_write(state, &endings).await?;
+                kick_if_active(state, user, view.stored_stream.as_ref()).await?;
+                return Ok(written(view, live, broadcast));
             }
-            Err(StoreError::Conflict(_)) => continue,
-            Err(other) => return Err(live_not_found(other)),
+            // Something read moved on (or went away meanwhile): read again and decide again.
+            Err(StoreError::Conflict(_) | StoreError::NotFound) => continue,
+            Err(other) => return Err(other.into()),
         }
     }
     Err(AppError::Conflict(
@@ -343,28 +477,15 @@ pub async fn start(state: &AppState, user: &UserId, live_id: &str) -> Result<Liv
     ))
 }
 
-/// Switches auto-start on; `false` when the broadcast moved on meanwhile (decide again).
-async fn auto_start(state: &AppState, current: &StoredBroadcast) -> Result<bool, AppError> {
-    let mut next = current.clone();
-    next.broadcast.content_details.enable_auto_start = true;
-    next.version = current.version.saturating_add(1);
-    match state.broadcasts.update(&next, current.version).await {
-        Ok(()) => {
-            schedule::replan(state, Some(&current.broadcast), &next).await?;
-            Ok(true)
-        }
-        Err(StoreError::Conflict(_)) => Ok(false),
-        Err(other) => Err(live_not_found(other)),
-    }
-}
-
 /// If the live's stream is already active, plans a `StreamChanged` step due now so the auto-start
 /// rule runs as if the stream had just become active (as a bind does).
-async fn kick_if_active(state: &AppState, user: &UserId, live: &StoredLive) -> Result<(), AppError> {
-    let stream = match state.streams.get(user, &live.stream_id).await {
-        Ok(stream) => stream,
-        Err(StoreError::NotFound) => return Ok(()),
-        Err(other) => return Err(other.into()),
+async fn kick_if_active(
+    state: &AppState,
+    user: &UserId,
+    stream: Option<&StoredStream>,
+) -> Result<(), AppError> {
+    let Some(stream) = stream else {
+        return Ok(());
     };
     if stream.stream.stream_status() == StreamStatus::Active {
         let step = Step {
@@ -379,27 +500,9 @@ async fn kick_if_active(state: &AppState, user: &UserId, live: &StoredLive) -> R
     Ok(())
 }
 
-/// Ends every other on-air live of the live's channel (R9's rule).
-async fn end_others(state: &AppState, user: &UserId, live: &StoredLive) -> Result<(), AppError> {
-    for other in state.lives.list(user, &live.channel_id).await? {
-        if other.live_id == live.live_id || !other.started {
-            continue;
-        }
-        let b = match state.broadcasts.get(user, &other.broadcast_id).await {
-            Ok(b) => b,
-            Err(StoreError::NotFound) => continue,
-            Err(err) => return Err(err.into()),
-        };
-        if LiveStatus::of(b.broadcast.state(), other.started) == LiveStatus::OnAir {
-            stop(state, user, &other.live_id).await?;
-        }
-    }
-    Ok(())
-}
-
 /// A restart after `END`: a new broadcast and stream (new key) under the same live, appended to its
-/// broadcasts. A lost race leaves an unused broadcast and stream behind, visible to the owner through
-/// the YouTube API, never attached to the live.
+/// broadcasts; the channel link is taken again. A lost race leaves an unused broadcast and stream
+/// behind, visible to the owner through the YouTube API, never attached to the live.
 async fn reopen(
     state: &AppState,
     user: &UserId,
@@ -413,7 +516,15 @@ async fn reopen(
         description: ended.snippet.description.clone(),
         scope: Scope::of(ended.status.privacy_status),
     };
-    let (broadcast_id, stream_id) = open_broadcast(state, user, &live.channel_id, &new).await?;
+    let (broadcast_id, stream_id) =
+        open_broadcast(state, user, &live.channel_id, &new, &live.live_id).await?;
+    // The broadcast insert refused a disabled or foreign channel already; this read only refreshes
+    // the link the live shows.
+    let link = match state.channels.get(user, &live.channel_id).await {
+        Ok(owned) => owned.channel.link,
+        Err(StoreError::NotFound) => live.channel_link.clone(),
+        Err(other) => return Err(other.into()),
+    };
     let mut next = live.clone();
     next.broadcasts.push(broadcast_id.clone());
     next.broadcast_id = broadcast_id;
@@ -421,6 +532,7 @@ async fn reopen(
     next.started = false;
     next.modified_at = now;
     next.version = live.version.saturating_add(1);
+    next.channel_link = link;
     match state.lives.update(&next, live.version).await {
         Ok(()) => crate::chat::open(state, &next.live_id, user, &next.channel_id, &next.broadcast_id)
             .await
@@ -430,66 +542,26 @@ async fn reopen(
     }
 }
 
-/// R10: ends the live (see the module documentation); an ended live is returned unchanged.
+/// R10: ends the live (see the module documentation); an ended live is returned unchanged. On the
+/// warm path: one consistent read of the live, one atomic write.
 pub async fn stop(state: &AppState, user: &UserId, live_id: &str) -> Result<LiveView, AppError> {
     for _ in 0..WRITE_ATTEMPTS {
-        let live = state.lives.get(user, live_id).await.map_err(live_not_found)?;
-        let current = state
-            .broadcasts
-            .get(user, &live.broadcast_id)
-            .await
-            .map_err(live_not_found)?;
-        let ended = match current.broadcast.state() {
-            LifeCycleStatus::Complete | LifeCycleStatus::Revoked => return view(state, live).await,
-            LifeCycleStatus::Created | LifeCycleStatus::Ready => {
-                let Some(done) = machine::end_unaired(&current.broadcast, state.clock.now()) else {
-                    continue;
-                };
-                let next = StoredBroadcast {
-                    owner: user.clone(),
-                    broadcast: done,
-                    version: current.version.saturating_add(1),
-                };
-                match state.broadcasts.update(&next, current.version).await {
-                    Ok(()) => {
-                        schedule::replan(state, Some(&current.broadcast), &next).await?;
-                        true
-                    }
-                    Err(StoreError::Conflict(_)) => false,
-                    Err(other) => return Err(live_not_found(other)),
-                }
-            }
-            _ => match transition::transition(
-                state,
-                user,
-                Some(&live.broadcast_id),
-                Some("complete"),
-                Some("id"),
-            )
-            .await
-            {
-                Ok(_) => true,
-                // A racing stop completed it first: read again, it is ended now.
-                Err(AppError::Lifecycle(_)) => false,
-                Err(other) => return Err(other),
-            },
+        let view = read(state, user, live_id, true).await?;
+        let Some((ending, live)) = end_of(&view, state.clock.now()) else {
+            return Ok(view);
         };
-        if ended {
-            // The list order follows changes: record the end on the live (best effort on a race, the
-            // status itself comes from the broadcast).
-            let next = StoredLive {
-                modified_at: state.clock.now(),
-                version: live.version.saturating_add(1),
-                ..live.clone()
-            };
-            let live = match state.lives.update(&next, live.version).await {
-                Ok(()) => next,
-                Err(StoreError::Conflict(_)) => {
-                    state.lives.get(user, live_id).await.map_err(live_not_found)?
-                }
-                Err(other) => return Err(live_not_found(other)),
-            };
-            return view(state, live).await;
+        let write = LiveWrite {
+            broadcasts: vec![(ending.next.clone(), view.stored_broadcast.version)],
+            lives: vec![(live.clone(), view.live.version)],
+        };
+        match state.lives.commit(&write).await {
+            Ok(()) => {
+                let broadcast = ending.next.clone();
+                after_write(state, &[ending]).await?;
+                return Ok(written(view, live, broadcast));
+            }
+            Err(StoreError::Conflict(_) | StoreError::NotFound) => continue,
+            Err(other) => return Err(other.into()),
         }
     }
     Err(AppError::Conflict(

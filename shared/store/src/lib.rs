@@ -29,7 +29,7 @@ pub use lifecycle_ports::{
     BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, IngestGate, StoredBroadcast, StoredStream,
     StreamStore,
 };
-pub use live_ports::{LiveStore, StoredLive};
+pub use live_ports::{LiveStats, LiveStore, LiveWrite, StoredLive, StoredLiveView};
 pub use oauth_ports::{AuditStore, GrantStore, LockoutStore, RedeemError, RotateError};
 pub use ports::{ChannelStore, ClientStore, OwnedChannel, OwnedChannels, SecretStore, UserStore};
 pub use secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};

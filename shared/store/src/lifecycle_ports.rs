@@ -49,6 +49,10 @@ pub struct StoredBroadcast {
     pub broadcast: Broadcast,
     /// Optimistic-concurrency version; 1 on create.
     pub version: u64,
+    /// The PRISM live the broadcast belongs to (`None` for a YouTube-only broadcast). Set when the
+    /// live opens the broadcast and carried by every write, so the DynamoDB adapter keeps the live's
+    /// copy of the broadcast (its mirror) in the same atomic write.
+    pub live: Option<String>,
 }
 
 /// A stream as stored: the record, its owner, its version and the broadcasts bound to it.
@@ -63,6 +67,9 @@ pub struct StoredStream {
     /// Ids of the broadcasts bound to the stream, sorted. Maintained by [`BroadcastStore::bind`] and
     /// [`BroadcastStore::delete`]; `create` must pass it empty and `update` as read.
     pub bound_broadcasts: Vec<String>,
+    /// The PRISM live the stream belongs to (`None` for a YouTube-only stream); carried by every
+    /// write, as [`StoredBroadcast::live`].
+    pub live: Option<String>,
 }
 
 impl StoredStream {
@@ -284,12 +291,14 @@ pub trait BroadcastStore: Send + Sync {
     /// Removes a broadcast if its stored version is `expected_version`. `bound` is the stream it is
     /// bound to, as read (`None` if unbound or that stream is gone): it is freed in the same atomic
     /// write, conditioned on its version, so a racing bind or stream update loses or wins whole.
+    /// `live` is the broadcast's live as read ([`StoredBroadcast::live`]): the live's copy goes with it.
     async fn delete(
         &self,
         owner: &UserId,
         id: &str,
         expected_version: u64,
         bound: Option<&StoredStream>,
+        live: Option<&str>,
     ) -> Result<(), StoreError>;
 }
 

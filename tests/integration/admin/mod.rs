@@ -1,4 +1,5 @@
 //! The admin API: registrations of clients, users and channels, the audit trail.
 
 mod api;
+mod live_statistics;
 mod secret_rotation;

@@ -428,6 +428,7 @@ async fn dynamodb_a_cursor_poll_is_one_request_beside_the_lives_own_items() {
         created_at: T0,
         modified_at: T0,
         version: 1,
+        channel_link: "https://example.test/ch1".into(),
     };
     dynamo.lives().create(&live).await.unwrap();
     chats.open(&opening("c1", "u1", "b1")).await.unwrap();

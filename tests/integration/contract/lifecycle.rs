@@ -108,6 +108,7 @@ pub(super) fn broadcast(owner: &str, ch: &str, id: &str, published: Duration) ->
             statistics: None,
         },
         version: 1,
+        live: None,
     }
 }
 
@@ -156,6 +157,7 @@ pub(super) fn stream(
         },
         version: 1,
         bound_broadcasts: vec![],
+        live: None,
     }
 }
 
@@ -264,7 +266,7 @@ async fn records_of_another_owner_are_not_found_for_reads_and_writes(backend: Ba
     hijack_s.version = 2;
     assert_eq!(p.streams.update(&hijack_s, 1).await, Err(StoreError::NotFound));
     assert_eq!(
-        p.broadcasts.delete(&stranger, "b1", 1, None).await,
+        p.broadcasts.delete(&stranger, "b1", 1, None, None).await,
         Err(StoreError::NotFound)
     );
     let mut foreign = s.clone();
@@ -688,14 +690,14 @@ async fn broadcast_delete_is_conditional_and_frees_its_stream(backend: Backend) 
     let s = p.streams.get(&user("u1"), "s1").await.unwrap();
     // stale broadcast version, stale stream version, the wrong stream: each refused, nothing changes
     assert!(matches!(
-        p.broadcasts.delete(&user("u1"), "b1", 1, Some(&s)).await,
+        p.broadcasts.delete(&user("u1"), "b1", 1, Some(&s), None).await,
         Err(StoreError::Conflict(_))
     ));
     let mut stale = s.clone();
     stale.version = 1;
     assert!(matches!(
         p.broadcasts
-            .delete(&user("u1"), "b1", b.version, Some(&stale))
+            .delete(&user("u1"), "b1", b.version, Some(&stale), None)
             .await,
         Err(StoreError::Conflict(_))
     ));
@@ -703,14 +705,14 @@ async fn broadcast_delete_is_conditional_and_frees_its_stream(backend: Backend) 
     p.streams.create(&other).await.unwrap();
     assert!(matches!(
         p.broadcasts
-            .delete(&user("u1"), "b1", b.version, Some(&other))
+            .delete(&user("u1"), "b1", b.version, Some(&other), None)
             .await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(p.broadcasts.get(&user("u1"), "b1").await.unwrap(), b);
     assert_eq!(p.streams.get(&user("u1"), "s1").await.unwrap(), s);
     p.broadcasts
-        .delete(&user("u1"), "b1", b.version, Some(&s))
+        .delete(&user("u1"), "b1", b.version, Some(&s), None)
         .await
         .unwrap();
     assert_eq!(
@@ -721,13 +723,18 @@ async fn broadcast_delete_is_conditional_and_frees_its_stream(backend: Backend) 
     assert!(freed.bound_broadcasts.is_empty());
     assert_eq!(freed.version, s.version + 1);
     assert_eq!(
-        p.broadcasts.delete(&user("u1"), "b1", b.version, None).await,
+        p.broadcasts
+            .delete(&user("u1"), "b1", b.version, None, None)
+            .await,
         Err(StoreError::NotFound)
     );
     // an unbound broadcast deletes alone
     let b2 = broadcast("u1", "c1", "b2", Duration::ZERO);
     p.broadcasts.create(&b2).await.unwrap();
-    p.broadcasts.delete(&user("u1"), "b2", 1, None).await.unwrap();
+    p.broadcasts
+        .delete(&user("u1"), "b2", 1, None, None)
+        .await
+        .unwrap();
     // the id is free again
     p.broadcasts.create(&b2).await.unwrap();
 }
@@ -856,7 +863,7 @@ async fn dynamodb_round_trips_stay_within_budget() {
     let b0 = p.broadcasts.get(&user("u1"), "b0").await.unwrap();
     trips.reset();
     p.broadcasts
-        .delete(&user("u1"), "b0", b0.version, Some(&next))
+        .delete(&user("u1"), "b0", b0.version, Some(&next), None)
         .await
         .unwrap();
     count("broadcast delete freeing its stream (one transaction)", 1);

@@ -59,6 +59,7 @@ fn live(owner: &str, ch: &str, id: &str, created: Duration, modified: Duration) 
         created_at: T0 + created,
         modified_at: T0 + modified,
         version: 1,
+        channel_link: format!("https://example.com/{ch}"),
     }
 }
 

@@ -5,6 +5,7 @@ mod chat;
 mod idempotency;
 mod lifecycle;
 mod lifecycle_batch;
+mod live_views;
 mod lives;
 mod oauth_store;
 mod secrets;

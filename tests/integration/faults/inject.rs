@@ -542,11 +542,12 @@ impl BroadcastStore for Faulty<dyn BroadcastStore> {
         id: &str,
         expected_version: u64,
         bound: Option<&StoredStream>,
+        live: Option<&str>,
     ) -> Result<(), StoreError> {
         self.faults
             .guard(
                 "broadcasts.delete",
-                self.inner.delete(owner, id, expected_version, bound),
+                self.inner.delete(owner, id, expected_version, bound, live),
             )
             .await
     }
@@ -639,6 +640,49 @@ impl LiveStore for Faulty<dyn LiveStore> {
     async fn list(&self, owner: &UserId, channel: &ChannelId) -> Result<Vec<StoredLive>, StoreError> {
         self.faults
             .guard("lives.list", self.inner.list(owner, channel))
+            .await
+    }
+    async fn view(
+        &self,
+        owner: &UserId,
+        live_id: &str,
+        consistent: bool,
+    ) -> Result<onair_store::StoredLiveView, StoreError> {
+        self.faults
+            .guard("lives.view", self.inner.view(owner, live_id, consistent))
+            .await
+    }
+    async fn list_views(
+        &self,
+        owner: &UserId,
+        channel: &ChannelId,
+    ) -> Result<Vec<onair_store::StoredLiveView>, StoreError> {
+        self.faults
+            .guard("lives.list_views", self.inner.list_views(owner, channel))
+            .await
+    }
+    async fn commit(&self, write: &onair_store::LiveWrite) -> Result<(), StoreError> {
+        self.faults.guard("lives.commit", self.inner.commit(write)).await
+    }
+    async fn find(&self, live_id: &str) -> Result<StoredLive, StoreError> {
+        self.faults.guard("lives.find", self.inner.find(live_id)).await
+    }
+    async fn record_stats(
+        &self,
+        live: &StoredLive,
+        stats: &onair_store::LiveStats,
+    ) -> Result<(bool, onair_store::LiveStats), StoreError> {
+        self.faults
+            .guard("lives.record_stats", self.inner.record_stats(live, stats))
+            .await
+    }
+    async fn stats_many(
+        &self,
+        owner: &UserId,
+        keys: &[(String, String)],
+    ) -> Result<Vec<(String, onair_store::LiveStats)>, StoreError> {
+        self.faults
+            .guard("lives.stats_many", self.inner.stats_many(owner, keys))
             .await
     }
 }

@@ -179,7 +179,7 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
         );
         refused += 1;
     }
-    assert_eq!(refused, 17, "every admin function was tried");
+    assert_eq!(refused, 18, "every admin function was tried");
     assert!(
         audit_trail(&state).await.is_empty() && app.state.users.find_by_login("wrapper").await.is_err(),
         "a refused admin call wrote nothing"

@@ -2,5 +2,6 @@
 
 mod chat;
 mod force_end;
+mod live_model;
 mod lives;
 mod resources;

@@ -103,7 +103,7 @@ async fn steps_for_deleted_records_are_no_ops(backend: Backend) {
     let stream = w.get_stream(&s).await;
     w.state
         .broadcasts
-        .delete(&w.owner, &b, stored.version, Some(&stream))
+        .delete(&w.owner, &b, stored.version, Some(&stream), None)
         .await
         .unwrap();
     for kind in [

@@ -222,6 +222,7 @@ impl World {
             stream,
             version: 1,
             bound_broadcasts: vec![],
+            live: None,
         };
         self.state.streams.create(&stored).await.unwrap();
         stored
@@ -252,6 +253,7 @@ impl World {
             owner: self.owner.clone(),
             broadcast,
             version: 1,
+            live: None,
         };
         self.state.broadcasts.create(&stored).await.unwrap();
         stored
@@ -275,6 +277,7 @@ impl World {
             owner: b.owner.clone(),
             broadcast: next,
             version: b.version + 1,
+            live: b.live.clone(),
         };
         self.state
             .broadcasts

@@ -1,4 +1,5 @@
-//! The admin API: registrations of OAuth clients, users and channels, and the platform ending lives.
+//! The admin API: registrations of OAuth clients, users and channels, live statistics, and the
+//! platform ending lives.
 //!
 //! Routes live under `/admin/`. On AWS they sit behind API Gateway's IAM authoriser; locally they
 //! require the admin bearer token printed at start-up ([`crate::host`] applies the guard). Updates are
@@ -176,6 +177,14 @@ pub static FUNCTIONS: &[Function] = &[
         Admin,
         lives::end,
         WRITE_STEPS
+    ),
+    http!(
+        "admin-lives-statistics",
+        PUT,
+        "/admin/lives/{liveId}/statistics",
+        Admin,
+        lives::put_statistics,
+        WRITE
     ),
     http!("admin-audit-list", GET, "/admin/audit", Admin, audit::list, READ),
 ];

@@ -144,6 +144,12 @@ fn example(body: &str) -> Option<Value> {
             "userName": "Example Streamer",
             "profileThumbnail": "https://cdn.example.com/avatar.png",
         }),
+        "LiveStatistics" => json!({
+            "at": "2026-11-01T09:30:00+00:00",
+            "viewCount": 1200,
+            "viewerCount": 85,
+            "likeCount": 40,
+        }),
         "UpdateUser" => json!({ "userName": "Renamed Streamer", "disabled": false }),
         "CreateChannel" => json!({
             "channelName": "Example Live",
@@ -478,6 +484,17 @@ pub fn operation(name: &str) -> Option<Value> {
             channel(),
             None,
             ("200", ok_json("The channel.", "Channel")),
+            &["404"],
+        ),
+        "admin-lives-statistics" => admin(
+            "Record an audience snapshot of a PRISM live's current broadcast: only a newer `at` is stored \
+             (`applied: false` otherwise); viewCount and likeCount never decrease.",
+            json!([path_param("liveId", "live")]),
+            Some("LiveStatistics"),
+            (
+                "200",
+                ok_json("The snapshot stored now.", "LiveStatisticsRecorded"),
+            ),
             &["404"],
         ),
         "admin-channels-update" => admin(

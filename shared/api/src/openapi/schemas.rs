@@ -125,6 +125,22 @@ pub struct RotatedSecret {
     version: u64,
 }
 
+/// `PUT /admin/lives/{liveId}/statistics` reply: the snapshot stored now.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveStatisticsRecorded {
+    live_id: String,
+    /// The live's current broadcast, which the snapshot belongs to.
+    broadcast_id: String,
+    /// Whether this snapshot was newer than the stored one (and so was stored).
+    applied: bool,
+    #[schema(format = DateTime)]
+    at: String,
+    view_count: u64,
+    viewer_count: u64,
+    like_count: u64,
+}
+
 /// A page of clients, newest first.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

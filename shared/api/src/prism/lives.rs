@@ -1,7 +1,8 @@
 //! PRISM lives: R6 list, R7 get, R8 create, R9 start, R10 stop (use cases in `onair_app::lives`).
 //!
-//! Dates are ISO 8601 with an explicit offset (`+00:00`), ids are strings. `liveStat` is all zeros
-//! until statistics exist. A live or channel that is missing or someone else's is 404 (the same answer
+//! Dates are ISO 8601 with an explicit offset (`+00:00`), ids are strings. `liveStat` shows the
+//! statistics an operator recorded for the current broadcast (`PUT /admin/lives/{id}/statistics`),
+//! zeros before the first. A live or channel that is missing or someone else's is 404 (the same answer
 //! for both, so ownership is not probeable).
 
 use super::auth::Streamer;
@@ -38,7 +39,7 @@ pub fn live_dto(state: &AppState, v: &LiveView) -> Value {
     let link = live_link(
         state.settings.lifecycle.live_url_template.as_deref(),
         &v.live.live_id,
-        v.channel_link.as_deref().unwrap_or_default(),
+        v.channel_link(),
     );
     json!({
         "liveId": v.live.live_id,
@@ -50,8 +51,13 @@ pub fn live_dto(state: &AppState, v: &LiveView) -> Value {
         "status": v.status().as_str(),
         "scope": Scope::of(v.broadcast.status.privacy_status),
         "liveLink": link,
-        // Statistics are not collected yet: zeros, never absent.
-        "liveStat": { "viewCount": 0, "viewerCount": 0, "likeCount": 0, "chatCount": 0 },
+        // The operator's last snapshot of the current broadcast; zeros before the first, never absent.
+        "liveStat": {
+            "viewCount": v.stats.as_ref().map_or(0, |s| s.view_count),
+            "viewerCount": v.stats.as_ref().map_or(0, |s| s.viewer_count),
+            "likeCount": v.stats.as_ref().map_or(0, |s| s.like_count),
+            "chatCount": lives::chat_count(v),
+        },
     })
 }
 

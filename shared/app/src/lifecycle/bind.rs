@@ -71,6 +71,7 @@ pub async fn bind(
             owner: user.clone(),
             broadcast: next,
             version: current.version.saturating_add(1),
+            live: current.live.clone(),
         };
         let change = BindChange {
             broadcast: &stored,

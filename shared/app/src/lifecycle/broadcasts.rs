@@ -16,7 +16,7 @@ use onair_domain::lifecycle::body::{BroadcastBody, parse_body};
 use onair_domain::lifecycle::broadcast::monitor_embed_html;
 use onair_domain::lifecycle::error::Reason;
 use onair_domain::lifecycle::machine;
-use onair_domain::lifecycle::part::{Method, Parts};
+use onair_domain::lifecycle::part::{Method, Part, Parts};
 use onair_domain::lifecycle::render;
 use onair_domain::lifecycle::resource::{self, NewBroadcast};
 use onair_domain::lifecycle::wire::BroadcastStatusFilter;
@@ -37,26 +37,20 @@ pub async fn insert(
     body: &Value,
     id: Option<String>,
 ) -> Result<Value, AppError> {
-    insert_with_chat(state, user, part, body, id, BroadcastChat::Own).await
+    insert_for(state, user, part, body, id, None).await
 }
 
-/// Which chat a new broadcast gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BroadcastChat {
-    /// Its own, under the broadcast's id (a broadcast created through the YouTube API).
-    Own,
-    /// The caller's: a PRISM live opens its chat under the live's id, shared by all its broadcasts.
-    ByCaller,
-}
-
-/// [`insert`], choosing the broadcast's chat.
-pub async fn insert_with_chat(
+/// [`insert`] of a broadcast that belongs to the PRISM live `live` (when set): the record carries
+/// the live (so the store keeps the live's copy), its `snippet.liveChatId` is the live's id, and the
+/// caller opens that chat under the live's id, shared by all the live's broadcasts. Without a live the
+/// broadcast opens its own chat, under its own id.
+pub(crate) async fn insert_for(
     state: &AppState,
     user: &UserId,
     part: Option<&str>,
     body: &Value,
     id: Option<String>,
-    chat: BroadcastChat,
+    live: Option<&str>,
 ) -> Result<Value, AppError> {
     let parts = Parts::parse(Method::BroadcastInsert, part)?;
     let parsed: BroadcastBody = parse_body(body, &parts)?;
@@ -70,11 +64,15 @@ pub async fn insert_with_chat(
         channel_id,
         embed_html,
     };
-    let broadcast = resource::new_broadcast(new, &parsed, &parts, state.clock.now())?;
+    let mut broadcast = resource::new_broadcast(new, &parsed, &parts, state.clock.now())?;
+    if let Some(live) = live {
+        broadcast.snippet.live_chat_id = Some(live.to_owned());
+    }
     let stored = StoredBroadcast {
         owner: user.clone(),
         broadcast,
         version: 1,
+        live: live.map(str::to_owned),
     };
     let stored = match state.broadcasts.create(&stored).await {
         Ok(()) => stored,
@@ -88,7 +86,7 @@ pub async fn insert_with_chat(
         Err(other) => return Err(other.into()),
     };
     schedule::replan(state, None, &stored).await?;
-    if chat == BroadcastChat::Own {
+    if live.is_none() {
         let b = &stored.broadcast;
         crate::chat::open(state, &b.id, user, &b.snippet.channel_id, &b.id).await?;
     }
@@ -164,6 +162,10 @@ pub async fn list(state: &AppState, user: &UserId, q: &ListQuery) -> Result<Valu
             .await?
         }
     };
+    let mut records = records;
+    if parts.contains(Part::Statistics) {
+        crate::live_stats::fill_concurrent_viewers(state, user, &mut records).await?;
+    }
     let items = records
         .iter()
         .map(|b| render::broadcast(&b.broadcast, &parts))
@@ -192,6 +194,7 @@ pub async fn update(
             owner: user.clone(),
             broadcast: next,
             version: current.version.saturating_add(1),
+            live: current.live.clone(),
         };
         match state.broadcasts.update(&stored, current.version).await {
             Ok(()) => {
@@ -228,7 +231,13 @@ pub async fn delete(state: &AppState, user: &UserId, id: Option<&str>) -> Result
         };
         match state
             .broadcasts
-            .delete(user, &id, current.version, bound.as_ref())
+            .delete(
+                user,
+                &id,
+                current.version,
+                bound.as_ref(),
+                current.live.as_deref(),
+            )
             .await
         {
             Ok(()) => {

@@ -229,6 +229,7 @@ async fn start(
         owner: stored.owner.clone(),
         broadcast: outcome.broadcast,
         version: stored.version.saturating_add(1),
+        live: stored.live.clone(),
     };
     let mut sharing_checked = false;
     loop {
@@ -322,6 +323,7 @@ async fn commit(
         owner: stored.owner.clone(),
         broadcast: next,
         version: stored.version.saturating_add(1),
+        live: stored.live.clone(),
     };
     match state.broadcasts.update(&written, stored.version).await {
         Ok(()) => {

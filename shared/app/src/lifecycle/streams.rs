@@ -36,6 +36,19 @@ pub async fn insert(
     body: &Value,
     id: Option<String>,
 ) -> Result<Value, AppError> {
+    insert_for(state, user, part, body, id, None).await
+}
+
+/// [`insert`] of a stream that belongs to the PRISM live `live` (when set): the record carries the
+/// live, so the store keeps the live's copy.
+pub(crate) async fn insert_for(
+    state: &AppState,
+    user: &UserId,
+    part: Option<&str>,
+    body: &Value,
+    id: Option<String>,
+    live: Option<&str>,
+) -> Result<Value, AppError> {
     let parts = Parts::parse(Method::StreamInsert, part)?;
     let parsed: StreamBody = parse_body(body, &parts)?;
     let requested = parsed.snippet.as_ref().and_then(|s| s.channel_id.as_deref());
@@ -53,6 +66,7 @@ pub async fn insert(
         stream,
         version: 1,
         bound_broadcasts: Vec::new(),
+        live: live.map(str::to_owned),
     };
     match state.streams.create(&stored).await {
         Ok(()) => Ok(render::stream(&stored.stream, &parts)),

@@ -105,6 +105,7 @@ pub async fn transition(
             owner: user.clone(),
             broadcast: outcome.broadcast,
             version: current.version.saturating_add(1),
+            live: current.live.clone(),
         };
         let update = GuardedUpdate {
             broadcast: &stored,

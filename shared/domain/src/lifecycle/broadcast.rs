@@ -79,7 +79,8 @@ pub struct BroadcastSnippet {
     /// Set when the broadcast becomes `complete`.
     #[serde(default, with = "rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub actual_end_time: Option<OffsetDateTime>,
-    /// The broadcast's live chat, once chat exists.
+    /// The broadcast's live chat: the PRISM live's id for the broadcasts of a live (all of them,
+    /// restarts included), the broadcast's own id otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_id: Option<String>,
 }

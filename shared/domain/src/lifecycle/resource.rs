@@ -66,7 +66,7 @@ pub fn new_broadcast(
     details.monitor_stream.embed_html = Some(new.embed_html);
     let kids = status.and_then(|s| s.self_declared_made_for_kids);
     Ok(Broadcast {
-        id: new.id,
+        id: new.id.clone(),
         snippet: BroadcastSnippet {
             published_at: now,
             channel_id: new.channel_id,
@@ -76,7 +76,8 @@ pub fn new_broadcast(
             scheduled_end_time: end,
             actual_start_time: None,
             actual_end_time: None,
-            live_chat_id: None,
+            // A broadcast's own chat; a PRISM live replaces it by the live's id.
+            live_chat_id: Some(new.id.clone()),
         },
         status: BroadcastStatus {
             life_cycle_status: LifeCycleStatus::Created,

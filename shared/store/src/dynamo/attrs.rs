@@ -253,6 +253,20 @@ pub mod attr {
     pub const STARTED: &str = "started";
     /// Every broadcast of a live, oldest first (a list of strings).
     pub const BROADCASTS: &str = "broadcasts";
+    /// The live a broadcast or stream belongs to.
+    pub const LIVE: &str = "live";
+    /// The channel link a live shows as `liveLink`.
+    pub const CHANNEL_LINK: &str = "channelLink";
+    /// A statistics snapshot's time, unix nanoseconds (compared in conditions).
+    pub const AT_NANOS: &str = "atNanos";
+    /// Cumulative views of a statistics snapshot.
+    pub const VIEW_COUNT: &str = "viewCount";
+    /// Concurrent viewers of a statistics snapshot.
+    pub const VIEWER_COUNT: &str = "viewerCount";
+    /// Cumulative likes of a statistics snapshot.
+    pub const LIKE_COUNT: &str = "likeCount";
+    /// The message count of a live's chat item (written by the chat store).
+    pub const COUNT: &str = "count";
 
     // Tokens table and audit entries.
 

@@ -20,11 +20,23 @@
 //! | stream                 | `STREAM#{id}`        | `STREAM`     | `OWNER#{owner}#STREAMS`   | `{published nanos}#{id}` |
 //! | stream-key reservation | `STREAMKEY#{hash}`   | `STREAMKEY`  |                           |                          |
 //!
-//! PRISM lives add one more, with no schema change:
+//! PRISM lives add one partition per live, `LIVE#{liveId}`, with no schema change:
 //!
-//! | item | `pk`        | `sk`   | `gsi1pk`               | `gsi1sk`                                   |
-//! |------|-------------|--------|------------------------|--------------------------------------------|
-//! | live | `LIVE#{id}` | `LIVE` | `CHANNEL#{id}#LIVES`   | `{modified nanos}#{created nanos}#{id}`    |
+//! | item                  | `pk`            | `sk`                  | `gsi1pk`                  | `gsi1sk`                                |
+//! |-----------------------|-----------------|-----------------------|---------------------------|-----------------------------------------|
+//! | chat message / author | `LIVE#{liveId}` | `#MSG#{seq:020}`, `#AUTHOR#{id}` | (chat store's)  |                                         |
+//! | live                  | `LIVE#{liveId}` | `LIVE`                | `CHANNEL#{channel}#LIVES` | `{modified nanos}#{created nanos}#{id}` |
+//! | chat meta             | `LIVE#{liveId}` | `CHAT`                | (chat store's)            |                                         |
+//! | broadcast copy        | `LIVE#{liveId}` | `BROADCAST#{id}`      | `CHANNEL#{channel}#LIVES` | `MIRROR#{liveId}#BROADCAST#{id}`        |
+//! | stream copy           | `LIVE#{liveId}` | `STREAM#{id}`         | `CHANNEL#{channel}#LIVES` | `MIRROR#{liveId}#STREAM#{id}`           |
+//! | statistics            | `LIVE#{liveId}` | `STATS#{broadcastId}` | `CHANNEL#{channel}#LIVES` | `MIRROR#{liveId}#STATS#{broadcastId}`   |
+//!
+//! Sort keys starting with `#` belong to chat and are never read by the live read model: everything
+//! else of a live is `pk = LIVE#{id} AND sk > "$"` (`#` is 0x23, `$` 0x24, capitals above), one
+//! `Query` for R7. The broadcast and stream copies are full copies of their items, written by the
+//! lifecycle adapter in the same transaction as the record whenever the record belongs to a live
+//! (its `live` attribute), and deleted with it, like the stream-key reservation below; the channel's
+//! lives partition of `gsi1` lists the lives with their copies and statistics, one `Query` for R6.
 //!
 //! Broadcasts and streams live under their own id, not in the owner's partition: an owner may have
 //! thousands, and the user partition is read whole for the channel list. The owner is an attribute,

@@ -7,9 +7,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Number of requests sent so far; clones share the count.
+/// Number of requests sent so far, and how many of them were `TransactWriteItems`; clones share
+/// the counts.
 #[derive(Debug, Clone, Default)]
-pub struct RoundTrips(Arc<AtomicU64>);
+pub struct RoundTrips(Arc<AtomicU64>, Arc<AtomicU64>);
 
 impl RoundTrips {
     /// Requests sent since creation or the last [`RoundTrips::reset`].
@@ -17,14 +18,25 @@ impl RoundTrips {
         self.0.load(Ordering::Relaxed)
     }
 
+    /// `TransactWriteItems` requests among them.
+    pub fn transactions(&self) -> u64 {
+        self.1.load(Ordering::Relaxed)
+    }
+
     /// Starts counting from zero again.
     pub fn reset(&self) {
         self.0.store(0, Ordering::Relaxed);
+        self.1.store(0, Ordering::Relaxed);
     }
 
     /// Counts one request about to be sent.
     pub(crate) fn record(&self) {
         self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one `TransactWriteItems` request (also counted by [`RoundTrips::record`]).
+    pub(crate) fn record_transaction(&self) {
+        self.1.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -38,8 +50,11 @@ mod tests {
         let b = a.clone();
         a.record();
         b.record();
+        b.record_transaction();
         assert_eq!(a.get(), 2);
+        assert_eq!(a.transactions(), 1);
         b.reset();
         assert_eq!(a.get(), 0);
+        assert_eq!(a.transactions(), 0);
     }
 }

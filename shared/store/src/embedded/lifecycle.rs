@@ -189,6 +189,7 @@ impl BroadcastStore for EmbeddedStore {
         id: &str,
         expected_version: u64,
         bound: Option<&StoredStream>,
+        _live: Option<&str>,
     ) -> Result<(), StoreError> {
         let freed = bound
             .map(|stream| plan_unbind_on_delete(owner, id, stream))

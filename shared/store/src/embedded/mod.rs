@@ -44,6 +44,8 @@ struct State {
     broadcasts: HashMap<String, crate::lifecycle_ports::StoredBroadcast>,
     streams: HashMap<String, crate::lifecycle_ports::StoredStream>,
     lives: HashMap<String, crate::live_ports::StoredLive>,
+    /// Statistics snapshots by (live id, broadcast id).
+    live_stats: HashMap<(String, String), crate::live_ports::LiveStats>,
     /// Stream key hash → stream id: the key reservation.
     stream_keys: HashMap<String, String>,
     /// Idempotency records by scope.

@@ -13,7 +13,8 @@ use super::Context;
 use super::attrs::{attr, n, s, timestamp};
 use super::batch::batch_get;
 use super::errors::{build_failed, cancelled, unavailable, version_failure, write_failure};
-use super::keys::{PK, SK};
+use super::keys::{GSI1PK, GSI1SK, PK, SK};
+use super::lives::item::{channel_partition, mirror_list_sk};
 use crate::chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post, check_post};
 use crate::error::StoreError;
 use async_trait::async_trait;
@@ -73,7 +74,11 @@ impl ChatStore for DynamoChatStore {
     async fn open(&self, open: &ChatOpen) -> Result<ChatMeta, StoreError> {
         let ctx = &self.context;
         // Create-or-repoint in one write: every attribute but the broadcast keeps its stored value.
-        let request = ctx
+        // A PRISM live's chat (its id is the live's, not its broadcast's) is also listed in the
+        // channel's lives partition of `gsi1`, beside the live's copies, so R6's one query reads each
+        // live's `count` (chatCount). A YouTube broadcast's own chat stays out of that partition.
+        let listed = open.chat_id != open.broadcast_id;
+        let mut request = ctx
             .client
             .update_item()
             .table_name(&ctx.table)
@@ -105,6 +110,19 @@ impl ChatStore for DynamoChatStore {
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":at", timestamp(open.at)?)
             .return_values(ReturnValue::AllNew);
+        if listed {
+            let update = "SET #id = :id, #owner = if_not_exists(#owner, :owner), \
+                 #channel = if_not_exists(#channel, :channel), #broadcast = :broadcast, \
+                 #mods = if_not_exists(#mods, :empty), #seq = if_not_exists(#seq, :zero), \
+                 #count = if_not_exists(#count, :zero), #created = if_not_exists(#created, :at), \
+                 #version = if_not_exists(#version, :zero) + :one, #gpk = :gpk, #gsk = :gsk";
+            request = request
+                .update_expression(update)
+                .expression_attribute_names("#gpk", GSI1PK)
+                .expression_attribute_names("#gsk", GSI1SK)
+                .expression_attribute_values(":gpk", s(channel_partition(&open.channel_id)))
+                .expression_attribute_values(":gsk", s(mirror_list_sk(&open.chat_id, CHAT_SK)));
+        }
         match ctx.send(request.send()).await {
             Ok(output) => output
                 .attributes

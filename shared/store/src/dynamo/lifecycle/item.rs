@@ -8,6 +8,7 @@
 
 use crate::dynamo::attrs::{Item, Reader, attr, n, s};
 use crate::dynamo::keys::{self, MAX_SORT_NANOS, NANOS_DIGITS, key};
+use crate::dynamo::lives::item::{channel_partition, live_pk, mirror_list_sk};
 use crate::error::StoreError;
 use crate::{StoredBroadcast, StoredStream};
 use onair_domain::UserId;
@@ -135,7 +136,59 @@ pub fn broadcast_item(b: &StoredBroadcast) -> Result<Item, StoreError> {
     }
     item.insert(attr::VERSION.to_owned(), n(b.version));
     item.insert(attr::DOC.to_owned(), s(doc(&b.broadcast)?));
+    if let Some(live) = &b.live {
+        item.insert(attr::LIVE.to_owned(), s(live));
+    }
     Ok(item)
+}
+
+/// Moves a copy of an item into its live's partition: `pk = LIVE#{live}`, `sk = {kind}#{id}`, listed
+/// in the channel's lives partition of `gsi1` (so R6's one query returns it with the live).
+fn into_mirror(mut item: Item, live: &str, kind: Kind, id: &str, channel: &onair_domain::ChannelId) -> Item {
+    let sk = kind.pk(id);
+    item.insert(keys::PK.to_owned(), s(live_pk(live)));
+    item.insert(keys::GSI1PK.to_owned(), s(channel_partition(channel)));
+    item.insert(keys::GSI1SK.to_owned(), s(mirror_list_sk(live, &sk)));
+    item.insert(keys::SK.to_owned(), s(sk));
+    item
+}
+
+/// Primary key of the live's copy of a broadcast or stream.
+pub fn mirror_key(live: &str, kind: Kind, id: &str) -> Item {
+    key(live_pk(live), &kind.pk(id))
+}
+
+/// The live's copy of a broadcast (`None` for a broadcast of no live): a full copy of the item,
+/// written in every write of the broadcast.
+pub fn broadcast_mirror(b: &StoredBroadcast) -> Result<Option<Item>, StoreError> {
+    let Some(live) = &b.live else {
+        return Ok(None);
+    };
+    let id = b.broadcast.id.as_str();
+    let item = broadcast_item(b)?;
+    Ok(Some(into_mirror(
+        item,
+        live,
+        Kind::Broadcast,
+        id,
+        b.broadcast.channel_id(),
+    )))
+}
+
+/// The live's copy of a stream (`None` for a stream of no live), as [`broadcast_mirror`].
+pub fn stream_mirror(st: &StoredStream) -> Result<Option<Item>, StoreError> {
+    let Some(live) = &st.live else {
+        return Ok(None);
+    };
+    let id = st.stream.id.as_str();
+    let item = stream_item(st)?;
+    Ok(Some(into_mirror(
+        item,
+        live,
+        Kind::Stream,
+        id,
+        st.stream.channel_id(),
+    )))
 }
 
 /// A broadcast read back from its item.
@@ -145,6 +198,7 @@ pub fn broadcast_from(item: &Item) -> Result<StoredBroadcast, StoreError> {
         owner: r.parsed(attr::OWNER, UserId::parse)?,
         broadcast: from_doc(&r)?,
         version: r.u64(attr::VERSION)?,
+        live: r.opt_s(attr::LIVE)?.map(str::to_owned),
     })
 }
 
@@ -167,6 +221,9 @@ fn stream_attrs(item: &mut Item, st: &StoredStream) -> Result<(), StoreError> {
     );
     item.insert(attr::VERSION.to_owned(), n(st.version));
     item.insert(attr::DOC.to_owned(), s(doc(&st.stream)?));
+    if let Some(live) = &st.live {
+        item.insert(attr::LIVE.to_owned(), s(live));
+    }
     Ok(())
 }
 
@@ -205,6 +262,7 @@ pub fn stream_from(item: &Item) -> Result<StoredStream, StoreError> {
         stream: from_doc(&r)?,
         version: r.u64(attr::VERSION)?,
         bound_broadcasts: bound,
+        live: r.opt_s(attr::LIVE)?.map(str::to_owned),
     })
 }
 

@@ -34,8 +34,8 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use item::{
-    Kind, bound_entry, bound_text, broadcast_from, broadcast_item, is_list_sk, owner_of, stream_from,
-    stream_item, stream_key_item, stream_key_key,
+    Kind, bound_entry, bound_text, broadcast_from, broadcast_item, broadcast_mirror, is_list_sk, mirror_key,
+    owner_of, stream_from, stream_item, stream_key_item, stream_key_key, stream_mirror,
 };
 use onair_domain::lifecycle::wire::StreamStatus;
 use onair_domain::{ChannelId, Page, PageRequest, UserId};
@@ -231,6 +231,18 @@ fn put_owned(
     expected: u64,
     equal: &[(&str, String)],
 ) -> Result<TransactWriteItem, StoreError> {
+    put_owned_absent(ctx, item, owner, expected, equal, &[])
+}
+
+/// [`put_owned`] that also requires the attributes `absent` not to exist.
+fn put_owned_absent(
+    ctx: &Context,
+    item: Item,
+    owner: &UserId,
+    expected: u64,
+    equal: &[(&str, String)],
+    absent: &[&str],
+) -> Result<TransactWriteItem, StoreError> {
     let mut condition = OWNED_AT_VERSION.to_owned();
     let mut put = Put::builder()
         .table_name(&ctx.table)
@@ -246,6 +258,10 @@ fn put_owned(
         put = put
             .expression_attribute_names(format!("#x{index}"), *name)
             .expression_attribute_values(format!(":x{index}"), s(value.as_str()));
+    }
+    for (index, name) in absent.iter().enumerate() {
+        condition.push_str(&format!(" AND attribute_not_exists(#a{index})"));
+        put = put.expression_attribute_names(format!("#a{index}"), *name);
     }
     let put = put
         .condition_expression(condition)
@@ -271,14 +287,61 @@ fn put_stream(
     next: &StoredStream,
     expected: u64,
     equal: &[(&str, String)],
-) -> Result<[TransactWriteItem; 2], StoreError> {
+) -> Result<Vec<TransactWriteItem>, StoreError> {
     let mut equal = equal.to_vec();
     // The key is fixed at create: a record with another key would orphan its reservation.
     equal.push((attr::KEY_HASH, next.key_hash()));
-    Ok([
+    let mut items = vec![
         put_owned(ctx, stream_item(next)?, &next.owner, expected, &equal)?,
         put_plain(ctx, stream_key_item(next)?)?,
-    ])
+    ];
+    if let Some(mirror) = stream_mirror(next)? {
+        items.push(put_plain(ctx, mirror)?);
+    }
+    Ok(items)
+}
+
+/// The puts that write a broadcast on its version (`equal` as for [`put_owned`]; `bound_as_stored`
+/// also requires the stored binding to be the record's): the item, then its live's copy when it
+/// belongs to a live (unconditional: guarded by the item's own condition).
+pub(super) fn put_broadcast(
+    ctx: &Context,
+    next: &StoredBroadcast,
+    expected: u64,
+    equal: &[(&str, String)],
+    bound_as_stored: bool,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let mut equal = equal.to_vec();
+    let mut absent = Vec::new();
+    if bound_as_stored {
+        match next.broadcast.bound_stream_id() {
+            Some(stream) => equal.push((attr::BOUND_STREAM_ID, stream.to_owned())),
+            None => absent.push(attr::BOUND_STREAM_ID),
+        }
+    }
+    let item = broadcast_item(next)?;
+    let mut items = vec![put_owned_absent(
+        ctx,
+        item,
+        &next.owner,
+        expected,
+        &equal,
+        &absent,
+    )?];
+    if let Some(mirror) = broadcast_mirror(next)? {
+        items.push(put_plain(ctx, mirror)?);
+    }
+    Ok(items)
+}
+
+/// An unconditional delete (a live's copy, guarded by its record's condition).
+fn delete_plain(ctx: &Context, key: Item) -> Result<TransactWriteItem, StoreError> {
+    let delete = Delete::builder()
+        .table_name(&ctx.table)
+        .set_key(Some(key))
+        .build()
+        .map_err(build_failed)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
 /// Why a transaction over owned items lost: an item gone or another user's is `NotFound`, any other
@@ -298,7 +361,11 @@ fn lost(cancelled: &Cancelled, items: usize, owner: &UserId) -> StoreError {
 }
 
 /// Sends a transaction of owned items; see [`lost`] for the failures.
-async fn transact(ctx: &Context, items: Vec<TransactWriteItem>, owner: &UserId) -> Result<(), StoreError> {
+pub(super) async fn transact(
+    ctx: &Context,
+    items: Vec<TransactWriteItem>,
+    owner: &UserId,
+) -> Result<(), StoreError> {
     let count = items.len();
     let request = ctx.client.transact_write_items().set_transact_items(Some(items));
     match ctx.send(request.send()).await {
@@ -310,11 +377,32 @@ async fn transact(ctx: &Context, items: Vec<TransactWriteItem>, owner: &UserId) 
 #[async_trait]
 impl BroadcastStore for DynamoBroadcastStore {
     async fn create(&self, broadcast: &StoredBroadcast) -> Result<(), StoreError> {
-        if put_new(&self.context, broadcast_item(broadcast)?).await? {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict("broadcast id already exists".into()))
-        }
+        let ctx = &self.context;
+        let Some(mirror) = broadcast_mirror(broadcast)? else {
+            return if put_new(ctx, broadcast_item(broadcast)?).await? {
+                Ok(())
+            } else {
+                Err(StoreError::Conflict("broadcast id already exists".into()))
+            };
+        };
+        // A live's broadcast: the item and the live's copy together.
+        let put = Put::builder()
+            .table_name(&ctx.table)
+            .set_item(Some(broadcast_item(broadcast)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(build_failed)?;
+        let request = ctx
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(put_plain(ctx, mirror)?);
+        let Err(err) = ctx.send(request.send()).await else {
+            return Ok(());
+        };
+        let cancelled = cancelled("TransactWriteItems", err)?;
+        Err(cancelled.conflict_of(&["broadcast id already exists"]))
     }
 
     async fn get(&self, owner: &UserId, id: &str) -> Result<StoredBroadcast, StoreError> {
@@ -378,13 +466,8 @@ impl BroadcastStore for DynamoBroadcastStore {
             Some(stream) => vec![(attr::BOUND_STREAM_ID, stream.to_owned())],
             None => Vec::new(),
         };
-        let mut items = vec![put_owned(
-            ctx,
-            broadcast_item(next)?,
-            owner,
-            update.expected_version,
-            &bound,
-        )?];
+        // The broadcast first (index 0), then its live's copy if any.
+        let mut items = put_broadcast(ctx, next, update.expected_version, &bound, false)?;
         let live_at = items.len();
         if update.require_live_enabled {
             items.push(condition_check(
@@ -478,6 +561,12 @@ impl BroadcastStore for DynamoBroadcastStore {
 
     async fn update(&self, broadcast: &StoredBroadcast, expected_version: u64) -> Result<(), StoreError> {
         let ctx = &self.context;
+        if broadcast.live.is_some() {
+            // A live's broadcast: the item and the live's copy in one transaction, with the same
+            // conditions (the binding must be the stored one).
+            let items = put_broadcast(ctx, broadcast, expected_version, &[], true)?;
+            return transact(ctx, items, &broadcast.owner).await;
+        }
         let binding = match broadcast.broadcast.bound_stream_id() {
             Some(_) => "#bound = :bound".to_owned(),
             None => "attribute_not_exists(#bound)".to_owned(),
@@ -518,13 +607,7 @@ impl BroadcastStore for DynamoBroadcastStore {
         let plan = plan_bind(change)?;
         let ctx = &self.context;
         let owner = &change.broadcast.owner;
-        let mut items = vec![put_owned(
-            ctx,
-            broadcast_item(change.broadcast)?,
-            owner,
-            change.expected_version,
-            &[],
-        )?];
+        let mut items = put_broadcast(ctx, change.broadcast, change.expected_version, &[], false)?;
         for (stream, expected) in &plan.streams {
             items.extend(put_stream(ctx, stream, *expected, &[])?);
         }
@@ -537,6 +620,7 @@ impl BroadcastStore for DynamoBroadcastStore {
         id: &str,
         expected_version: u64,
         bound: Option<&StoredStream>,
+        live: Option<&str>,
     ) -> Result<(), StoreError> {
         let ctx = &self.context;
         let freed = bound
@@ -566,6 +650,9 @@ impl BroadcastStore for DynamoBroadcastStore {
         if let Some((stream, expected)) = &freed {
             items.extend(put_stream(ctx, stream, *expected, &[])?);
         }
+        if let Some(live) = live {
+            items.push(delete_plain(ctx, mirror_key(live, Kind::Broadcast, id))?);
+        }
         transact(ctx, items, owner).await
     }
 }
@@ -584,11 +671,14 @@ impl StreamStore for DynamoStreamStore {
                 .map_err(build_failed)?;
             Ok(TransactWriteItem::builder().put(put).build())
         };
-        let request = ctx
+        let mut request = ctx
             .client
             .transact_write_items()
             .transact_items(absent(stream_item(stream)?)?)
             .transact_items(absent(stream_key_item(stream)?)?);
+        if let Some(mirror) = stream_mirror(stream)? {
+            request = request.transact_items(put_plain(ctx, mirror)?);
+        }
         let Err(err) = ctx.send(request.send()).await else {
             return Ok(());
         };
@@ -623,7 +713,7 @@ impl StreamStore for DynamoStreamStore {
         let ctx = &self.context;
         // The bound list must be as stored: only bind changes it.
         let bound = (attr::BOUND_BROADCASTS, bound_text(&stream.bound_broadcasts)?);
-        let items = Vec::from(put_stream(ctx, stream, expected_version, &[bound])?);
+        let items = put_stream(ctx, stream, expected_version, &[bound])?;
         transact(ctx, items, &stream.owner).await
     }
 
@@ -648,10 +738,16 @@ impl StreamStore for DynamoStreamStore {
             .set_key(Some(stream_key_key(&stream.key_hash())))
             .build()
             .map_err(build_failed)?;
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().delete(item).build(),
             TransactWriteItem::builder().delete(reservation).build(),
         ];
+        if let Some(live) = &stream.live {
+            items.push(delete_plain(
+                ctx,
+                mirror_key(live, Kind::Stream, &stream.stream.id),
+            )?);
+        }
         transact(ctx, items, &stream.owner).await
     }
 
