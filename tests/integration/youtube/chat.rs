@@ -121,7 +121,12 @@ async fn page(yt: &Yt, token: &str, chat: &str, extra: &str) -> (Vec<Value>, Str
 fn texts(items: &[Value]) -> Vec<String> {
     items
         .iter()
-        .map(|m| m["snippet"]["textMessageDetails"]["messageText"].as_str().unwrap().to_owned())
+        .map(|m| {
+            m["snippet"]["textMessageDetails"]["messageText"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -167,9 +172,7 @@ async fn banned(yt: &Yt, chat: &str, who: &str) -> bool {
         .is_some()
 }
 
-async fn list_answers_the_discovery_shape_oldest_first_with_polling_interval_and_page_info(
-    backend: Backend,
-) {
+async fn list_answers_the_discovery_shape_oldest_first_with_polling_interval_and_page_info(backend: Backend) {
     let yt = Yt::new(backend).await;
     let chat = public_chat(&yt).await;
     let v = viewer(&yt).await;
@@ -185,7 +188,10 @@ async fn list_answers_the_discovery_shape_oldest_first_with_polling_interval_and
     assert_eq!(body["kind"], "youtube#liveChatMessageListResponse");
     assert!(body["etag"].is_string() && body["nextPageToken"].is_string());
     assert_eq!(body["pollingIntervalMillis"], 5000);
-    assert_eq!(body["pageInfo"], json!({ "totalResults": 2, "resultsPerPage": 100 }));
+    assert_eq!(
+        body["pageInfo"],
+        json!({ "totalResults": 2, "resultsPerPage": 100 })
+    );
     assert!(body.get("offlineAt").is_none(), "open chat has no offlineAt");
     let items = body["items"].as_array().unwrap();
     assert_eq!(texts(items), ["welcome", "hello"], "oldest first");
@@ -197,16 +203,31 @@ async fn list_answers_the_discovery_shape_oldest_first_with_polling_interval_and
     assert_eq!(s["authorChannelId"], v.id.as_str());
     assert_eq!(s["hasDisplayContent"], true);
     assert_eq!(s["displayMessage"], "hello");
-    assert!(time::OffsetDateTime::parse(s["publishedAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).is_ok());
+    assert!(
+        time::OffsetDateTime::parse(
+            s["publishedAt"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339
+        )
+        .is_ok()
+    );
     let a = &viewer_msg["authorDetails"];
     assert_eq!(a["channelId"], v.id.as_str());
     assert!(a["displayName"].as_str().unwrap().starts_with("User "), "{a}");
     assert_eq!(
-        (a["isChatOwner"].clone(), a["isChatModerator"].clone(), a["isChatSponsor"].clone(), a["isVerified"].clone()),
+        (
+            a["isChatOwner"].clone(),
+            a["isChatModerator"].clone(),
+            a["isChatSponsor"].clone(),
+            a["isVerified"].clone()
+        ),
         (json!(false), json!(false), json!(false), json!(false))
     );
     let o = &owner_msg["authorDetails"];
-    assert_eq!(o["channelId"], yt.user.as_str(), "the onair user id, as PRISM's authorId");
+    assert_eq!(
+        o["channelId"],
+        yt.user.as_str(),
+        "the onair user id, as PRISM's authorId"
+    );
     assert_eq!(o["isChatOwner"], true);
     assert_eq!(o["channelUrl"], "https://live.example/c");
     // The same message on PRISM's face has the same author id (one store).
@@ -214,7 +235,11 @@ async fn list_answers_the_discovery_shape_oldest_first_with_polling_interval_and
     assert_eq!(stored[1].author_id, v.id);
     // part=id gives only kind, etag and id.
     let reply = yt
-        .call(Method::GET, &format!("{MESSAGES}?liveChatId={chat}&part=id"), None)
+        .call(
+            Method::GET,
+            &format!("{MESSAGES}?liveChatId={chat}&part=id"),
+            None,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let item = &reply.body["items"][0];
@@ -245,9 +270,7 @@ async fn paging_gives_only_newer_messages_and_the_same_token_when_nothing_is_new
     }
 }
 
-async fn max_results_follows_the_discovery_range_and_a_page_holds_at_most_one_hundred(
-    backend: Backend,
-) {
+async fn max_results_follows_the_discovery_range_and_a_page_holds_at_most_one_hundred(backend: Backend) {
     let yt = Yt::new(backend).await;
     let chat = public_chat(&yt).await;
     for bad in ["-1", "abc", "2001", "1.5"] {
@@ -263,7 +286,11 @@ async fn max_results_follows_the_discovery_range_and_a_page_holds_at_most_one_hu
         chat::insert(
             &yt.app.state,
             Scope::Anyone,
-            &chat::Actor { user: UserId::parse(&format!("v{i}")).unwrap(), name: "v".into(), thumbnail: None },
+            &chat::Actor {
+                user: UserId::parse(&format!("v{i}")).unwrap(),
+                name: "v".into(),
+                thumbnail: None,
+            },
             &chat,
             &format!("m{i}"),
         )
@@ -271,7 +298,11 @@ async fn max_results_follows_the_discovery_range_and_a_page_holds_at_most_one_hu
         .unwrap();
     }
     let (items, _) = page(&yt, &yt.token, &chat, "&maxResults=3").await;
-    assert_eq!(texts(&items), ["m1", "m2", "m3"], "the newest three, oldest first");
+    assert_eq!(
+        texts(&items),
+        ["m1", "m2", "m3"],
+        "the newest three, oldest first"
+    );
 }
 
 async fn an_unknown_chat_is_404_live_chat_not_found_on_every_method(backend: Backend) {
@@ -279,17 +310,43 @@ async fn an_unknown_chat_is_404_live_chat_not_found_on_every_method(backend: Bac
     let v = viewer(&yt).await;
     let reply = list_as(&yt, &yt.token, "nope", "").await;
     assert_google_error(&reply, StatusCode::NOT_FOUND, "liveChatNotFound");
-    assert_google_error(&post(&yt, &yt.token, "nope", "hi").await, StatusCode::NOT_FOUND, "liveChatNotFound");
-    assert_google_error(&ban(&yt, &yt.token, "nope", &v.id, json!({})).await, StatusCode::NOT_FOUND, "liveChatNotFound");
-    assert_google_error(&add_moderator(&yt, &yt.token, "nope", &v.id).await, StatusCode::NOT_FOUND, "liveChatNotFound");
+    assert_google_error(
+        &post(&yt, &yt.token, "nope", "hi").await,
+        StatusCode::NOT_FOUND,
+        "liveChatNotFound",
+    );
+    assert_google_error(
+        &ban(&yt, &yt.token, "nope", &v.id, json!({})).await,
+        StatusCode::NOT_FOUND,
+        "liveChatNotFound",
+    );
+    assert_google_error(
+        &add_moderator(&yt, &yt.token, "nope", &v.id).await,
+        StatusCode::NOT_FOUND,
+        "liveChatNotFound",
+    );
     let reply = yt
-        .call(Method::GET, &format!("{MODERATORS}?liveChatId=nope&part=snippet"), None)
+        .call(
+            Method::GET,
+            &format!("{MODERATORS}?liveChatId=nope&part=snippet"),
+            None,
+        )
         .await;
     assert_google_error(&reply, StatusCode::NOT_FOUND, "liveChatNotFound");
-    for (path, id) in [(MESSAGES, "nope.1".to_owned()), (BANS, format!("nope.ban.{}", v.id)), (MODERATORS, format!("nope.mod.{}", v.id))] {
-        assert_eq!(delete(&yt, &yt.token, path, &id).await.status, StatusCode::NOT_FOUND);
+    for (path, id) in [
+        (MESSAGES, "nope.1".to_owned()),
+        (BANS, format!("nope.ban.{}", v.id)),
+        (MODERATORS, format!("nope.mod.{}", v.id)),
+    ] {
+        assert_eq!(
+            delete(&yt, &yt.token, path, &id).await.status,
+            StatusCode::NOT_FOUND
+        );
     }
-    assert!(yt.app.state.chats.meta("nope").await.is_err(), "no chat was created");
+    assert!(
+        yt.app.state.chats.meta("nope").await.is_err(),
+        "no chat was created"
+    );
 }
 
 async fn a_private_broadcasts_chat_exists_only_for_its_owner_and_moderators(backend: Backend) {
@@ -298,9 +355,16 @@ async fn a_private_broadcasts_chat_exists_only_for_its_owner_and_moderators(back
     let (v, m) = (viewer(&yt).await, viewer(&yt).await);
     let reply = list_as(&yt, &v.token, &chat, "").await;
     assert_google_error(&reply, StatusCode::NOT_FOUND, "liveChatNotFound");
-    assert_google_error(&post(&yt, &v.token, &chat, "hi").await, StatusCode::NOT_FOUND, "liveChatNotFound");
+    assert_google_error(
+        &post(&yt, &v.token, &chat, "hi").await,
+        StatusCode::NOT_FOUND,
+        "liveChatNotFound",
+    );
     assert_eq!(count(&yt, &chat).await, 0);
-    assert_eq!(add_moderator(&yt, &yt.token, &chat, &m.id).await.status, StatusCode::OK);
+    assert_eq!(
+        add_moderator(&yt, &yt.token, &chat, &m.id).await.status,
+        StatusCode::OK
+    );
     posted(&yt, &m.token, &chat, "mods may post").await;
     posted(&yt, &yt.token, &chat, "the owner too").await;
     let (items, _) = page(&yt, &m.token, &chat, "").await;
@@ -315,15 +379,27 @@ async fn empty_blank_or_201_character_text_is_refused_and_nothing_stored(backend
     let chat = public_chat(&yt).await;
     let v = viewer(&yt).await;
     for (text, reason) in [("", "messageTextRequired"), ("   ", "messageTextRequired")] {
-        assert_google_error(&post(&yt, &v.token, &chat, text).await, StatusCode::BAD_REQUEST, reason);
+        assert_google_error(
+            &post(&yt, &v.token, &chat, text).await,
+            StatusCode::BAD_REQUEST,
+            reason,
+        );
     }
     let missing = yt
-        .call_as(&v.token, Method::POST, &format!("{MESSAGES}?part=snippet"),
-            Some(json!({ "snippet": { "liveChatId": chat, "type": "textMessageEvent" } })))
+        .call_as(
+            &v.token,
+            Method::POST,
+            &format!("{MESSAGES}?part=snippet"),
+            Some(json!({ "snippet": { "liveChatId": chat, "type": "textMessageEvent" } })),
+        )
         .await;
     assert_google_error(&missing, StatusCode::BAD_REQUEST, "messageTextRequired");
     let long = "é".repeat(201);
-    assert_google_error(&post(&yt, &v.token, &chat, &long).await, StatusCode::BAD_REQUEST, "messageTextInvalid");
+    assert_google_error(
+        &post(&yt, &v.token, &chat, &long).await,
+        StatusCode::BAD_REQUEST,
+        "messageTextInvalid",
+    );
     assert_eq!(count(&yt, &chat).await, 0, "nothing stored");
     posted(&yt, &v.token, &chat, &"é".repeat(200)).await;
 }
@@ -333,7 +409,11 @@ async fn control_characters_are_refused_and_nothing_stored(backend: Backend) {
     let chat = public_chat(&yt).await;
     let v = viewer(&yt).await;
     for text in ["a\u{0}b", "line\nbreak", "tab\there", "bell\u{7}", "del\u{7f}"] {
-        assert_google_error(&post(&yt, &v.token, &chat, text).await, StatusCode::BAD_REQUEST, "messageTextInvalid");
+        assert_google_error(
+            &post(&yt, &v.token, &chat, text).await,
+            StatusCode::BAD_REQUEST,
+            "messageTextInvalid",
+        );
     }
     assert_eq!(count(&yt, &chat).await, 0);
 }
@@ -348,12 +428,13 @@ async fn html_is_stored_and_returned_as_text(backend: Backend) {
     assert_eq!(reply.body["snippet"]["displayMessage"], html);
     let (items, _) = page(&yt, &v.token, &chat, "").await;
     assert_eq!(texts(&items), [html]);
-    assert_eq!(items[0]["snippet"]["displayMessage"], html, "not escaped, not interpreted");
+    assert_eq!(
+        items[0]["snippet"]["displayMessage"], html,
+        "not escaped, not interpreted"
+    );
 }
 
-async fn a_banned_viewers_insert_is_refused_and_stored_nowhere_until_the_ban_is_deleted(
-    backend: Backend,
-) {
+async fn a_banned_viewers_insert_is_refused_and_stored_nowhere_until_the_ban_is_deleted(backend: Backend) {
     let yt = Yt::new(backend).await;
     let chat = public_chat(&yt).await;
     let v = viewer(&yt).await;
@@ -362,37 +443,70 @@ async fn a_banned_viewers_insert_is_refused_and_stored_nowhere_until_the_ban_is_
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.body["kind"], "youtube#liveChatBan");
     assert_eq!(reply.body["snippet"]["type"], "permanent");
-    assert_eq!(reply.body["snippet"]["bannedUserDetails"]["channelId"], v.id.as_str());
+    assert_eq!(
+        reply.body["snippet"]["bannedUserDetails"]["channelId"],
+        v.id.as_str()
+    );
     let ban_id = reply.body["id"].as_str().unwrap().to_owned();
+    // A year later it still holds (tokens minted now: the earlier ones have expired).
     yt.app.clock.advance(Duration::days(365));
-    assert_google_error(&post(&yt, &v.token, &chat, "during").await, StatusCode::FORBIDDEN, "forbidden");
-    let (items, _) = page(&yt, &yt.token, &chat, "").await;
+    let (owner, v_token) = (
+        token_for(&yt.app, &yt.user, None),
+        token_for(&yt.app, &v.id, None),
+    );
+    assert_google_error(
+        &post(&yt, &v_token, &chat, "during").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    let (items, _) = page(&yt, &owner, &chat, "").await;
     assert_eq!(texts(&items), ["before"], "stored nowhere");
     assert_eq!(count(&yt, &chat).await, 1);
-    assert_eq!(delete(&yt, &yt.token, BANS, &ban_id).await.status, StatusCode::NO_CONTENT);
-    posted(&yt, &v.token, &chat, "after").await;
+    assert_eq!(
+        delete(&yt, &owner, BANS, &ban_id).await.status,
+        StatusCode::NO_CONTENT
+    );
+    posted(&yt, &v_token, &chat, "after").await;
     // Lifting a lifted ban changes nothing.
-    assert_eq!(delete(&yt, &yt.token, BANS, &ban_id).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        delete(&yt, &owner, BANS, &ban_id).await.status,
+        StatusCode::NO_CONTENT
+    );
 }
 
 async fn a_temporary_ban_lifts_by_itself_and_a_bad_duration_changes_nothing(backend: Backend) {
     let yt = Yt::new(backend).await;
     let chat = public_chat(&yt).await;
     let v = viewer(&yt).await;
-    for bad in [json!({ "type": "temporary" }), json!({ "type": "temporary", "banDurationSeconds": "0" }),
-        json!({ "type": "temporary", "banDurationSeconds": -5 }), json!({ "type": "temporary", "banDurationSeconds": "x" })] {
+    for bad in [
+        json!({ "type": "temporary" }),
+        json!({ "type": "temporary", "banDurationSeconds": "0" }),
+        json!({ "type": "temporary", "banDurationSeconds": -5 }),
+        json!({ "type": "temporary", "banDurationSeconds": "x" }),
+    ] {
         let reply = ban(&yt, &yt.token, &chat, &v.id, bad).await;
         assert_google_error(&reply, StatusCode::BAD_REQUEST, "invalidBanTime");
     }
     let reply = ban(&yt, &yt.token, &chat, &v.id, json!({ "type": "bogus" })).await;
     assert_google_error(&reply, StatusCode::BAD_REQUEST, "invalidValue");
     assert!(!banned(&yt, &chat, &v.id).await, "nothing changed");
-    let reply = ban(&yt, &yt.token, &chat, &v.id, json!({ "type": "temporary", "banDurationSeconds": "60" })).await;
+    let reply = ban(
+        &yt,
+        &yt.token,
+        &chat,
+        &v.id,
+        json!({ "type": "temporary", "banDurationSeconds": "60" }),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.body["snippet"]["banDurationSeconds"], "60");
     assert_eq!(reply.body["snippet"]["type"], "temporary");
     yt.app.clock.advance(Duration::seconds(59));
-    assert_google_error(&post(&yt, &v.token, &chat, "early").await, StatusCode::FORBIDDEN, "forbidden");
+    assert_google_error(
+        &post(&yt, &v.token, &chat, "early").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
     yt.app.clock.advance(Duration::seconds(1));
     posted(&yt, &v.token, &chat, "free again").await;
 }
@@ -405,14 +519,25 @@ async fn moderators_delete_others_messages_and_ban_viewers(backend: Backend) {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let spam = posted(&yt, &v.token, &chat, "spam").await;
     let owners = posted(&yt, &yt.token, &chat, "owner speaks").await;
-    assert_eq!(delete(&yt, &m.token, MESSAGES, &spam).await.status, StatusCode::NO_CONTENT);
-    assert_google_error(&delete(&yt, &m.token, MESSAGES, &owners).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(
+        delete(&yt, &m.token, MESSAGES, &spam).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_google_error(
+        &delete(&yt, &m.token, MESSAGES, &owners).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
     let (items, _) = page(&yt, &m.token, &chat, "").await;
     assert_eq!(texts(&items), ["owner speaks"], "deleted for good");
     assert_eq!(items[0]["authorDetails"]["isChatOwner"], true);
     let reply = ban(&yt, &m.token, &chat, &v.id, json!({})).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    assert_google_error(&post(&yt, &v.token, &chat, "again").await, StatusCode::FORBIDDEN, "forbidden");
+    assert_google_error(
+        &post(&yt, &v.token, &chat, "again").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
     // The moderator's own messages show isChatModerator.
     posted(&yt, &m.token, &chat, "mod here").await;
     let (items, _) = page(&yt, &v.token, &chat, "").await;
@@ -421,26 +546,51 @@ async fn moderators_delete_others_messages_and_ban_viewers(backend: Backend) {
     let reply = delete(&yt, &m.token, BANS, reply.body["id"].as_str().unwrap()).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     let own = posted(&yt, &v.token, &chat, "oops").await;
-    assert_eq!(delete(&yt, &v.token, MESSAGES, &own).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        delete(&yt, &v.token, MESSAGES, &own).await.status,
+        StatusCode::NO_CONTENT
+    );
 }
 
-async fn a_non_moderator_can_neither_delete_others_messages_nor_ban_nor_manage_moderators(
-    backend: Backend,
-) {
+async fn a_non_moderator_can_neither_delete_others_messages_nor_ban_nor_manage_moderators(backend: Backend) {
     let yt = Yt::new(backend).await;
     let chat = public_chat(&yt).await;
     let (v, w) = (viewer(&yt).await, viewer(&yt).await);
     let theirs = posted(&yt, &w.token, &chat, "mine").await;
-    assert_google_error(&delete(&yt, &v.token, MESSAGES, &theirs).await, StatusCode::FORBIDDEN, "forbidden");
-    assert_google_error(&ban(&yt, &v.token, &chat, &w.id, json!({})).await, StatusCode::FORBIDDEN, "forbidden");
-    assert_google_error(&add_moderator(&yt, &v.token, &chat, &v.id).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_google_error(
+        &delete(&yt, &v.token, MESSAGES, &theirs).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_google_error(
+        &ban(&yt, &v.token, &chat, &w.id, json!({})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_google_error(
+        &add_moderator(&yt, &v.token, &chat, &v.id).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
     let list = yt
-        .call_as(&v.token, Method::GET, &format!("{MODERATORS}?liveChatId={chat}&part=snippet"), None)
+        .call_as(
+            &v.token,
+            Method::GET,
+            &format!("{MODERATORS}?liveChatId={chat}&part=snippet"),
+            None,
+        )
         .await;
     assert_google_error(&list, StatusCode::FORBIDDEN, "forbidden");
     // A moderator may not grant moderation either.
-    assert_eq!(add_moderator(&yt, &yt.token, &chat, &v.id).await.status, StatusCode::OK);
-    assert_google_error(&add_moderator(&yt, &v.token, &chat, &w.id).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(
+        add_moderator(&yt, &yt.token, &chat, &v.id).await.status,
+        StatusCode::OK
+    );
+    assert_google_error(
+        &add_moderator(&yt, &v.token, &chat, &w.id).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
     let meta = yt.app.state.chats.meta(&chat).await.unwrap();
     assert_eq!(meta.moderators, [v.id.clone()]);
     assert!(!banned(&yt, &chat, &w.id).await);
@@ -451,7 +601,10 @@ async fn the_owner_cannot_be_banned(backend: Backend) {
     let yt = Yt::new(backend).await;
     let chat = public_chat(&yt).await;
     let m = viewer(&yt).await;
-    assert_eq!(add_moderator(&yt, &yt.token, &chat, &m.id).await.status, StatusCode::OK);
+    assert_eq!(
+        add_moderator(&yt, &yt.token, &chat, &m.id).await.status,
+        StatusCode::OK
+    );
     for token in [&m.token, &yt.token] {
         let reply = ban(&yt, token, &chat, &yt.user, json!({})).await;
         assert_google_error(&reply, StatusCode::FORBIDDEN, "forbidden");
@@ -460,9 +613,7 @@ async fn the_owner_cannot_be_banned(backend: Backend) {
     posted(&yt, &yt.token, &chat, "still here").await;
 }
 
-async fn the_chat_closes_after_the_broadcast_completes_and_its_history_stays_readable(
-    backend: Backend,
-) {
+async fn the_chat_closes_after_the_broadcast_completes_and_its_history_stays_readable(backend: Backend) {
     let yt = Yt::new(backend).await;
     let chat = public_chat(&yt).await;
     let v = viewer(&yt).await;
@@ -471,14 +622,26 @@ async fn the_chat_closes_after_the_broadcast_completes_and_its_history_stays_rea
     yt.force_state(&chat, LifeCycleStatus::Live).await;
     let reply = yt.transition(&chat, "complete").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    assert_google_error(&post(&yt, &v.token, &chat, "too late").await, StatusCode::FORBIDDEN, "liveChatEnded");
-    assert_google_error(&post(&yt, &yt.token, &chat, "too late").await, StatusCode::FORBIDDEN, "liveChatEnded");
+    assert_google_error(
+        &post(&yt, &v.token, &chat, "too late").await,
+        StatusCode::FORBIDDEN,
+        "liveChatEnded",
+    );
+    assert_google_error(
+        &post(&yt, &yt.token, &chat, "too late").await,
+        StatusCode::FORBIDDEN,
+        "liveChatEnded",
+    );
     let reply = list_as(&yt, &v.token, &chat, "").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(texts(reply.body["items"].as_array().unwrap()), ["last words"]);
     let end = yt.app.state.broadcasts.get(&yt.owner(), &chat).await.unwrap();
     let end = end.broadcast.snippet.actual_end_time.unwrap();
-    let offline = time::OffsetDateTime::parse(reply.body["offlineAt"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let offline = time::OffsetDateTime::parse(
+        reply.body["offlineAt"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
     assert_eq!(offline, end);
     assert_eq!(count(&yt, &chat).await, 1);
 }
@@ -490,7 +653,11 @@ async fn a_sixth_fast_message_is_refused_with_rate_limit_exceeded(backend: Backe
     for i in 0..5 {
         posted(&yt, &v.token, &chat, &format!("burst {i}")).await;
     }
-    assert_google_error(&post(&yt, &v.token, &chat, "one too many").await, StatusCode::FORBIDDEN, "rateLimitExceeded");
+    assert_google_error(
+        &post(&yt, &v.token, &chat, "one too many").await,
+        StatusCode::FORBIDDEN,
+        "rateLimitExceeded",
+    );
     assert_eq!(count(&yt, &chat).await, 5);
     yt.app.clock.advance(Duration::seconds(1));
     posted(&yt, &v.token, &chat, "after a second").await;
@@ -551,10 +718,25 @@ async fn parallel_bans_and_unbans_leave_one_consistent_state(backend: Backend) {
         tokio::spawn(async move {
             if i % 2 == 0 {
                 let body = json!({ "snippet": { "liveChatId": chat, "type": "permanent",
-                    "bannedUserDetails": { "channelId": target } } }).to_string();
-                call(&router, Method::POST, &format!("{BANS}?part=snippet"), Some(&token), Some(&body)).await
+                    "bannedUserDetails": { "channelId": target } } })
+                .to_string();
+                call(
+                    &router,
+                    Method::POST,
+                    &format!("{BANS}?part=snippet"),
+                    Some(&token),
+                    Some(&body),
+                )
+                .await
             } else {
-                call(&router, Method::DELETE, &format!("{BANS}?id={ban_id}"), Some(&token), None).await
+                call(
+                    &router,
+                    Method::DELETE,
+                    &format!("{BANS}?id={ban_id}"),
+                    Some(&token),
+                    None,
+                )
+                .await
             }
         })
     });
@@ -575,7 +757,10 @@ async fn parallel_bans_and_unbans_leave_one_consistent_state(backend: Backend) {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     }
     // And one more unban settles it.
-    assert_eq!(delete(&yt, &yt.token, BANS, &ban_id).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        delete(&yt, &yt.token, BANS, &ban_id).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert!(!banned(&yt, &chat, &v.id).await);
 }
 
@@ -588,22 +773,39 @@ async fn moderators_list_pages_and_only_the_owner_inserts_or_deletes_them(backen
         let reply = add_moderator(&yt, &yt.token, &chat, &m.id).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         assert_eq!(reply.body["kind"], "youtube#liveChatModerator");
-        assert_eq!(reply.body["snippet"]["moderatorDetails"]["channelId"], m.id.as_str());
-        let name = reply.body["snippet"]["moderatorDetails"]["displayName"].as_str().unwrap();
+        assert_eq!(
+            reply.body["snippet"]["moderatorDetails"]["channelId"],
+            m.id.as_str()
+        );
+        let name = reply.body["snippet"]["moderatorDetails"]["displayName"]
+            .as_str()
+            .unwrap();
         assert!(name.starts_with("User "), "{name}");
         mods.push(m);
     }
     let mut seen = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..3 {
-        let extra = token.as_ref().map(|t| format!("&pageToken={t}")).unwrap_or_default();
+        let extra = token
+            .as_ref()
+            .map(|t| format!("&pageToken={t}"))
+            .unwrap_or_default();
         let reply = yt
-            .call(Method::GET, &format!("{MODERATORS}?liveChatId={chat}&part=snippet&maxResults=2{extra}"), None)
+            .call(
+                Method::GET,
+                &format!("{MODERATORS}?liveChatId={chat}&part=snippet&maxResults=2{extra}"),
+                None,
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         assert_eq!(reply.body["kind"], "youtube#liveChatModeratorListResponse");
         for item in reply.body["items"].as_array().unwrap() {
-            seen.push(item["snippet"]["moderatorDetails"]["channelId"].as_str().unwrap().to_owned());
+            seen.push(
+                item["snippet"]["moderatorDetails"]["channelId"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
         }
         token = reply.body["nextPageToken"].as_str().map(str::to_owned);
         if token.is_none() {
@@ -615,14 +817,25 @@ async fn moderators_list_pages_and_only_the_owner_inserts_or_deletes_them(backen
     assert_eq!(seen, expected, "every moderator once, by id");
     // A moderator lists them too, but cannot revoke one.
     let id = format!("{chat}.mod.{}", mods[1].id);
-    assert_google_error(&delete(&yt, &mods[0].token, MODERATORS, &id).await, StatusCode::FORBIDDEN, "forbidden");
-    assert_eq!(delete(&yt, &yt.token, MODERATORS, &id).await.status, StatusCode::NO_CONTENT);
+    assert_google_error(
+        &delete(&yt, &mods[0].token, MODERATORS, &id).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_eq!(
+        delete(&yt, &yt.token, MODERATORS, &id).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(yt.app.state.chats.meta(&chat).await.unwrap().moderators.len(), 2);
     // An unknown user cannot be made a moderator.
     let reply = add_moderator(&yt, &yt.token, &chat, "nobody-at-all").await;
     assert_google_error(&reply, StatusCode::BAD_REQUEST, "invalidValue");
     let reply = yt
-        .call(Method::GET, &format!("{MODERATORS}?liveChatId={chat}&part=snippet&pageToken=forged"), None)
+        .call(
+            Method::GET,
+            &format!("{MODERATORS}?liveChatId={chat}&part=snippet&pageToken=forged"),
+            None,
+        )
         .await;
     assert_google_error(&reply, StatusCode::BAD_REQUEST, "invalidPageToken");
 }
@@ -630,7 +843,11 @@ async fn moderators_list_pages_and_only_the_owner_inserts_or_deletes_them(backen
 async fn a_read_only_token_lists_but_cannot_write(backend: Backend) {
     let yt = Yt::new(backend).await;
     let chat = public_chat(&yt).await;
-    let read_only = token_for(&yt.app, &yt.user, Some("https://www.googleapis.com/auth/youtube.readonly"));
+    let read_only = token_for(
+        &yt.app,
+        &yt.user,
+        Some("https://www.googleapis.com/auth/youtube.readonly"),
+    );
     let reply = list_as(&yt, &read_only, &chat, "").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let reply = post(&yt, &read_only, &chat, "hi").await;
@@ -638,7 +855,11 @@ async fn a_read_only_token_lists_but_cannot_write(backend: Backend) {
     let force_ssl = token_for(&yt.app, &yt.user, Some("youtube.force-ssl"));
     posted(&yt, &force_ssl, &chat, "force-ssl writes").await;
     let profile = token_for(&yt.app, &yt.user, Some("profile"));
-    assert_google_error(&list_as(&yt, &profile, &chat, "").await, StatusCode::FORBIDDEN, "insufficientPermissions");
+    assert_google_error(
+        &list_as(&yt, &profile, &chat, "").await,
+        StatusCode::FORBIDDEN,
+        "insufficientPermissions",
+    );
     assert_eq!(count(&yt, &chat).await, 1);
 }
 
@@ -647,11 +868,22 @@ async fn oversized_bodies_and_duplicated_query_parameters_are_refused(backend: B
     let chat = public_chat(&yt).await;
     let huge = insert_body(&chat, &"x".repeat(70 * 1024)).to_string();
     for path in [MESSAGES, BANS, MODERATORS] {
-        let reply = call(&yt.router, Method::POST, &format!("{path}?part=snippet"), Some(&yt.token), Some(&huge)).await;
+        let reply = call(
+            &yt.router,
+            Method::POST,
+            &format!("{path}?part=snippet"),
+            Some(&yt.token),
+            Some(&huge),
+        )
+        .await;
         assert_google_error(&reply, StatusCode::PAYLOAD_TOO_LARGE, "uploadTooLarge");
     }
     let reply = yt
-        .call(Method::POST, &format!("{MESSAGES}?part=snippet&part=snippet"), Some(insert_body(&chat, "dup")))
+        .call(
+            Method::POST,
+            &format!("{MESSAGES}?part=snippet&part=snippet"),
+            Some(insert_body(&chat, "dup")),
+        )
         .await;
     assert_google_error(&reply, StatusCode::BAD_REQUEST, "invalidValue");
     let reply = list_as(&yt, &yt.token, &chat, &format!("&liveChatId={chat}")).await;
@@ -668,23 +900,63 @@ async fn bad_ids_and_write_bodies_are_refused_and_change_nothing(backend: Backen
     let id = posted(&yt, &v.token, &chat, "keep me").await;
     // Message ids of no message, or of another chat's message, are not found.
     let other = public_chat(&yt).await;
-    for bad in ["garbage".to_owned(), format!("{chat}.99"), format!("{chat}.01"), format!("{other}.1")] {
-        assert_eq!(delete(&yt, &yt.token, MESSAGES, &bad).await.status, StatusCode::NOT_FOUND, "{bad}");
+    for bad in [
+        "garbage".to_owned(),
+        format!("{chat}.99"),
+        format!("{chat}.01"),
+        format!("{other}.1"),
+    ] {
+        assert_eq!(
+            delete(&yt, &yt.token, MESSAGES, &bad).await.status,
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
     }
-    assert_eq!(delete(&yt, &yt.token, BANS, &id).await.status, StatusCode::NOT_FOUND, "a message id is no ban id");
+    assert_eq!(
+        delete(&yt, &yt.token, BANS, &id).await.status,
+        StatusCode::NOT_FOUND,
+        "a message id is no ban id"
+    );
     let reply = yt.call(Method::DELETE, MESSAGES, None).await;
     assert_google_error(&reply, StatusCode::BAD_REQUEST, "missingRequiredParameter");
-    let reply = yt.call(Method::GET, &format!("{MESSAGES}?part=snippet"), None).await;
+    let reply = yt
+        .call(Method::GET, &format!("{MESSAGES}?part=snippet"), None)
+        .await;
     assert_google_error(&reply, StatusCode::BAD_REQUEST, "missingRequiredParameter");
-    let reply = yt.call(Method::GET, &format!("{MESSAGES}?liveChatId={chat}&part=bogus"), None).await;
+    let reply = yt
+        .call(
+            Method::GET,
+            &format!("{MESSAGES}?liveChatId={chat}&part=bogus"),
+            None,
+        )
+        .await;
     assert_google_error(&reply, StatusCode::BAD_REQUEST, "unknownPart");
-    let reply = yt.call(Method::POST, &format!("{MESSAGES}?part=snippet"), Some(json!({ "snippet": { "type": "textMessageEvent" } }))).await;
+    let reply = yt
+        .call(
+            Method::POST,
+            &format!("{MESSAGES}?part=snippet"),
+            Some(json!({ "snippet": { "type": "textMessageEvent" } })),
+        )
+        .await;
     assert_google_error(&reply, StatusCode::BAD_REQUEST, "liveChatIdRequired");
     let mut wrong_type = insert_body(&chat, "hi");
     wrong_type["snippet"]["type"] = json!("superChatEvent");
-    let reply = yt.call(Method::POST, &format!("{MESSAGES}?part=snippet"), Some(wrong_type)).await;
+    let reply = yt
+        .call(
+            Method::POST,
+            &format!("{MESSAGES}?part=snippet"),
+            Some(wrong_type),
+        )
+        .await;
     assert_google_error(&reply, StatusCode::BAD_REQUEST, "invalidValue");
-    let reply = call(&yt.router, Method::POST, &format!("{MESSAGES}?part=snippet"), Some(&yt.token), Some("not json")).await;
+    let reply = call(
+        &yt.router,
+        Method::POST,
+        &format!("{MESSAGES}?part=snippet"),
+        Some(&yt.token),
+        Some("not json"),
+    )
+    .await;
     assert_google_error(&reply, StatusCode::BAD_REQUEST, "parseError");
     let reply = ban(&yt, &yt.token, &chat, "", json!({})).await;
     assert_google_error(&reply, StatusCode::BAD_REQUEST, "invalidValue");

@@ -40,9 +40,7 @@ fn max_results(raw: Option<&str>) -> Result<i64, GoogleError> {
         .parse()
         .map_err(|_| invalid("maxResults must be a whole number"))?;
     if n > MAX_RESULTS_LIMIT {
-        return Err(invalid(format!(
-            "maxResults must be at most {MAX_RESULTS_LIMIT}"
-        )));
+        return Err(invalid(format!("maxResults must be at most {MAX_RESULTS_LIMIT}")));
     }
     Ok(n)
 }
@@ -96,7 +94,14 @@ pub async fn list(
     let user = caller.require(Need::Read)?;
     let q = Query::parse(
         raw.as_deref(),
-        &["liveChatId", "part", "maxResults", "pageToken", "hl", "profileImageSize"],
+        &[
+            "liveChatId",
+            "part",
+            "maxResults",
+            "pageToken",
+            "hl",
+            "profileImageSize",
+        ],
     )?;
     let parts = parts(q.get("part"), PARTS)?;
     let chat_id = required(&q, "liveChatId")?;

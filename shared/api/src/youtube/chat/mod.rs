@@ -205,7 +205,9 @@ fn member_id(chat_id: &str, kind: &str, user: &str) -> String {
 fn parse_member_id<'a>(id: &'a str, kind: &str) -> Result<(&'a str, &'a str), GoogleError> {
     let mut pieces = id.splitn(3, '.');
     match (pieces.next(), pieces.next(), pieces.next()) {
-        (Some(chat), Some(k), Some(user)) if k == kind && !chat.is_empty() && UserId::parse(user).is_some() => {
+        (Some(chat), Some(k), Some(user))
+            if k == kind && !chat.is_empty() && UserId::parse(user).is_some() =>
+        {
             Ok((chat, user))
         }
         _ => Err(GoogleError::NoRoute),
@@ -220,7 +222,10 @@ fn with_etag(mut resource: Map<String, Value>) -> Value {
 }
 
 /// The user a token names, as needed to show it; a deleted user's token is no good (`401`).
-async fn account(state: &onair_app::AppState, user: &UserId) -> Result<onair_domain::user::User, GoogleError> {
+async fn account(
+    state: &onair_app::AppState,
+    user: &UserId,
+) -> Result<onair_domain::user::User, GoogleError> {
     state
         .users
         .get(user)

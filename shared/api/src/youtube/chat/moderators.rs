@@ -5,7 +5,9 @@
 //! id; `maxResults` is 0–50 (default 5; 0 counts as the default), and `nextPageToken` is the last id
 //! of the page, so a page stays correct when moderators are added or removed between pages.
 
-use super::{account, live_chat_id, member_id, parse_member_id, parts, required, snippet, text_at, with_etag};
+use super::{
+    account, live_chat_id, member_id, parse_member_id, parts, required, snippet, text_at, with_etag,
+};
 use crate::error::GoogleError;
 use crate::youtube::auth::{Need, YouTubeCaller};
 use crate::youtube::params::{Query, json_body};
@@ -37,7 +39,12 @@ const DEFAULT_PAGE: usize = 5;
 const TOKEN_PREFIX: &str = "m1.";
 
 /// A LiveChatModerator; `displayName` and `profileImageUrl` when the user still exists.
-async fn render(state: &AppState, chat_id: &str, moderator: &str, parts: &[&str]) -> Result<Value, GoogleError> {
+async fn render(
+    state: &AppState,
+    chat_id: &str,
+    moderator: &str,
+    parts: &[&str],
+) -> Result<Value, GoogleError> {
     let mut out = Map::new();
     out.insert("kind".into(), json!("youtube#liveChatModerator"));
     out.insert("id".into(), json!(member_id(chat_id, KIND, moderator)));
@@ -96,10 +103,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Resource, GoogleError> {
     let user = caller.require(Need::Read)?;
-    let q = Query::parse(
-        raw.as_deref(),
-        &["liveChatId", "part", "maxResults", "pageToken"],
-    )?;
+    let q = Query::parse(raw.as_deref(), &["liveChatId", "part", "maxResults", "pageToken"])?;
     let parts = parts(q.get("part"), PARTS)?;
     let chat_id = required(&q, "liveChatId")?;
     let size = page_size(q.get("maxResults"))?;
