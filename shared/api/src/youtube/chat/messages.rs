@@ -72,7 +72,7 @@ fn render(view: &ChatView, m: &Message, parts: &[&str]) -> Value {
             "isVerified": false,
             "isChatOwner": owner,
             "isChatSponsor": false,
-            "isChatModerator": view.meta.moderators.iter().any(|x| *x == m.author_id),
+            "isChatModerator": view.meta.moderators.contains(&m.author_id),
         });
         if let Some(url) = &m.author_thumbnail {
             author["profileImageUrl"] = json!(url);
