@@ -16,6 +16,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod ingest;
+mod prism_scale;
 
 use onair_domain::oauth::jwt::{Claims, KeySet, SigningKey, sign, verify};
 use onair_domain::oauth::token::token_hash;
@@ -550,7 +551,18 @@ async fn bench_store(aws: bool, workers: usize, n: usize) {
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(25);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("prism-scale") {
+        let lives: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(500);
+        let seconds: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(60);
+        prism_scale::run(false, lives, seconds).await;
+        if std::env::var("AWS_ENDPOINT_URL").is_ok() {
+            // moto answers one request at a time: a tenth of the lives, for half the time.
+            prism_scale::run(true, (lives / 10).max(1), (seconds / 2).max(10)).await;
+        }
+        return;
+    }
+    let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(25);
     bench_store(false, 8, n).await;
     if std::env::var("AWS_ENDPOINT_URL").is_ok() {
         // moto executes one request at a time and copies the whole table for every transaction, so

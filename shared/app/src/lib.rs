@@ -15,6 +15,7 @@ pub mod hashing;
 pub mod idempotency;
 pub mod keys;
 pub mod lifecycle;
+pub mod live_end;
 pub mod lives;
 pub mod login;
 pub mod oauth;

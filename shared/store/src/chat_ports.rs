@@ -12,9 +12,11 @@
 //!   it points the chat at the given broadcast (a restart); another owner's chat is `Conflict`.
 //! - [`ChatStore::insert`] is one atomic write of the message, the chat's sequence and count, and the
 //!   author's state, conditional on the sequence and the author version the caller read: of
-//!   concurrent inserts exactly one wins each sequence number, losers change nothing (`Conflict`) and
-//!   re-read. So sequences are dense as written (1, 2, 3 …), and a reader that has seen sequence N
-//!   never later finds a new message numbered ≤ N (reads are strongly consistent).
+//!   concurrent inserts exactly one wins each sequence number, losers change nothing. A loser whose
+//!   author state is unchanged learns the sequence that won ([`Inserted::SequenceTaken`]) and may try
+//!   the next one at once, without reading again; any other loss is `Conflict` (read again). So
+//!   sequences are dense as written (1, 2, 3 …), and a reader that has seen sequence N never later
+//!   finds a new message numbered ≤ N (reads are strongly consistent).
 //! - [`ChatStore::list_after`] answers, with the chat's meta, the messages numbered after a cursor,
 //!   oldest first, at most `max` — one request on DynamoDB in the usual case (a poll that finds a few
 //!   new messages). [`ChatStore::latest`] answers the newest `max`, oldest first.
@@ -116,6 +118,19 @@ pub struct Post<'a> {
     pub message: &'a Message,
 }
 
+/// What an insert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// The message, the sequence and the author's state are stored.
+    Stored,
+    /// Nothing was written: another message took the sequence. The author's state was as read, and
+    /// the chat's last sequence is now `last_sequence`.
+    SequenceTaken {
+        /// The chat's last sequence, as the failed write found it.
+        last_sequence: u64,
+    },
+}
+
 /// The id of the message numbered `sequence` in `chat_id`: `{chatId}.{sequence}`. Chat ids are
 /// URL-safe base64 (no `.`), so the id names its chat and a face given only a message id (YouTube's
 /// `liveChatMessages.delete`) finds it.
@@ -161,7 +176,7 @@ pub trait ChatStore: Send + Sync {
     /// The chat's meta and one author's state (a fresh [`AuthorState`] if none is stored), in one read.
     async fn author(&self, chat_id: &str, author_id: &str) -> Result<(ChatMeta, AuthorState), StoreError>;
     /// Stores a message with the chat's next sequence and the author's next state (see the contract).
-    async fn insert(&self, post: &Post<'_>) -> Result<(), StoreError>;
+    async fn insert(&self, post: &Post<'_>) -> Result<Inserted, StoreError>;
     /// The chat's meta and the messages numbered after `after`, oldest first, at most `max`.
     async fn list_after(
         &self,

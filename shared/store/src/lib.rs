@@ -22,11 +22,12 @@ pub mod step_ports;
 pub mod steps;
 pub mod stores;
 
-pub use chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Post};
+pub use chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post};
 pub use error::StoreError;
 pub use idempotency_ports::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
 pub use lifecycle_ports::{
-    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, IngestGate, StoredBroadcast, StoredStream,
+    StreamStore,
 };
 pub use live_ports::{LiveStore, StoredLive};
 pub use oauth_ports::{AuditStore, GrantStore, LockoutStore, RedeemError, RotateError};

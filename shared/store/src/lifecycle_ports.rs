@@ -235,6 +235,16 @@ pub(crate) fn check_guarded(update: &GuardedUpdate<'_>) -> Result<(), StoreError
     Ok(())
 }
 
+/// What the ingest hook reads to decide whether an encoder may (still) publish to a stream: see
+/// [`BroadcastStore::ingest_gate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestGate {
+    /// The owner exists and is not disabled, and the stream's channel exists and is enabled.
+    pub live_enabled: bool,
+    /// The requested broadcasts that exist and are the owner's, in the order asked.
+    pub broadcasts: Vec<StoredBroadcast>,
+}
+
 /// liveBroadcasts, addressed through their owner.
 #[async_trait]
 pub trait BroadcastStore: Send + Sync {
@@ -262,6 +272,15 @@ pub trait BroadcastStore: Send + Sync {
     /// Replaces a broadcast on its version, as [`BroadcastStore::update`], in one atomic write that also
     /// holds the guards of `update` (see [`GuardedUpdate`]); nothing is written if any fails.
     async fn transition(&self, update: &GuardedUpdate<'_>) -> Result<(), GuardedWriteError>;
+    /// The ingest hook's admission read, in one request (DynamoDB `BatchGetItem` of the owner's
+    /// profile, the channel and the broadcasts; at most [`MAX_BATCH`] distinct `broadcasts`): whether
+    /// the owner and `channel` are enabled, and the owner's broadcasts among `broadcasts`.
+    async fn ingest_gate(
+        &self,
+        owner: &UserId,
+        channel: &ChannelId,
+        broadcasts: &[String],
+    ) -> Result<IngestGate, StoreError>;
     /// Removes a broadcast if its stored version is `expected_version`. `bound` is the stream it is
     /// bound to, as read (`None` if unbound or that stream is gone): it is freed in the same atomic
     /// write, conditioned on its version, so a racing bind or stream update loses or wins whole.

@@ -8,7 +8,9 @@ use onair_domain::{ChannelId, UserId};
 use onair_store::chat_ports::message_id;
 use onair_store::dynamo::DynamoStores;
 use onair_store::embedded::EmbeddedStore;
-use onair_store::{AuthorState, ChatMeta, ChatOpen, ChatStore, LiveStore, Post, StoreError, StoredLive};
+use onair_store::{
+    AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, LiveStore, Post, StoreError, StoredLive,
+};
 use std::sync::Arc;
 
 crate::support::on_both_backends!(
@@ -71,12 +73,11 @@ fn message(chat: &str, author: &str, sequence: u64) -> Message {
     }
 }
 
-/// Posts as `author` the way the use case does: read, decide, write on what was read; re-read on a
-/// lost race. Returns the sequence taken.
+/// Posts as `author` the way the use case does: read, decide, write on what was read; after a lost
+/// sequence try the next one, after any other loss read again. Returns the sequence taken.
 async fn post(chats: &dyn ChatStore, chat: &str, author: &str) -> u64 {
     loop {
         let (meta, state) = chats.author(chat, author).await.unwrap();
-        let m = message(chat, author, meta.last_sequence + 1);
         let next = AuthorState {
             rate: Some(RateState {
                 credit_nanos: 0,
@@ -85,17 +86,25 @@ async fn post(chats: &dyn ChatStore, chat: &str, author: &str) -> u64 {
             version: state.version + 1,
             ..state.clone()
         };
-        let p = Post {
-            chat_id: chat,
-            read_sequence: meta.last_sequence,
-            author: &next,
-            expected_author_version: state.version,
-            message: &m,
-        };
-        match chats.insert(&p).await {
-            Ok(()) => return m.sequence,
-            Err(StoreError::Conflict(_)) => continue,
-            Err(other) => panic!("insert: {other:?}"),
+        let mut last = meta.last_sequence;
+        loop {
+            let m = message(chat, author, last + 1);
+            let p = Post {
+                chat_id: chat,
+                read_sequence: last,
+                author: &next,
+                expected_author_version: state.version,
+                message: &m,
+            };
+            match chats.insert(&p).await {
+                Ok(Inserted::Stored) => return m.sequence,
+                Ok(Inserted::SequenceTaken { last_sequence }) => {
+                    assert!(last_sequence > last, "the sequence only moves on");
+                    last = last_sequence;
+                }
+                Err(StoreError::Conflict(_)) => break,
+                Err(other) => panic!("insert: {other:?}"),
+            }
         }
     }
 }
@@ -108,14 +117,23 @@ async fn opening_a_chat_is_idempotent_and_repoints_only_the_owners_chat(backend:
     let p = ports(backend).await;
     let first = p.chats.open(&opening("c1", "u1", "b1")).await.unwrap();
     assert_eq!(
-        (first.last_sequence, first.count, first.version, first.broadcast_id.as_str()),
+        (
+            first.last_sequence,
+            first.count,
+            first.version,
+            first.broadcast_id.as_str()
+        ),
         (0, 0, 1, "b1")
     );
     assert!(first.moderators.is_empty());
     post(&*p.chats, "c1", "v1").await;
     let again = p.chats.open(&opening("c1", "u1", "b2")).await.unwrap();
     assert_eq!(again.broadcast_id, "b2");
-    assert_eq!((again.last_sequence, again.count), (1, 1), "a restart keeps the history");
+    assert_eq!(
+        (again.last_sequence, again.count),
+        (1, 1),
+        "a restart keeps the history"
+    );
     assert_eq!(
         p.chats.open(&opening("c1", "u2", "b3")).await,
         Err(StoreError::Conflict("the chat id is another owner's".into()))
@@ -145,7 +163,7 @@ async fn a_missing_chat_is_not_found_everywhere_but_open(backend: Backend) {
         expected_author_version: 0,
         message: &m,
     };
-    assert_eq!(p.chats.insert(&post).await, nf);
+    assert_eq!(p.chats.insert(&post).await.map(|_| ()), nf);
     assert_eq!(p.chats.set_author("nope", &author, 0).await, nf);
     let meta = ChatMeta {
         chat_id: "nope".into(),
@@ -172,7 +190,11 @@ async fn messages_read_back_in_sequence_order_with_the_meta(backend: Backend) {
     assert_eq!((meta.last_sequence, meta.count), (7, 7));
     assert_eq!(all[3], message("c1", "v0", 4), "a message reads back as written");
     let (_, after) = p.chats.list_after("c1", 3, 2).await.unwrap();
-    assert_eq!(sequences(&after), vec![4, 5], "after the cursor, oldest first, at most max");
+    assert_eq!(
+        sequences(&after),
+        vec![4, 5],
+        "after the cursor, oldest first, at most max"
+    );
     let (_, none) = p.chats.list_after("c1", 7, 100).await.unwrap();
     assert!(none.is_empty());
     let (meta, newest) = p.chats.latest("c1", 3).await.unwrap();
@@ -202,7 +224,11 @@ async fn an_insert_is_conditional_on_the_sequence_and_author_version_read(backen
         expected_author_version: 0,
         message: &stale,
     };
-    assert!(matches!(p.chats.insert(&lost).await, Err(StoreError::Conflict(_))));
+    assert_eq!(
+        p.chats.insert(&lost).await,
+        Ok(Inserted::SequenceTaken { last_sequence: 1 }),
+        "a lost sequence says which one won"
+    );
     // A stale author version (the author's record moved on, e.g. a ban, after we read it).
     let m = message("c1", "v1", 2);
     let author = AuthorState {
@@ -220,6 +246,19 @@ async fn an_insert_is_conditional_on_the_sequence_and_author_version_read(backen
         p.chats.insert(&stale_author).await,
         Err(StoreError::Conflict(_))
     ));
+    // Both stale: the author moved on too, so the loser must read again (no sequence hint).
+    let m1 = message("c1", "v1", 1);
+    let both = Post {
+        chat_id: "c1",
+        read_sequence: 0,
+        author: &author,
+        expected_author_version: 0,
+        message: &m1,
+    };
+    assert!(matches!(
+        p.chats.insert(&both).await,
+        Err(StoreError::Conflict(_))
+    ));
     // A message that does not carry the next sequence is refused before any write.
     let skip = message("c1", "v1", 5);
     let author = AuthorState {
@@ -233,7 +272,10 @@ async fn an_insert_is_conditional_on_the_sequence_and_author_version_read(backen
         expected_author_version: 1,
         message: &skip,
     };
-    assert!(matches!(p.chats.insert(&skipping).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        p.chats.insert(&skipping).await,
+        Err(StoreError::Conflict(_))
+    ));
     let (meta, all) = p.chats.list_after("c1", 0, 100).await.unwrap();
     assert_eq!(sequences(&all), vec![1], "losers changed nothing");
     assert_eq!((meta.last_sequence, meta.count), (1, 1));
@@ -269,7 +311,11 @@ async fn a_deleted_message_is_gone_and_its_number_never_reused(backend: Backend)
     p.chats.delete_message("c1", 3).await.unwrap();
     assert_eq!(p.chats.delete_message("c1", 3).await, Err(StoreError::NotFound));
     assert_eq!(p.chats.message("c1", 3).await, Err(StoreError::NotFound));
-    assert_eq!(post(&*p.chats, "c1", "v2").await, 4, "the number of a deleted message is not reused");
+    assert_eq!(
+        post(&*p.chats, "c1", "v2").await,
+        4,
+        "the number of a deleted message is not reused"
+    );
     let (meta, all) = p.chats.list_after("c1", 0, 100).await.unwrap();
     assert_eq!(sequences(&all), vec![1, 2, 4]);
     assert_eq!(meta.count, 4, "the count is of messages ever posted");
@@ -325,9 +371,7 @@ async fn parallel_bans_and_unbans_of_one_author_have_exactly_one_winner(backend:
     assert_eq!(both.iter().filter(|r| r.is_ok()).count(), 1, "{both:?}");
 }
 
-async fn parallel_moderator_changes_have_exactly_one_winner_and_leave_the_sequence_alone(
-    backend: Backend,
-) {
+async fn parallel_moderator_changes_have_exactly_one_winner_and_leave_the_sequence_alone(backend: Backend) {
     let p = ports(backend).await;
     let read = p.chats.open(&opening("c1", "u1", "b1")).await.unwrap();
     let tasks = (0..10).map(|i| {
@@ -339,11 +383,18 @@ async fn parallel_moderator_changes_have_exactly_one_winner_and_leave_the_sequen
                 version: read.version + 1,
                 ..read.clone()
             };
-            (next.moderators.clone(), chats.set_moderators(&next, read.version).await)
+            (
+                next.moderators.clone(),
+                chats.set_moderators(&next, read.version).await,
+            )
         })
     });
     let results: Vec<_> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
-    let winners: Vec<&Vec<String>> = results.iter().filter(|(_, r)| r.is_ok()).map(|(m, _)| m).collect();
+    let winners: Vec<&Vec<String>> = results
+        .iter()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(m, _)| m)
+        .collect();
     assert_eq!(winners.len(), 1, "{results:?}");
     // Posting and moderating touch different attributes of the meta: neither undoes the other.
     post(&*p.chats, "c1", "v1").await;
@@ -392,7 +443,10 @@ async fn dynamodb_a_cursor_poll_is_one_request_beside_the_lives_own_items() {
     trips.reset();
     let (_, page) = chats.list_after("c1", 0, 2).await.unwrap();
     assert_eq!(sequences(&page), vec![1, 2]);
-    assert!(trips.get() <= 2, "more messages than the page: the meta may take a second read");
+    assert!(
+        trips.get() <= 2,
+        "more messages than the page: the meta may take a second read"
+    );
     assert_eq!(dynamo.lives().get(&user("u1"), "c1").await.unwrap(), live);
 }
 

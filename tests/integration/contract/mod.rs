@@ -1,8 +1,8 @@
 //! The store and secret contract suites: the same generic tests against the embedded store and
 //! DynamoDB / Secrets Manager on moto.
 
-mod idempotency;
 mod chat;
+mod idempotency;
 mod lifecycle;
 mod lifecycle_batch;
 mod lives;

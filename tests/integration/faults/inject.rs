@@ -29,9 +29,10 @@ use onair_store::{
     OwnedChannels, RedeemError, RotateError, Rotated, RotationPolicy, SecretStore, StoreError, StoredSecret,
     Stores, UserStore,
 };
-use onair_store::{AuthorState, ChatMeta, ChatOpen, ChatStore, Post};
+use onair_store::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post};
 use onair_store::{
-    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, IngestGate, StoredBroadcast, StoredStream,
+    StreamStore,
 };
 use onair_store::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
 use onair_store::{LiveStore, StoredLive};
@@ -494,6 +495,19 @@ impl BroadcastStore for Faulty<dyn BroadcastStore> {
             .guard("broadcasts.get_many", self.inner.get_many(owner, ids))
             .await
     }
+    async fn ingest_gate(
+        &self,
+        owner: &UserId,
+        channel: &ChannelId,
+        broadcasts: &[String],
+    ) -> Result<IngestGate, StoreError> {
+        self.faults
+            .guard(
+                "broadcasts.ingest_gate",
+                self.inner.ingest_gate(owner, channel, broadcasts),
+            )
+            .await
+    }
     async fn transition(&self, update: &GuardedUpdate<'_>) -> Result<(), GuardedWriteError> {
         self.faults
             .guard("broadcasts.transition", self.inner.transition(update))
@@ -642,7 +656,7 @@ impl ChatStore for Faulty<dyn ChatStore> {
             .guard("chats.author", self.inner.author(chat_id, author_id))
             .await
     }
-    async fn insert(&self, post: &Post<'_>) -> Result<(), StoreError> {
+    async fn insert(&self, post: &Post<'_>) -> Result<Inserted, StoreError> {
         self.faults.guard("chats.insert", self.inner.insert(post)).await
     }
     async fn list_after(

@@ -152,7 +152,9 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
             .path
             .replace("{clientId}", "AAAAAAAAAAAAAAAAAAAAAA")
             .replace("{userId}", "AAAAAAAAAAAAAAAAAAAAAA")
-            .replace("{channelId}", "AAAAAAAAAAAAAAAAAAAAAA");
+            .replace("{channelId}", "AAAAAAAAAAAAAAAAAAAAAA")
+            .replace("{liveId}", "AAAAAAAAAAAAAAAAAAAAAA")
+            .replace("{broadcastId}", "AAAAAAAAAAAAAAAAAAAAAA");
         let body = Some(admin_body(http.path));
         let headers = [("content-type", "application/json")];
         let reply = through_lambda(
@@ -177,7 +179,7 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
         );
         refused += 1;
     }
-    assert_eq!(refused, 15, "every admin function was tried");
+    assert_eq!(refused, 17, "every admin function was tried");
     assert!(
         audit_trail(&state).await.is_empty() && app.state.users.find_by_login("wrapper").await.is_err(),
         "a refused admin call wrote nothing"
@@ -450,6 +452,54 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
         (
             "prism-live-stop",
             "/prism/v1/service/live/nope/stop".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-chat-list",
+            "/prism/v1/service/live/nope/chat".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"maxResults":1}"#.into()),
+        ),
+        (
+            "prism-chat-send",
+            "/prism/v1/service/live/nope/chat".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"message":"hi"}"#.into()),
+        ),
+        (
+            "prism-chat-delete",
+            "/prism/v1/service/live/nope/chat/nope.1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-chat-ban",
+            "/prism/v1/service/live/nope/ban/v1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-chat-timed-ban",
+            "/prism/v1/service/live/nope/timedBan/v1".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"banTime":60}"#.into()),
+        ),
+        (
+            "prism-chat-unban",
+            "/prism/v1/service/live/nope/unban/v1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-chat-mod",
+            "/prism/v1/service/live/nope/mod/v1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "prism-chat-unmod",
+            "/prism/v1/service/live/nope/unmod/v1".into(),
             vec![("authorization", bearer.clone())],
             None,
         ),

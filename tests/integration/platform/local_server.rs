@@ -330,7 +330,11 @@ async fn admin_flow(aws: bool) {
         println!("DynamoDB round trips per admin operation: {trips:?}");
         let budget = |label: &str| match label {
             // read-modify-write: one read, one conditional write
-            "client update" | "client rotate" | "user disable" | "channel update" | "client delete" => 2,
+            "client update" | "client rotate" | "client delete" => 2,
+            // the same, then a disable looks for what is on air to end it: the lives of the channel
+            // (of each of the user's channels, listed first), then the owner's broadcasts (one page)
+            "channel update" => 4,
+            "user disable" => 4,
             // query the partition, then one transaction
             "user delete" => 2,
             _ => 1,

@@ -5,7 +5,7 @@ pub mod oauth;
 pub mod processes;
 pub mod rtmp;
 
-pub use processes::{Moto, local_binary};
+pub use processes::{Moto, local_binary, run_unittest_script};
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use axum::Router;

@@ -101,3 +101,42 @@ impl Drop for Moto {
         self.stop();
     }
 }
+
+/// Runs a Python `unittest` script of `tests/python/` against the real local binary on `backend`
+/// (`SCRIPT LOCAL_BINARY {embedded|dynamodb}`, moto's endpoint in the environment for the latter) and
+/// asserts it passed and ran all `tests` of its test methods (the script's last summary line is
+/// `N run, 0 failed`), so a test that silently stopped running is a failure too.
+pub async fn run_unittest_script(script: &str, backend: super::Backend, tests: usize) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut command = Command::new(root.join(".venv/bin/python"));
+    command
+        .arg(root.join("tests/python").join(script))
+        .arg(local_binary())
+        .env("NO_PROXY", "127.0.0.1,localhost");
+    match backend {
+        super::Backend::Aws => {
+            command
+                .arg("dynamodb")
+                .env("AWS_ENDPOINT_URL", super::moto_endpoint());
+        }
+        super::Backend::Embedded => {
+            command.arg("embedded");
+        }
+    }
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{script} failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    let expected = format!("{tests} run, 0 failed");
+    assert!(
+        stdout.lines().any(|l| l.ends_with(&expected)),
+        "{script} ran all {tests} of its tests:\n{stdout}\n{stderr}"
+    );
+}

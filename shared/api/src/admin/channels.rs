@@ -1,5 +1,6 @@
 //! Admin routes for channels, nested under their owner: create, list, get, update (including
-//! enable/disable). Every PRISM channel field is settable.
+//! enable/disable). Every PRISM channel field is settable. Disabling a channel ends its on-air lives and
+//! broadcasts ([`onair_app::live_end`]).
 
 use super::views::{ChannelView, PageView};
 use super::{check_expected, path_id};
@@ -10,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use onair_app::AppState;
 use onair_app::error::StoreResult;
+use onair_app::live_end;
 use onair_domain::channel::{self, Channel, MAX_CHANNEL_NAME, MAX_DESCRIPTION};
 use onair_domain::{ChannelId, UserId, Violations};
 use serde::Deserialize;
@@ -206,5 +208,11 @@ pub async fn update(
         ..current
     };
     s.channels.update(&updated, expected).await.what("channel")?;
+    if !updated.enabled {
+        // Written after the disable, so nothing can go on air behind it; idempotent, so a retried
+        // PATCH after a failure here ends whatever is still on air.
+        let ended = live_end::end_channel(&s, &updated.owner, &updated.id).await?;
+        tracing::info!(channel_id = %updated.id, lives = ended.lives, broadcasts = ended.broadcasts, "channel disabled; its on-air broadcasts ended");
+    }
     Ok(Json(json!(ChannelView::from(&updated))))
 }

@@ -1,4 +1,4 @@
-//! The admin API: registrations of OAuth clients, users and channels.
+//! The admin API: registrations of OAuth clients, users and channels, and the platform ending lives.
 //!
 //! Routes live under `/admin/`. On AWS they sit behind API Gateway's IAM authoriser; locally they
 //! require the admin bearer token printed at start-up ([`crate::host`] applies the guard). Updates are
@@ -6,8 +6,10 @@
 //! two concurrent writers exactly one wins and the other gets 409.
 
 pub mod audit;
+pub mod broadcasts;
 pub mod channels;
 pub mod clients;
+pub mod lives;
 pub mod users;
 pub(crate) mod views;
 
@@ -39,6 +41,9 @@ use crate::registry::{Access, Function, SecretAccess, TableAccess, http};
 const READ: Access = Access::NONE.registrations(TableAccess::Read);
 /// Writes registrations.
 const WRITE: Access = Access::NONE.registrations(TableAccess::ReadWrite);
+/// Writes registrations and plans or cancels lifecycle steps (ending a broadcast cancels its
+/// scheduled steps).
+const WRITE_STEPS: Access = WRITE.steps();
 /// Writes registrations and manages client secrets.
 const WRITE_CLIENT_SECRETS: Access = WRITE.secrets(&[SecretAccess::ClientSecretsManage]);
 
@@ -114,7 +119,7 @@ pub static FUNCTIONS: &[Function] = &[
         "/admin/users/{userId}",
         Admin,
         users::update,
-        WRITE
+        WRITE_STEPS
     ),
     http!(
         "admin-users-delete",
@@ -154,7 +159,23 @@ pub static FUNCTIONS: &[Function] = &[
         "/admin/users/{userId}/channels/{channelId}",
         Admin,
         channels::update,
-        WRITE
+        WRITE_STEPS
+    ),
+    http!(
+        "admin-broadcasts-end",
+        POST,
+        "/admin/users/{userId}/broadcasts/{broadcastId}/end",
+        Admin,
+        broadcasts::end,
+        WRITE_STEPS
+    ),
+    http!(
+        "admin-lives-end",
+        POST,
+        "/admin/users/{userId}/lives/{liveId}/end",
+        Admin,
+        lives::end,
+        WRITE_STEPS
     ),
     http!("admin-audit-list", GET, "/admin/audit", Admin, audit::list, READ),
 ];

@@ -1,5 +1,6 @@
 //! Admin routes for users (streamers): create with a password, get, update (profile, password,
-//! disable/enable) and delete (which removes their channels with them).
+//! disable/enable; disabling ends their on-air lives and broadcasts, [`onair_app::live_end`]) and
+//! delete (which removes their channels with them).
 
 use super::views::UserView;
 use super::{check_expected, path_id};
@@ -11,6 +12,7 @@ use axum::http::StatusCode;
 use onair_app::AppError;
 use onair_app::AppState;
 use onair_app::error::StoreResult;
+use onair_app::live_end;
 use onair_domain::user::{self, MAX_USER_NAME, User};
 use onair_domain::{SecretString, UserId, Violations};
 use serde::Deserialize;
@@ -150,6 +152,11 @@ pub async fn update(
     };
     s.users.update(&updated, expected).await.what("user")?;
     tracing::info!(user_id = %id, disabled = updated.disabled, "user updated");
+    if updated.disabled {
+        // As for a channel: after the write, idempotent, so a retried PATCH finishes the job.
+        let ended = live_end::end_user(&s, &id).await?;
+        tracing::info!(user_id = %id, lives = ended.lives, broadcasts = ended.broadcasts, "user disabled; their on-air broadcasts ended");
+    }
     Ok(Json(json!(UserView::from(&updated))))
 }
 

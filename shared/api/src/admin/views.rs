@@ -119,6 +119,87 @@ impl<'a> From<&'a Channel> for ChannelView<'a> {
     }
 }
 
+/// A PRISM live as the admin API shows it (the answer of "end live").
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = AdminLive)]
+pub struct LiveView<'a> {
+    live_id: &'a str,
+    user_id: &'a str,
+    channel_id: &'a str,
+    /// PRISM's status: `RESERVED`, `ON_AIR` or `END`.
+    #[schema(value_type = String)]
+    status: &'static str,
+    /// The current broadcast (the last of `broadcastIds`).
+    broadcast_id: &'a str,
+    /// The current broadcast's `status.lifeCycleStatus`.
+    #[schema(value_type = String)]
+    life_cycle_status: &'static str,
+    /// Every broadcast the live has had, oldest first (a restart after `END` adds one).
+    broadcast_ids: &'a [String],
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    modified_at: OffsetDateTime,
+    version: u64,
+}
+
+impl<'a> From<&'a onair_app::lives::LiveView> for LiveView<'a> {
+    fn from(v: &'a onair_app::lives::LiveView) -> Self {
+        Self {
+            live_id: &v.live.live_id,
+            user_id: v.live.owner.as_str(),
+            channel_id: v.live.channel_id.as_str(),
+            status: v.status().as_str(),
+            broadcast_id: &v.live.broadcast_id,
+            life_cycle_status: v.broadcast.state().as_str(),
+            broadcast_ids: &v.live.broadcasts,
+            created_at: v.live.created_at,
+            modified_at: v.live.modified_at,
+            version: v.live.version,
+        }
+    }
+}
+
+/// A broadcast as the admin API shows it (the answer of "end broadcast"); the full resource is
+/// `liveBroadcasts.list`'s.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = AdminBroadcast)]
+pub struct BroadcastView<'a> {
+    broadcast_id: &'a str,
+    user_id: &'a str,
+    channel_id: &'a str,
+    title: &'a str,
+    /// `status.lifeCycleStatus`.
+    #[schema(value_type = String)]
+    life_cycle_status: &'static str,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    actual_start_time: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    actual_end_time: Option<OffsetDateTime>,
+    version: u64,
+}
+
+impl<'a> From<&'a onair_store::StoredBroadcast> for BroadcastView<'a> {
+    fn from(b: &'a onair_store::StoredBroadcast) -> Self {
+        Self {
+            broadcast_id: &b.broadcast.id,
+            user_id: b.owner.as_str(),
+            channel_id: b.broadcast.channel_id().as_str(),
+            title: &b.broadcast.snippet.title,
+            life_cycle_status: b.broadcast.state().as_str(),
+            actual_start_time: b.broadcast.snippet.actual_start_time,
+            actual_end_time: b.broadcast.snippet.actual_end_time,
+            version: b.version,
+        }
+    }
+}
+
 /// A page of items.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

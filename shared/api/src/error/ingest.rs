@@ -22,6 +22,9 @@ pub enum IngestError {
     /// No stream has the presented key (never had, or it was deleted).
     #[error("unknown stream key")]
     UnknownKey,
+    /// The stream is closed to publishing: its owner or channel is disabled, or its broadcast ended.
+    #[error("the stream is closed to publishing")]
+    Closed,
     /// The body is larger than the limit.
     #[error("request body too large")]
     TooLarge,
@@ -63,6 +66,8 @@ impl IntoResponse for IngestError {
             IngestError::WrongSecret => (StatusCode::FORBIDDEN, "ingest secret refused"),
             IngestError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed callback"),
             IngestError::UnknownKey => (StatusCode::NOT_FOUND, "unknown stream key"),
+            // Not 3xx: nginx-rtmp follows a 3xx on_publish answer as a redirect.
+            IngestError::Closed => (StatusCode::FORBIDDEN, "stream closed"),
             IngestError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
             IngestError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
             IngestError::NoRoute => (StatusCode::NOT_FOUND, "no such route"),

@@ -6,8 +6,9 @@
 //! since publishing started) and `timestamp` (the stream's media time, milliseconds).
 //!
 //! Answers (nginx reads only the status): 2xx admits or keeps the encoder; 401 without the secret,
-//! 403 with a wrong one, 404 for an unknown or deleted key, 400 for a callback it cannot read, 503
-//! when a store is down. A non-2xx `on_publish` refuses the encoder at once; a non-2xx `on_update`
+//! 403 with a wrong one, 404 for an unknown or deleted key, 403 (`stream closed`) for a publish or
+//! update to a closed stream (its owner or channel disabled, or its non-reusable stream's broadcast
+//! ended: the platform ended the live), 400 for a callback it cannot read, 503 when a store is down. A non-2xx `on_publish` refuses the encoder at once; a non-2xx `on_update`
 //! drops a running one. So that a store outage does not cut every running encoder, an update that
 //! meets an outage is answered 200 (and logged): the next update, seconds later, tries again.
 //!
@@ -113,6 +114,10 @@ pub async fn hook(
         Ok(Verdict::UnknownKey) => {
             tracing::info!(call = %callback.call, "ingest callback for an unknown stream key refused");
             Err(IngestError::UnknownKey)
+        }
+        Ok(Verdict::Closed) => {
+            tracing::info!(call = %callback.call, "ingest callback for a closed stream refused; the encoder is dropped");
+            Err(IngestError::Closed)
         }
         Err(err) if matches!(event, IngestEvent::Update(_)) && err.is_retryable() => {
             tracing::warn!(error = %err, "ingest update not recorded; the encoder is kept and the next update retries");

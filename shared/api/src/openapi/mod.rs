@@ -69,13 +69,15 @@ pub fn to_pretty_json() -> Result<String, serde_json::Error> {
 
 /// Every schema derived from a type.
 fn derived_schemas() -> utoipa::openapi::Components {
-    use crate::admin::views::{ChannelView, ClientView, UserView};
+    use crate::admin::views::{BroadcastView, ChannelView, ClientView, LiveView, UserView};
     use schemas::*;
     ComponentsBuilder::new()
         .schema_from::<ClientKind>()
         .schema_from::<ClientView<'static>>()
         .schema_from::<UserView<'static>>()
         .schema_from::<ChannelView<'static>>()
+        .schema_from::<LiveView<'static>>()
+        .schema_from::<BroadcastView<'static>>()
         .schema_from::<clients::CreateClient>()
         .schema_from::<clients::UpdateClient>()
         .schema_from::<clients::RotateSecret>()

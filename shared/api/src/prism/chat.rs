@@ -70,7 +70,9 @@ fn object(body: &Bytes) -> Result<Map<String, Value>, PrismError> {
     }
     match serde_json::from_slice(body) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(PrismError::InvalidRequest("the body must be a JSON object".into())),
+        _ => Err(PrismError::InvalidRequest(
+            "the body must be a JSON object".into(),
+        )),
     }
 }
 
@@ -143,9 +145,7 @@ fn page_token(body: &Map<String, Value>) -> Result<Option<String>, PrismError> {
     match body.get("pageToken") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(t)) => Ok(Some(t.clone())),
-        Some(_) => Err(PrismError::InvalidRequest(
-            "pageToken must be a string".into(),
-        )),
+        Some(_) => Err(PrismError::InvalidRequest("pageToken must be a string".into())),
     }
 }
 
@@ -205,7 +205,12 @@ pub async fn send(
         thumbnail: user.profile_thumbnail.clone(),
     };
     let scope = Scope::OwnedBy(&streamer.user);
-    on_chat!(&state, &streamer, &live, chat::insert(&state, scope, &actor, &live, &text));
+    on_chat!(
+        &state,
+        &streamer,
+        &live,
+        chat::insert(&state, scope, &actor, &live, &text)
+    );
     Ok(Envelope(Value::Null))
 }
 
@@ -240,7 +245,14 @@ pub async fn ban(
         &state,
         &streamer,
         &live,
-        chat::ban(&state, scope, &streamer.user, &live, &target, BanRequest::Permanent)
+        chat::ban(
+            &state,
+            scope,
+            &streamer.user,
+            &live,
+            &target,
+            BanRequest::Permanent
+        )
     );
     Ok(Envelope(Value::Null))
 }
@@ -269,7 +281,14 @@ pub async fn timed_ban(
         &state,
         &streamer,
         &live,
-        chat::ban(&state, scope, &streamer.user, &live, &target, BanRequest::Timed(seconds))
+        chat::ban(
+            &state,
+            scope,
+            &streamer.user,
+            &live,
+            &target,
+            BanRequest::Timed(seconds)
+        )
     );
     Ok(Envelope(Value::Null))
 }

@@ -23,7 +23,7 @@ use onair_domain::chat::{
 use onair_domain::lifecycle::wire::LifeCycleStatus;
 use onair_domain::{ChannelId, UserId, Violations};
 use onair_store::chat_ports::{message_id, parse_message_id};
-use onair_store::{AuthorState, ChatMeta, ChatOpen, Post, StoreError};
+use onair_store::{AuthorState, ChatMeta, ChatOpen, Inserted, Post, StoreError};
 use std::time::Duration;
 
 pub use page_key::page_key;
@@ -192,12 +192,17 @@ async fn closed(state: &AppState, meta: &ChatMeta) -> Result<bool, AppError> {
     }
 }
 
-/// A short pause before deciding again after a lost insert, spread by a random amount so the losers of
-/// one round do not all come back at the same instant.
+/// A pause before deciding again after a lost insert: "full jitter" exponential back-off (a random
+/// time up to a ceiling that doubles per attempt, from 8 ms to 256 ms). The losers of one round spread
+/// out instead of all coming back together, so each round has fewer contenders and fewer requests are
+/// wasted on a busy chat.
 async fn back_off(state: &AppState, attempt: usize) {
-    let spread = u64::from(state.generator.salt()[0] % 8);
-    let base = u64::try_from(attempt.min(4)).unwrap_or(4);
-    tokio::time::sleep(Duration::from_millis(base + spread)).await;
+    let salt = state.generator.salt();
+    let (low, high) = salt.split_at(8);
+    let draw = |half: &[u8]| <[u8; 8]>::try_from(half).map(u64::from_le_bytes).unwrap_or(0);
+    let random = draw(low) ^ draw(high);
+    let ceiling_ms = 8u64 << attempt.min(5);
+    tokio::time::sleep(Duration::from_millis(1 + random % ceiling_ms)).await;
 }
 
 /// O2 / `liveChatMessages.insert`: posts `text` as `actor`. Refused when the text breaks the rules,
@@ -211,10 +216,12 @@ pub async fn insert(
 ) -> Result<(ChatMeta, Message), AppError> {
     let text = validate_text(text)?;
     let mut checked_open = false;
-    for attempt in 0..INSERT_ATTEMPTS {
-        if attempt > 0 {
-            back_off(state, attempt).await;
+    let mut attempts = 0;
+    while attempts < INSERT_ATTEMPTS {
+        if attempts > 0 {
+            back_off(state, attempts).await;
         }
+        attempts += 1;
         let (meta, author) = state
             .chats
             .author(chat_id, actor.user.as_str())
@@ -232,41 +239,53 @@ pub async fn insert(
             return Err(ChatError::Banned.into());
         }
         let rate = RATE_LIMIT.take(author.rate, now).map_err(ChatError::from)?;
-        let sequence = meta.last_sequence.saturating_add(1);
-        let message = Message {
-            id: message_id(chat_id, sequence),
-            chat_id: chat_id.to_owned(),
-            author_id: actor.user.as_str().to_owned(),
-            author_name: actor.name.clone(),
-            author_thumbnail: actor.thumbnail.clone(),
-            text: text.clone(),
-            posted_at: now,
-            sequence,
-            is_live_owner: actor.user == meta.owner,
-        };
         let next = AuthorState {
             rate: Some(rate),
             version: author.version.saturating_add(1),
             ..author.clone()
         };
-        let post = Post {
-            chat_id,
-            read_sequence: meta.last_sequence,
-            author: &next,
-            expected_author_version: author.version,
-            message: &message,
-        };
-        match state.chats.insert(&post).await {
-            Ok(()) => {
-                let meta = ChatMeta {
-                    last_sequence: sequence,
-                    count: meta.count.saturating_add(1),
-                    ..meta
-                };
-                return Ok((meta, message));
+        // Try the next sequence; a loss that leaves the author's state as read only moves the
+        // sequence on (everything decided above still holds), so the next one is tried at once.
+        let mut last = meta.last_sequence;
+        loop {
+            let sequence = last.saturating_add(1);
+            let message = Message {
+                id: message_id(chat_id, sequence),
+                chat_id: chat_id.to_owned(),
+                author_id: actor.user.as_str().to_owned(),
+                author_name: actor.name.clone(),
+                author_thumbnail: actor.thumbnail.clone(),
+                text: text.clone(),
+                posted_at: now,
+                sequence,
+                is_live_owner: actor.user == meta.owner,
+            };
+            let post = Post {
+                chat_id,
+                read_sequence: last,
+                author: &next,
+                expected_author_version: author.version,
+                message: &message,
+            };
+            match state.chats.insert(&post).await {
+                Ok(Inserted::Stored) => {
+                    // Every sequence is one message ever posted: the count moves with it.
+                    let meta = ChatMeta {
+                        last_sequence: sequence,
+                        count: meta.count.saturating_add(sequence - meta.last_sequence),
+                        ..meta
+                    };
+                    return Ok((meta, message));
+                }
+                Ok(Inserted::SequenceTaken { last_sequence }) if attempts < INSERT_ATTEMPTS => {
+                    attempts += 1;
+                    last = last_sequence;
+                }
+                Ok(Inserted::SequenceTaken { .. }) => break,
+                // The author's state moved on (a ban, another message of theirs): decide again.
+                Err(StoreError::Conflict(_)) => break,
+                Err(other) => return Err(chat_store(other)),
             }
-            Err(StoreError::Conflict(_)) => continue,
-            Err(other) => return Err(chat_store(other)),
         }
     }
     Err(AppError::Busy("the chat kept changing; retry the message".into()))

@@ -8,19 +8,27 @@
 //! IVS channel rather than the key, so that adapter would first resolve the channel to the stream's key
 //! and then call [`report`] the same way. Nothing here knows which server spoke.
 //!
-//! **Cost.** One read (the stream by its key hash: `StreamStore::find_by_key_hash`) and, only when
-//! the status or health changes, one conditional write on the version read: at most two DynamoDB
-//! round trips per callback. A periodic update that changes nothing writes nothing.
+//! **Cost.** One read (the stream by its key hash: `StreamStore::find_by_key_hash`); for a publish or
+//! an update, one more read, the admission gate (`BroadcastStore::ingest_gate`: the owner's profile, the
+//! channel and, for a non-reusable stream, its bound broadcast, in one `BatchGetItem`); and, only when
+//! the status or health changes, one conditional write on the version read. A periodic update that
+//! changes nothing costs two round trips (one before the platform could end a live), a publish three,
+//! a publish end one or two.
 //!
 //! **Decisions.**
 //! - An unknown key, or the key of a deleted stream (its reservation goes with it), is refused:
 //!   nginx answers the encoder with an error and drops it.
-//! - A *disabled* key is not judged here: the key's stream belongs to a channel and a user, and
-//!   checking both would cost a third round trip on every callback. A disabled channel or user cannot
-//!   insert or transition, and auto-start skips them (see [`super::steps`]), so publishing to such a
-//!   key changes the stream's status and nothing else; cutting a running encoder when its owner is
-//!   disabled is the forced end of the next issue (an `on_update` answered with an error drops it
-//!   within one update interval).
+//! - **Closed streams** ([`Verdict::Closed`]): a publish or an update is refused, and nothing is
+//!   written, when the stream's owner is disabled, its channel is disabled (or either is gone), or the
+//!   stream is non-reusable and every broadcast bound to it is `complete` or `revoked` (a PRISM live's
+//!   stream after R10, an admin end or a restart). nginx refuses a refused publish at once and drops a
+//!   running encoder on a refused update, within one update interval (`notify_update_timeout`); its
+//!   `on_publish_done` then makes the stream `inactive`. The end of a publish is never refused: it
+//!   only records that the encoder left. A reusable stream outlives its broadcasts (YouTube binds the
+//!   next one to it), so completing one of them never closes it. The gate is read on every update, not
+//!   denormalised onto the stream: disabling a user or channel and ending a broadcast then need no
+//!   write to any stream, and no race between such a write and a concurrent bind can leave an encoder
+//!   admitted.
 //! - Publish starts, stops and failures plan a [`StepKind::StreamChanged`] step, due at once, when
 //!   broadcasts are bound to the stream — also when the status did not change, so a callback retried
 //!   after a failed planning still plans it (the step is idempotent). Periodic updates never plan one.
@@ -29,8 +37,10 @@ use crate::{AppError, AppState};
 use onair_domain::lifecycle::StreamKey;
 use onair_domain::lifecycle::ingest::{self, IngestEvent};
 use onair_domain::lifecycle::step::{Step, StepKind};
+use onair_domain::lifecycle::wire::LifeCycleStatus;
 use onair_domain::lifecycle::wire::{HealthStatus, StreamStatus};
-use onair_store::{StoreError, StoredStream};
+use onair_store::lifecycle_ports::MAX_BATCH;
+use onair_store::{IngestGate, StoreError, StoredStream};
 use time::{Duration, OffsetDateTime};
 
 /// How many times a callback re-reads the stream after losing its conditional write to a concurrent
@@ -56,6 +66,41 @@ pub enum Verdict {
     },
     /// No stream has this key (never had, or it was deleted): the publisher must be refused.
     UnknownKey,
+    /// The stream is closed to publishing (see the module docs): the publisher must be refused or
+    /// dropped. Nothing was written.
+    Closed,
+}
+
+/// Whether an encoder may publish to `stream` given what the admission gate read.
+pub fn admits(stream: &StoredStream, gate: &IngestGate) -> bool {
+    if !gate.live_enabled {
+        return false;
+    }
+    if stream.stream.content_details.is_reusable || stream.bound_broadcasts.is_empty() {
+        return true;
+    }
+    // A bound broadcast the gate did not return was deleted meanwhile (a delete unbinds it): it does
+    // not keep the stream open.
+    gate.broadcasts.iter().any(|b| {
+        !matches!(
+            b.broadcast.state(),
+            LifeCycleStatus::Complete | LifeCycleStatus::Revoked
+        )
+    })
+}
+
+/// Reads the admission gate of `stream` (one request).
+async fn gate_of(state: &AppState, stream: &StoredStream) -> Result<IngestGate, AppError> {
+    // A reusable stream's broadcasts never close it, so they are not read.
+    let bound: &[String] = if stream.stream.content_details.is_reusable {
+        &[]
+    } else {
+        &stream.bound_broadcasts[..stream.bound_broadcasts.len().min(MAX_BATCH)]
+    };
+    Ok(state
+        .broadcasts
+        .ingest_gate(&stream.owner, stream.stream.channel_id(), bound)
+        .await?)
 }
 
 /// Whether `presented` is the ingest server's shared secret (current, or an earlier one inside its
@@ -94,6 +139,11 @@ pub async fn report(
             Err(StoreError::NotFound) => return Ok(Verdict::UnknownKey),
             Err(err) => return Err(err.into()),
         };
+        if matches!(event, IngestEvent::PublishStarted | IngestEvent::Update(_))
+            && !admits(&stored, &gate_of(state, &stored).await?)
+        {
+            return Ok(Verdict::Closed);
+        }
         let change = ingest::apply(&stored.stream.status, event, now);
         let mut current = stored.clone();
         if change.changed {

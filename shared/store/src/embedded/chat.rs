@@ -3,15 +3,16 @@
 
 use super::{EmbeddedStore, check_version};
 use crate::StoreError;
-use crate::chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Post, check_post};
+use crate::chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post, check_post};
 use async_trait::async_trait;
 use onair_domain::chat::Message;
 use std::collections::{BTreeMap, HashMap};
 
-/// One chat as the embedded store keeps it.
+/// One chat as the embedded store keeps it. `meta.count` is PRISM's `chatCount`, which the embedded
+/// live read model reads beside the live (the DynamoDB one reads the `count` of the `CHAT` item).
 #[derive(Debug, Clone)]
 pub(super) struct EmbeddedChat {
-    meta: ChatMeta,
+    pub(super) meta: ChatMeta,
     messages: BTreeMap<u64, Message>,
     authors: HashMap<String, AuthorState>,
 }
@@ -78,21 +79,23 @@ impl ChatStore for EmbeddedStore {
         Ok((chat.meta.clone(), author))
     }
 
-    async fn insert(&self, post: &Post<'_>) -> Result<(), StoreError> {
+    async fn insert(&self, post: &Post<'_>) -> Result<Inserted, StoreError> {
         check_post(post)?;
         let mut state = self.lock();
         let chat = chat_mut(&mut state.chats, post.chat_id)?;
-        if chat.meta.last_sequence != post.read_sequence {
-            return Err(StoreError::Conflict("another message took the sequence".into()));
-        }
         let stored_author = chat.authors.get(&post.author.author_id).map_or(0, |a| a.version);
         check_version(stored_author, post.expected_author_version)?;
+        if chat.meta.last_sequence != post.read_sequence {
+            return Ok(Inserted::SequenceTaken {
+                last_sequence: chat.meta.last_sequence,
+            });
+        }
         chat.meta.last_sequence = post.message.sequence;
         chat.meta.count = chat.meta.count.saturating_add(1);
         chat.messages.insert(post.message.sequence, post.message.clone());
         chat.authors
             .insert(post.author.author_id.clone(), post.author.clone());
-        Ok(())
+        Ok(Inserted::Stored)
     }
 
     async fn list_after(

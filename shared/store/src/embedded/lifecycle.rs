@@ -5,8 +5,8 @@ use super::{EmbeddedStore, State, check_version};
 use crate::lifecycle_ports::{check_guarded, distinct_ids, plan_bind, plan_unbind_on_delete};
 use crate::page_token::{nanos, paginate_desc};
 use crate::{
-    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoreError, StoredBroadcast, StoredStream,
-    StreamStore,
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, IngestGate, StoreError, StoredBroadcast,
+    StoredStream, StreamStore,
 };
 use async_trait::async_trait;
 use onair_domain::lifecycle::wire::StreamStatus;
@@ -74,6 +74,29 @@ impl BroadcastStore for EmbeddedStore {
             .iter()
             .filter_map(|id| owned_broadcast(&state, owner, id).ok().cloned())
             .collect())
+    }
+
+    async fn ingest_gate(
+        &self,
+        owner: &UserId,
+        channel: &ChannelId,
+        broadcasts: &[String],
+    ) -> Result<IngestGate, StoreError> {
+        let ids = distinct_ids(broadcasts)?;
+        let state = self.lock();
+        let owner_enabled = state.users.get(owner).is_some_and(|u| !u.disabled);
+        let channel_enabled = state
+            .channels
+            .get(owner)
+            .and_then(|channels| channels.get(channel))
+            .is_some_and(|c| c.enabled);
+        Ok(IngestGate {
+            live_enabled: owner_enabled && channel_enabled,
+            broadcasts: ids
+                .iter()
+                .filter_map(|id| owned_broadcast(&state, owner, id).ok().cloned())
+                .collect(),
+        })
     }
 
     async fn transition(&self, update: &GuardedUpdate<'_>) -> Result<(), GuardedWriteError> {

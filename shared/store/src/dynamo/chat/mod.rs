@@ -14,7 +14,7 @@ use super::attrs::{attr, n, s, timestamp};
 use super::batch::batch_get;
 use super::errors::{build_failed, cancelled, unavailable, version_failure, write_failure};
 use super::keys::{PK, SK};
-use crate::chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Post, check_post};
+use crate::chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post, check_post};
 use crate::error::StoreError;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -146,7 +146,7 @@ impl ChatStore for DynamoChatStore {
         Ok((meta.ok_or(StoreError::NotFound)?, author))
     }
 
-    async fn insert(&self, post: &Post<'_>) -> Result<(), StoreError> {
+    async fn insert(&self, post: &Post<'_>) -> Result<Inserted, StoreError> {
         check_post(post)?;
         let ctx = &self.context;
         let meta = Update::builder()
@@ -192,11 +192,18 @@ impl ChatStore for DynamoChatStore {
         ];
         let request = ctx.client.transact_write_items().set_transact_items(Some(items));
         let Err(err) = ctx.send(request.send()).await else {
-            return Ok(());
+            return Ok(Inserted::Stored);
         };
         let cancelled = cancelled("TransactWriteItems", err)?;
-        if cancelled.condition_failed(0) && cancelled.old_item(0).is_none() {
-            return Err(StoreError::NotFound);
+        if cancelled.condition_failed(0) && !cancelled.condition_failed(2) {
+            // Only the sequence was lost: the old meta says which one won, so the caller can try the
+            // next without reading again.
+            return match cancelled.old_item(0) {
+                None => Err(StoreError::NotFound),
+                Some(old) => Ok(Inserted::SequenceTaken {
+                    last_sequence: meta_from(old)?.last_sequence,
+                }),
+            };
         }
         Err(cancelled.conflict_of(&[
             "another message took the sequence",

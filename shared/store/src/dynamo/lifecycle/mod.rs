@@ -26,8 +26,8 @@ use super::versioned::put_new;
 use crate::error::StoreError;
 use crate::lifecycle_ports::{check_guarded, distinct_ids, plan_bind, plan_unbind_on_delete};
 use crate::{
-    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, StoredBroadcast, StoredStream, StreamStore,
-    page_token,
+    BindChange, BroadcastStore, GuardedUpdate, GuardedWriteError, IngestGate, StoredBroadcast, StoredStream,
+    StreamStore, page_token,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -327,6 +327,46 @@ impl BroadcastStore for DynamoBroadcastStore {
             .iter()
             .map(broadcast_from)
             .collect()
+    }
+
+    async fn ingest_gate(
+        &self,
+        owner: &UserId,
+        channel: &ChannelId,
+        broadcasts: &[String],
+    ) -> Result<IngestGate, StoreError> {
+        let ctx = &self.context;
+        let ids = distinct_ids(broadcasts)?;
+        // One request: the profile and the channel share the owner's partition, the broadcasts are
+        // under their ids; 2 + at most 50 keys, inside BatchGetItem's 100.
+        let mut keys = vec![profile_key(owner), channel_key(owner, channel)];
+        keys.extend(ids.iter().map(|id| Kind::Broadcast.key(id)));
+        let found = batch_get(ctx, &ctx.table, keys, None).await?;
+        let owner_enabled = found
+            .iter()
+            .find(|item| super::users::is_profile(item))
+            .map(super::users::item::user_from)
+            .transpose()?
+            .is_some_and(|u| !u.disabled);
+        let wanted_sk = super::channels::item::channel_sk(channel);
+        let channel_enabled = found
+            .iter()
+            .find(|item| Reader::new(item).s(SK).is_ok_and(|sk| sk == wanted_sk))
+            .map(super::channels::item::channel_from)
+            .transpose()?
+            .is_some_and(|c| c.enabled);
+        let mut owned: HashMap<String, StoredBroadcast> = HashMap::new();
+        for item in &found {
+            let is_broadcast = Reader::new(item).s(SK).is_ok_and(|sk| sk == Kind::Broadcast.sk());
+            if is_broadcast && owner_of(item) == Some(owner.as_str()) {
+                let b = broadcast_from(item)?;
+                owned.insert(b.broadcast.id.clone(), b);
+            }
+        }
+        Ok(IngestGate {
+            live_enabled: owner_enabled && channel_enabled,
+            broadcasts: ids.iter().filter_map(|id| owned.remove(id)).collect(),
+        })
     }
 
     async fn transition(&self, update: &GuardedUpdate<'_>) -> Result<(), GuardedWriteError> {

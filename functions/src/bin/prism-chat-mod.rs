@@ -1,0 +1,4 @@
+//! Lambda: PRISM chat moderator grant (O7).
+fn main() -> std::process::ExitCode {
+    onair_platform::lambda::run("prism-chat-mod")
+}
