@@ -592,7 +592,7 @@ async fn a_non_moderator_can_neither_delete_others_messages_nor_ban_nor_manage_m
         "forbidden",
     );
     let meta = yt.app.state.chats.meta(&chat).await.unwrap();
-    assert_eq!(meta.moderators, [v.id.clone()]);
+    assert_eq!(meta.moderators, vec![v.id.clone()]);
     assert!(!banned(&yt, &chat, &w.id).await);
     assert!(yt.app.state.chats.message(&chat, 1).await.is_ok());
 }
