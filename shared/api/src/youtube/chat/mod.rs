@@ -232,3 +232,38 @@ async fn account(
         .await
         .map_err(|e| AppError::from(e).of("user").into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_ids_name_their_chat_kind_and_user_and_nothing_else_parses() {
+        let id = member_id("chat_1", "ban", "user-2");
+        assert_eq!(parse_member_id(&id, "ban").ok(), Some(("chat_1", "user-2")));
+        assert!(
+            parse_member_id(&id, "mod").is_err(),
+            "a ban id is no moderator id"
+        );
+        for bad in [
+            "chat_1.1",
+            "chat_1.ban.",
+            ".ban.user",
+            "chat_1.ban.a.b",
+            "garbage",
+        ] {
+            assert!(parse_member_id(bad, "ban").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parts_are_required_known_and_deduplicated() {
+        assert_eq!(
+            parts(Some("snippet, id,snippet"), &["id", "snippet"]).ok(),
+            Some(vec!["snippet", "id"])
+        );
+        assert!(parts(None, &["id"]).is_err());
+        assert!(parts(Some(" "), &["id"]).is_err());
+        assert!(parts(Some("id,bogus"), &["id"]).is_err());
+    }
+}
