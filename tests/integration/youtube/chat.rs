@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use time::Duration;
 
 crate::support::on_both_backends!(
+    both: [
     list_answers_the_discovery_shape_oldest_first_with_polling_interval_and_page_info,
     paging_gives_only_newer_messages_and_the_same_token_when_nothing_is_new,
     max_results_follows_the_discovery_range_and_a_page_holds_at_most_one_hundred,
@@ -36,6 +37,8 @@ crate::support::on_both_backends!(
     a_read_only_token_lists_but_cannot_write,
     oversized_bodies_and_duplicated_query_parameters_are_refused,
     bad_ids_and_write_bodies_are_refused_and_change_nothing,
+    ],
+    dynamodb_only: [a_poll_with_a_page_token_costs_four_dynamodb_round_trips],
 );
 
 const MESSAGES: &str = "/youtube/v3/liveChat/messages";
@@ -963,4 +966,20 @@ async fn bad_ids_and_write_bodies_are_refused_and_change_nothing(backend: Backen
     let (items, _) = page(&yt, &yt.token, &chat, "").await;
     assert_eq!(texts(&items), ["keep me"]);
     assert_eq!(count(&yt, &chat).await, 1);
+}
+
+/// What a viewer's poll costs: the chat's meta, the broadcast behind it (privacy, closed), the owner's
+/// channel (its link) and the page itself (the tokens cost no read: both keys are cached).
+async fn a_poll_with_a_page_token_costs_four_dynamodb_round_trips() {
+    let yt = Yt::with_app(crate::support::TestApp::new(Backend::Aws).await).await;
+    let chat = public_chat(&yt).await;
+    let v = viewer(&yt).await;
+    posted(&yt, &v.token, &chat, "one").await;
+    let (_, token) = page(&yt, &v.token, &chat, "").await;
+    posted(&yt, &yt.token, &chat, "two").await;
+    let trips = yt.app.dynamo.as_ref().unwrap().round_trips();
+    trips.reset();
+    let (items, _) = page(&yt, &v.token, &chat, &format!("&pageToken={token}")).await;
+    assert_eq!(texts(&items), ["two"]);
+    assert_eq!(trips.get(), 4);
 }
