@@ -362,6 +362,7 @@ pub static AREAS: &[&[Function]] = &[
     crate::prism::FUNCTIONS,
     crate::keys::FUNCTIONS,
     crate::youtube::FUNCTIONS,
+    crate::youtube::chat::FUNCTIONS,
     crate::ingest::FUNCTIONS,
     crate::steps::FUNCTIONS,
 ];

@@ -3,6 +3,8 @@
 //! permissions, the lifecycle rules, real parallel races, and DynamoDB round-trip budgets.
 
 mod bad_input;
+mod chat;
+mod chat_client;
 mod concurrency;
 mod discovery_client;
 mod lifecycle;

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod broadcasts;
+pub mod chat;
 pub mod params;
 pub mod reply;
 pub mod streams;

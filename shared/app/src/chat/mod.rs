@@ -13,6 +13,7 @@
 //!   its history stays readable and moderation keeps working.
 
 mod page_key;
+pub mod viewer;
 
 use crate::{AppError, AppState};
 use onair_domain::chat::{
