@@ -2,6 +2,7 @@
 
 mod chat;
 mod force_end;
+mod gateway_client;
 mod live_model;
 mod lives;
 mod resources;
