@@ -3,12 +3,13 @@
 //! arrive through O2. Reports p50/p99 per endpoint, the error count, and (on DynamoDB) the round trips
 //! of one call of each kind, read from the adapter's counter with nothing else in flight.
 //!
-//! Every live needs its own channel (R9 ends any other on-air live of the channel), so the bench
-//! gives the demo streamer one channel per live, written through the store as an operator's import
-//! would; everything after that goes over HTTP.
+//! Every live needs its own channel (R9 ends any other on-air live of the channel) and a streamer has
+//! at most 50 channels, so the bench registers one streamer per 50 lives through the admin API, signs
+//! each in through the login page and the token endpoint, and gives them their channels through the
+//! store, as an operator's import would; everything after that goes over HTTP.
 
 use super::{Ctx, code, start};
-use onair_domain::channel::Channel;
+use onair_domain::channel::{Channel, MAX_CHANNELS_PER_USER};
 use onair_domain::{ChannelId, UserId};
 use onair_platform::local::LocalServer;
 use reqwest::{Client, Method};
@@ -81,12 +82,36 @@ async fn call(
     }
 }
 
-/// Gives the demo streamer `n` more enabled channels.
+/// A new streamer, registered through the admin API and signed in: (user id, access token).
+async fn streamer(ctx: &Ctx, n: usize) -> (UserId, String) {
+    let login = format!("scale{n}");
+    let password = format!("scale-password-{n}-{}", std::process::id());
+    let reply = ctx
+        .http
+        .post(format!("{}/admin/users", ctx.demo.base_url))
+        .bearer_auth(&ctx.demo.admin_token)
+        .json(&json!({"login": login, "password": password, "userName": format!("Scale streamer {n}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 201);
+    let user: Value = reply.json().await.unwrap();
+    let mut demo = ctx.demo.clone();
+    demo.username = login;
+    demo.password = password;
+    let token = ctx.exchange(&code(&ctx.http, &demo).await).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (UserId::parse(user["userId"].as_str().unwrap()).unwrap(), token)
+}
+
+/// Gives `owner` `n` enabled channels.
 async fn channels(server: &LocalServer, owner: &UserId, n: usize) -> Vec<ChannelId> {
     let now = OffsetDateTime::now_utc();
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
-        let id = ChannelId::parse(&format!("scale-{}-{i}", std::process::id())).unwrap();
+        let id = ChannelId::parse(&format!("scale-{owner}-{i}")).unwrap();
         let channel = Channel {
             id: id.clone(),
             owner: owner.clone(),
@@ -162,17 +187,17 @@ pub async fn run(aws: bool, lives: usize, seconds: u64) {
         http: http.clone(),
         demo: demo.clone(),
     };
-    let token = ctx.exchange(&code(&http, &demo).await).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let owner = UserId::parse(&demo.user_id).unwrap();
     let base = demo.base_url.clone();
 
     let prepared = Instant::now();
-    let mut ids = Vec::with_capacity(lives);
-    for channel in channels(&server, &owner, lives).await {
-        ids.push(on_air(&http, &base, &token, &channel).await);
+    // (live id, its streamer's token)
+    let mut ids: Vec<(String, String)> = Vec::with_capacity(lives);
+    for (n, first) in (0..lives).step_by(MAX_CHANNELS_PER_USER).enumerate() {
+        let (owner, token) = streamer(&ctx, n).await;
+        let count = MAX_CHANNELS_PER_USER.min(lives - first);
+        for channel in channels(&server, &owner, count).await {
+            ids.push((on_air(&http, &base, &token, &channel).await, token.clone()));
+        }
     }
     let store = if aws { "DynamoDB (moto)" } else { "embedded" };
     println!(
@@ -189,7 +214,7 @@ pub async fn run(aws: bool, lives: usize, seconds: u64) {
     let tasks: Vec<_> = ids
         .iter()
         .enumerate()
-        .map(|(i, live)| {
+        .map(|(i, (live, token))| {
             let (http, base, token, live) = (http.clone(), base.clone(), token.clone(), live.clone());
             let (r7, o1, o2, seen) = (r7.clone(), o1.clone(), o2.clone(), messages_seen.clone());
             // Spread the lives over the period, as independent streamers are.
@@ -248,7 +273,7 @@ pub async fn run(aws: bool, lives: usize, seconds: u64) {
         t.await.unwrap();
     }
 
-    let live = ids[0].clone();
+    let (live, token) = ids[0].clone();
     let trips_r7 = trips_of(&server, 5, async || {
         call(&http, &base, &token, Method::GET, &format!("/live/{live}"), None).await;
     })
