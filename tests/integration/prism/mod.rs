@@ -4,4 +4,5 @@ mod chat;
 mod force_end;
 mod live_model;
 mod lives;
+mod r9_disabled;
 mod resources;

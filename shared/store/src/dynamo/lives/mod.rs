@@ -291,7 +291,7 @@ impl LiveStore for DynamoLiveStore {
         let owner = match (write.lives.first(), write.broadcasts.first()) {
             (Some((live, _)), _) => live.owner.clone(),
             (None, Some((b, _))) => b.owner.clone(),
-            (None, None) => return Err(StoreError::Conflict("nothing to write".into())),
+            (None, None) => return Err(StoreError::Conflict("nothing to write".into()).into()),
         };
         let mut items = Vec::new();
         for (b, expected) in &write.broadcasts {
