@@ -178,9 +178,13 @@ async fn twenty_r9_racing_a_channel_disable_never_leave_a_live_on_air_on_the_dis
         })
     });
     let calls: Vec<_> = calls.collect();
+    // The disable lands in the middle of the starts.
     let disable = {
         let yt = yt.clone();
-        tokio::spawn(async move { set_channel_enabled(&yt, false).await })
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            set_channel_enabled(&yt, false).await
+        })
     };
     let statuses: Vec<StatusCode> = join_all(calls).await.into_iter().map(Result::unwrap).collect();
     disable.await.unwrap();
