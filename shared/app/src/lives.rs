@@ -33,7 +33,8 @@ use onair_domain::live::scope::Scope;
 use onair_domain::live::status::{LiveStatus, StatusFilter};
 use onair_domain::{ChannelId, UserId, Violations};
 use onair_store::{
-    GuardedWriteError, LiveStats, LiveWrite, StoreError, StoredBroadcast, StoredLive, StoredLiveView, StoredStream,
+    GuardedWriteError, LiveStats, LiveWrite, StoreError, StoredBroadcast, StoredLive, StoredLiveView,
+    StoredStream,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;

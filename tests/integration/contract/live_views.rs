@@ -9,13 +9,13 @@ use crate::support::{self, Backend, T0};
 use futures::future::join_all;
 use onair_domain::ChannelId;
 use onair_domain::channel::Channel;
-use onair_domain::user::User;
 use onair_domain::lifecycle::wire::{LifeCycleStatus, StreamStatus};
+use onair_domain::user::User;
 use onair_store::dynamo::DynamoStores;
 use onair_store::embedded::EmbeddedStore;
 use onair_store::{
-    BindChange, BroadcastStore, ChannelStore, GuardedWriteError, LiveStats, LiveStore, LiveWrite, StoreError, StoredBroadcast, StoredLive,
-    StoredStream, StreamStore, UserStore,
+    BindChange, BroadcastStore, ChannelStore, GuardedWriteError, LiveStats, LiveStore, LiveWrite, StoreError,
+    StoredBroadcast, StoredLive, StoredStream, StreamStore, UserStore,
 };
 use std::sync::Arc;
 use time::Duration;
@@ -344,7 +344,10 @@ async fn a_guarded_commit_lands_only_while_the_owner_and_the_channel_are_enabled
         p.lives.commit(&guarded).await,
         Err(GuardedWriteError::LiveNotEnabled)
     );
-    assert_eq!(p.lives.commit(&starting(&live)).await, Err(GuardedWriteError::LiveNotEnabled));
+    assert_eq!(
+        p.lives.commit(&starting(&live)).await,
+        Err(GuardedWriteError::LiveNotEnabled)
+    );
     assert_eq!(p.lives.view(&user("u1"), "l1", true).await.unwrap().live, live);
     assert_eq!(p.broadcasts.get(&user("u1"), &b.broadcast.id).await.unwrap(), b);
     // A record that moved on is reported before the guard: the writer re-reads first.
@@ -368,7 +371,10 @@ async fn a_guarded_commit_lands_only_while_the_owner_and_the_channel_are_enabled
         ..owner.clone()
     };
     p.users.update(&disabled_owner, 1).await.unwrap();
-    assert_eq!(p.lives.commit(&starting(&live)).await, Err(GuardedWriteError::LiveNotEnabled));
+    assert_eq!(
+        p.lives.commit(&starting(&live)).await,
+        Err(GuardedWriteError::LiveNotEnabled)
+    );
     assert_eq!(p.lives.view(&user("u1"), "l1", true).await.unwrap().live, live);
     // Both enabled: it lands; the unguarded end lands whatever the flags.
     let enabled_owner = User {
@@ -379,7 +385,10 @@ async fn a_guarded_commit_lands_only_while_the_owner_and_the_channel_are_enabled
     p.users.update(&enabled_owner, 2).await.unwrap();
     let write = starting(&live);
     p.lives.commit(&write).await.unwrap();
-    assert_eq!(p.lives.view(&user("u1"), "l1", true).await.unwrap().live, write.lives[0].0);
+    assert_eq!(
+        p.lives.view(&user("u1"), "l1", true).await.unwrap().live,
+        write.lives[0].0
+    );
     let disabled = Channel {
         enabled: false,
         version: 3,

@@ -99,7 +99,10 @@ async fn assert_refused_like_r8(yt: &Yt, r9: &Reply) {
     assert_eq!(r9.body["success"], false, "{}", r9.text);
     let r8 = create_live(yt, "refused").await;
     assert_eq!(r8.status, StatusCode::BAD_REQUEST, "{}", r8.text);
-    assert_eq!(r9.body, r8.body, "R9 and R8 answer a disabled channel differently");
+    assert_eq!(
+        r9.body, r8.body,
+        "R9 and R8 answer a disabled channel differently"
+    );
 }
 
 async fn r9_on_a_disabled_channel_is_refused_like_r8_and_changes_nothing(backend: Backend) {
@@ -110,7 +113,10 @@ async fn r9_on_a_disabled_channel_is_refused_like_r8_and_changes_nothing(backend
     let broadcasts_before = broadcasts(&yt).await;
     let reply = put(&yt, &id, "start").await;
     assert_refused_like_r8(&yt, &reply).await;
-    assert_eq!(yt.app.state.lives.get(&yt.owner(), &id).await.unwrap(), live_before);
+    assert_eq!(
+        yt.app.state.lives.get(&yt.owner(), &id).await.unwrap(),
+        live_before
+    );
     assert_eq!(broadcasts(&yt).await, broadcasts_before);
     assert_eq!(status(&yt, &yt.owner(), &id).await, "RESERVED");
     // Enabled again, the same live starts.
@@ -129,7 +135,10 @@ async fn r9_of_a_disabled_user_is_refused_like_r8_and_changes_nothing(backend: B
     // The access token is verified from its signature alone, so the call reaches R9.
     let reply = put(&yt, &id, "start").await;
     assert_refused_like_r8(&yt, &reply).await;
-    assert_eq!(yt.app.state.lives.get(&yt.owner(), &id).await.unwrap(), live_before);
+    assert_eq!(
+        yt.app.state.lives.get(&yt.owner(), &id).await.unwrap(),
+        live_before
+    );
     assert_eq!(broadcasts(&yt).await, broadcasts_before);
     assert_eq!(status(&yt, &yt.owner(), &id).await, "RESERVED");
 }
@@ -144,7 +153,10 @@ async fn a_restart_on_a_disabled_channel_is_refused_and_opens_no_broadcast(backe
     let broadcasts_before = broadcasts(&yt).await;
     let reply = put(&yt, &id, "start").await;
     assert_refused_like_r8(&yt, &reply).await;
-    assert_eq!(yt.app.state.lives.get(&yt.owner(), &id).await.unwrap(), live_before);
+    assert_eq!(
+        yt.app.state.lives.get(&yt.owner(), &id).await.unwrap(),
+        live_before
+    );
     assert_eq!(
         broadcasts(&yt).await,
         broadcasts_before,
@@ -164,14 +176,15 @@ async fn twenty_r9_racing_a_channel_disable_never_leave_a_live_on_air_on_the_dis
 ) {
     let yt = Arc::new(Yt::new(backend).await);
     let mut lives = Vec::new();
-    for n in 0..4 {
+    for n in 0..20 {
         lives.push(new_live(&yt, &format!("Show {n}")).await);
     }
-    // Twenty starts (five per live), spread over the time the disable and its end pass take, so
-    // some run before it, some across it and some after it.
+    // Twenty starts, one per live, spread over the time the disable and its end pass take, so some
+    // run before it, some across it and some after it (each start also ends the live started
+    // before it: R9's rule, so they race one another too).
     let calls = (0..20).map(|n| {
         let yt = yt.clone();
-        let id = lives[n % lives.len()].clone();
+        let id = lives[n].clone();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(3 * n as u64)).await;
             put(&yt, &id, "start").await.status
@@ -206,15 +219,14 @@ async fn twenty_r9_racing_a_channel_disable_never_leave_a_live_on_air_on_the_dis
         })
         .collect();
     let count = |s: StatusCode| statuses.iter().filter(|x| **x == s).count();
+    let ended = states.iter().filter(|s| **s == "END").count();
+    let reserved = states.iter().filter(|s| **s == "RESERVED").count();
     println!(
-        "20 R9 racing a disable: {} x 200, {} x 400, {} x 409, others {}; final statuses {states:?}",
+        "20 R9 racing a disable: {} x 200, {} x 400, {} x 409, others {}; lives END {ended}, RESERVED {reserved}",
         count(StatusCode::OK),
         count(StatusCode::BAD_REQUEST),
         count(StatusCode::CONFLICT),
-        statuses.len()
-            - count(StatusCode::OK)
-            - count(StatusCode::BAD_REQUEST)
-            - count(StatusCode::CONFLICT)
+        statuses.len() - count(StatusCode::OK) - count(StatusCode::BAD_REQUEST) - count(StatusCode::CONFLICT)
     );
     assert!(
         statuses

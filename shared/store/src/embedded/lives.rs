@@ -136,10 +136,7 @@ impl LiveStore for EmbeddedStore {
                 .ok_or(StoreError::NotFound)?;
             check_version(stored.version, *expected)?;
             if stored.broadcast.bound_stream_id() != b.broadcast.bound_stream_id() {
-                return Err(StoreError::Conflict(
-                    "the binding changes only through bind".into(),
-                )
-                .into());
+                return Err(StoreError::Conflict("the binding changes only through bind".into()).into());
             }
         }
         // After the version checks, as on DynamoDB: a record that moved on is reported first.

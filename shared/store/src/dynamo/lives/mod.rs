@@ -17,9 +17,7 @@ pub(crate) mod item;
 use super::Context;
 use super::attrs::{Item, Reader, attr, n, s};
 use super::batch::batch_get;
-use super::errors::{
-    WriteFailure, build_failed, cancelled, unavailable, version_failure, write_failure,
-};
+use super::errors::{WriteFailure, build_failed, cancelled, unavailable, version_failure, write_failure};
 use super::keys::{GSI1, GSI1PK, PK, SK};
 use super::lifecycle::item::{Kind, broadcast_from, owner_of, stream_from};
 use super::lifecycle::{enabled_checks, lost, put_broadcast, transact};
