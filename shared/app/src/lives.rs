@@ -5,7 +5,9 @@
 //!   records, so `liveBroadcasts.list` shows them), binds them and stores the live (`started=false`).
 //! - R9 ends any other on-air live of the channel, switches auto-start on (the broadcast goes live as
 //!   soon as its stream is active, or at once through a `StreamChanged` step if it already is) and
-//!   marks the live started. After `END`, R9 opens a new broadcast and stream under the same live.
+//!   marks the live started. After `END`, R9 opens a new broadcast and stream under the same live
+//!   (after R8's check of the user and channel, so a disabled one opens nothing). A disabled user
+//!   or channel gets R8's answer (400 on `channelId`) from R9 too.
 //! - R10 completes the broadcast; one that never left `created`/`ready` ends by
 //!   [`machine::end_unaired`]. Stopping an ended live changes nothing.
 //!
