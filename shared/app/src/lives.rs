@@ -5,7 +5,9 @@
 //!   records, so `liveBroadcasts.list` shows them), binds them and stores the live (`started=false`).
 //! - R9 ends any other on-air live of the channel, switches auto-start on (the broadcast goes live as
 //!   soon as its stream is active, or at once through a `StreamChanged` step if it already is) and
-//!   marks the live started. After `END`, R9 opens a new broadcast and stream under the same live.
+//!   marks the live started. After `END`, R9 opens a new broadcast and stream under the same live
+//!   (after R8's check of the user and channel, so a disabled one opens nothing). A disabled user
+//!   or channel gets R8's answer (400 on `channelId`) from R9 too.
 //! - R10 completes the broadcast; one that never left `created`/`ready` ends by
 //!   [`machine::end_unaired`]. Stopping an ended live changes nothing.
 //!
@@ -17,7 +19,10 @@
 //! Writes: R9 and R10 read the live once (strongly consistent), R9 also the channel's lives, then
 //! write everything of the call in ONE atomic write ([`onair_store::LiveStore::commit`]), each
 //! record on the version read; a loser re-reads and decides again. Schedules and steps follow the
-//! write (they are not the store).
+//! write (they are not the store). R9's write also holds that the owner and the live's channel are
+//! enabled (no extra read: two condition checks in the same transaction on DynamoDB), so a live never
+//! starts on a disabled channel, even racing the disable: a start committed before the disable is
+//! ended by the disable's end pass ([`crate::live_end`]), one after it is refused with R8's answer.
 
 use crate::lifecycle::{bind, broadcasts, schedule, streams};
 use crate::{AppError, AppState};
@@ -30,7 +35,8 @@ use onair_domain::live::scope::Scope;
 use onair_domain::live::status::{LiveStatus, StatusFilter};
 use onair_domain::{ChannelId, UserId, Violations};
 use onair_store::{
-    LiveStats, LiveWrite, StoreError, StoredBroadcast, StoredLive, StoredLiveView, StoredStream,
+    GuardedWriteError, LiveStats, LiveWrite, StoreError, StoredBroadcast, StoredLive, StoredLiveView,
+    StoredStream,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -180,12 +186,14 @@ async fn enabled_channel(
         Err(other) => return Err(other.into()),
     };
     if owned.owner.disabled || !owned.channel.enabled {
-        return Err(AppError::Invalid(Violations::one(
-            "channelId",
-            "the channel is disabled",
-        )));
+        return Err(channel_disabled());
     }
     Ok((owned.channel.id, owned.channel.link))
+}
+
+/// R8's, R9's and a restart's answer on a disabled user or channel (PRISM's 400 on `channelId`).
+fn channel_disabled() -> AppError {
+    AppError::Invalid(Violations::one("channelId", "the channel is disabled"))
 }
 
 /// A new broadcast bound to a new non-reusable stream on `channel`, both belonging to the live
@@ -421,7 +429,12 @@ pub async fn start(state: &AppState, user: &UserId, live_id: &str) -> Result<Liv
             LiveStatus::Reserved => {}
         }
         let now = state.clock.now();
-        let mut write = LiveWrite::default();
+        // The guard rides in the write: a channel or user disabled since R8 (or racing this call)
+        // refuses the start, and the disable's end pass ends any start that won before it.
+        let mut write = LiveWrite {
+            require_enabled: Some(view.live.channel_id.clone()),
+            ..LiveWrite::default()
+        };
         let mut endings = Vec::new();
         // R9's rule: every other on-air live of the channel ends in the same write.
         for other in state.lives.list_views(user, &view.live.channel_id).await? {
@@ -467,9 +480,11 @@ pub async fn start(state: &AppState, user: &UserId, live_id: &str) -> Result<Liv
                 kick_if_active(state, user, view.stored_stream.as_ref()).await?;
                 return Ok(written(view, live, broadcast));
             }
+            Err(GuardedWriteError::LiveNotEnabled) => return Err(channel_disabled()),
             // Something read moved on (or went away meanwhile): read again and decide again.
-            Err(StoreError::Conflict(_) | StoreError::NotFound) => continue,
-            Err(other) => return Err(other.into()),
+            Err(GuardedWriteError::Store(StoreError::Conflict(_) | StoreError::NotFound)) => continue,
+            Err(GuardedWriteError::Store(other)) => return Err(other.into()),
+            Err(other) => return Err(AppError::Internal(other.to_string())),
         }
     }
     Err(AppError::Conflict(
@@ -516,15 +531,12 @@ async fn reopen(
         description: ended.snippet.description.clone(),
         scope: Scope::of(ended.status.privacy_status),
     };
+    // R8's check before anything is opened: a disabled user or channel gets R8's answer and no
+    // orphan broadcast or stream. (A disable racing past this check is caught by R9's guarded write,
+    // which refuses to start the reopened live.) The read also refreshes the link the live shows.
+    let (_, link) = enabled_channel(state, user, live.channel_id.as_str()).await?;
     let (broadcast_id, stream_id) =
         open_broadcast(state, user, &live.channel_id, &new, &live.live_id).await?;
-    // The broadcast insert refused a disabled or foreign channel already; this read only refreshes
-    // the link the live shows.
-    let link = match state.channels.get(user, &live.channel_id).await {
-        Ok(owned) => owned.channel.link,
-        Err(StoreError::NotFound) => live.channel_link.clone(),
-        Err(other) => return Err(other.into()),
-    };
     let mut next = live.clone();
     next.broadcasts.push(broadcast_id.clone());
     next.broadcast_id = broadcast_id;
@@ -550,9 +562,11 @@ pub async fn stop(state: &AppState, user: &UserId, live_id: &str) -> Result<Live
         let Some((ending, live)) = end_of(&view, state.clock.now()) else {
             return Ok(view);
         };
+        // No guard: ending is always allowed (the disable's end pass relies on it).
         let write = LiveWrite {
             broadcasts: vec![(ending.next.clone(), view.stored_broadcast.version)],
             lives: vec![(live.clone(), view.live.version)],
+            require_enabled: None,
         };
         match state.lives.commit(&write).await {
             Ok(()) => {
@@ -560,8 +574,9 @@ pub async fn stop(state: &AppState, user: &UserId, live_id: &str) -> Result<Live
                 after_write(state, &[ending]).await?;
                 return Ok(written(view, live, broadcast));
             }
-            Err(StoreError::Conflict(_) | StoreError::NotFound) => continue,
-            Err(other) => return Err(other.into()),
+            Err(GuardedWriteError::Store(StoreError::Conflict(_) | StoreError::NotFound)) => continue,
+            Err(GuardedWriteError::Store(other)) => return Err(other.into()),
+            Err(other) => return Err(AppError::Internal(other.to_string())),
         }
     }
     Err(AppError::Conflict(

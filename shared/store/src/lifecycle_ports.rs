@@ -203,7 +203,8 @@ pub enum GuardedWriteError {
     /// The broadcast moved on (`Conflict`), is gone or another user's (`NotFound`), or the store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The broadcast is unchanged but the owner or its channel is disabled (or gone).
+    /// Nothing was written: the owner or the channel is disabled (or gone). Also the answer of a
+    /// guarded [`crate::LiveStore::commit`].
     #[error("the owner or the channel is disabled")]
     LiveNotEnabled,
     /// The broadcast is unchanged but the required stream is not active (or not bound, or gone).

@@ -22,7 +22,11 @@
 //!   the channel only then.
 //! - `commit(write)` writes lives and broadcasts as ONE atomic write, each on its expected version
 //!   and owner: concurrent commits touching one record have exactly one winner; the losers change
-//!   nothing (`Conflict`, or `NotFound` for a record gone or another user's).
+//!   nothing (`Conflict`, or `NotFound` for a record gone or another user's). With
+//!   `require_enabled` set (R9), the same write also holds that the owner is not disabled and the
+//!   named channel is enabled (two condition checks on DynamoDB, no extra request); a failed guard is
+//!   `GuardedWriteError::LiveNotEnabled` and changes nothing. A record that moved on is reported
+//!   before a failed guard, so a loser re-reads first.
 //! - `record_stats(live, snapshot)` keeps one statistics snapshot per broadcast of a live: a snapshot
 //!   whose `at` is not newer than the stored one changes nothing (`applied: false`); the cumulative
 //!   counters (`viewCount`, `likeCount`) never decrease (the maximum is kept); `viewerCount` is taken
@@ -30,7 +34,7 @@
 //! - `find(live)` is the admin's owner-free look-up; every other read is addressed through the owner.
 
 use crate::error::StoreError;
-use crate::lifecycle_ports::{StoredBroadcast, StoredStream};
+use crate::lifecycle_ports::{GuardedWriteError, StoredBroadcast, StoredStream};
 use async_trait::async_trait;
 use onair_domain::{ChannelId, UserId};
 use time::OffsetDateTime;
@@ -100,6 +104,9 @@ pub struct LiveWrite {
     pub broadcasts: Vec<(StoredBroadcast, u64)>,
     /// Lives with the version each was read at.
     pub lives: Vec<(StoredLive, u64)>,
+    /// When set, the write lands only if the write's owner is not disabled and this channel of the
+    /// owner is enabled (R9: a live never starts on a disabled channel, even racing the disable).
+    pub require_enabled: Option<ChannelId>,
 }
 
 /// PRISM lives.
@@ -128,8 +135,9 @@ pub trait LiveStore: Send + Sync {
         owner: &UserId,
         channel: &ChannelId,
     ) -> Result<Vec<StoredLiveView>, StoreError>;
-    /// Writes every record of `write` atomically (see the module documentation).
-    async fn commit(&self, write: &LiveWrite) -> Result<(), StoreError>;
+    /// Writes every record of `write` atomically (see the module documentation);
+    /// `LiveNotEnabled` when its `require_enabled` guard fails.
+    async fn commit(&self, write: &LiveWrite) -> Result<(), GuardedWriteError>;
     /// Any user's live (the admin surface only); `NotFound` if absent.
     async fn find(&self, live_id: &str) -> Result<StoredLive, StoreError>;
     /// Records a snapshot for the live's current broadcast; answers whether it was applied and the

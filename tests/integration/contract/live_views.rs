@@ -8,12 +8,14 @@ use super::lifecycle::{broadcast, stream, user};
 use crate::support::{self, Backend, T0};
 use futures::future::join_all;
 use onair_domain::ChannelId;
+use onair_domain::channel::Channel;
 use onair_domain::lifecycle::wire::{LifeCycleStatus, StreamStatus};
+use onair_domain::user::User;
 use onair_store::dynamo::DynamoStores;
 use onair_store::embedded::EmbeddedStore;
 use onair_store::{
-    BindChange, BroadcastStore, LiveStats, LiveStore, LiveWrite, StoreError, StoredBroadcast, StoredLive,
-    StoredStream, StreamStore,
+    BindChange, BroadcastStore, ChannelStore, GuardedWriteError, LiveStats, LiveStore, LiveWrite, StoreError,
+    StoredBroadcast, StoredLive, StoredStream, StreamStore, UserStore,
 };
 use std::sync::Arc;
 use time::Duration;
@@ -25,6 +27,7 @@ crate::support::on_both_backends!(
     another_users_live_or_channel_is_not_found_in_views,
     fifty_parallel_commits_have_exactly_one_winner_and_losers_change_nothing,
     a_commit_writes_every_record_or_none,
+    a_guarded_commit_lands_only_while_the_owner_and_the_channel_are_enabled,
     statistics_keep_the_newest_snapshot_and_the_highest_cumulative_counters,
     statistics_are_read_in_batch_for_their_owner_only,
     ],
@@ -32,6 +35,8 @@ crate::support::on_both_backends!(
 );
 
 struct Ports {
+    users: Arc<dyn UserStore>,
+    channels: Arc<dyn ChannelStore>,
     lives: Arc<dyn LiveStore>,
     broadcasts: Arc<dyn BroadcastStore>,
     streams: Arc<dyn StreamStore>,
@@ -43,6 +48,8 @@ async fn ports(backend: Backend) -> Ports {
         Backend::Embedded => {
             let store = EmbeddedStore::new();
             Ports {
+                users: Arc::new(store.clone()),
+                channels: Arc::new(store.clone()),
                 lives: Arc::new(store.clone()),
                 broadcasts: Arc::new(store.clone()),
                 streams: Arc::new(store),
@@ -52,6 +59,8 @@ async fn ports(backend: Backend) -> Ports {
         Backend::Aws => {
             let dynamo = support::fresh_dynamo().await;
             Ports {
+                users: Arc::new(dynamo.users()),
+                channels: Arc::new(dynamo.channels()),
                 lives: Arc::new(dynamo.lives()),
                 broadcasts: Arc::new(dynamo.broadcasts()),
                 streams: Arc::new(dynamo.streams()),
@@ -244,16 +253,18 @@ async fn another_users_live_or_channel_is_not_found_in_views(backend: Backend) {
     let write = LiveWrite {
         broadcasts: vec![],
         lives: vec![(theirs, 1)],
+        require_enabled: None,
     };
-    assert_eq!(p.lives.commit(&write).await, Err(StoreError::NotFound));
+    assert_eq!(p.lives.commit(&write).await, Err(StoreError::NotFound.into()));
     let mut foreign = b.clone();
     foreign.owner = user("u2");
     foreign.version = b.version + 1;
     let write = LiveWrite {
         broadcasts: vec![(foreign, b.version)],
         lives: vec![],
+        require_enabled: None,
     };
-    assert_eq!(p.lives.commit(&write).await, Err(StoreError::NotFound));
+    assert_eq!(p.lives.commit(&write).await, Err(StoreError::NotFound.into()));
     assert_eq!(p.lives.view(&user("u1"), "l1", true).await.unwrap().live, live);
     assert!(
         p.lives
@@ -275,7 +286,116 @@ fn ending(live: &StoredLive, b: &StoredBroadcast, n: i64) -> LiveWrite {
     LiveWrite {
         broadcasts: vec![(done, b.version)],
         lives: vec![(next, live.version)],
+        require_enabled: None,
     }
+}
+
+/// R9's write over `live`: the live started, guarded by its channel.
+fn starting(live: &StoredLive) -> LiveWrite {
+    let mut next = live.clone();
+    next.started = true;
+    next.version = live.version + 1;
+    LiveWrite {
+        broadcasts: vec![],
+        lives: vec![(next, live.version)],
+        require_enabled: Some(live.channel_id.clone()),
+    }
+}
+
+async fn a_guarded_commit_lands_only_while_the_owner_and_the_channel_are_enabled(backend: Backend) {
+    let p = ports(backend).await;
+    let owner = User {
+        id: user("u1"),
+        login: "u1".into(),
+        user_name: "User u1".into(),
+        profile_thumbnail: None,
+        password_hash: None,
+        disabled: false,
+        created_at: T0,
+        modified_at: T0,
+        version: 1,
+    };
+    p.users.create(&owner).await.unwrap();
+    let (live, b, _) = open(&p, "u1", "c1", "l1").await;
+    // No channel record yet: the guard fails and nothing is written.
+    assert_eq!(
+        p.lives.commit(&starting(&live)).await,
+        Err(GuardedWriteError::LiveNotEnabled)
+    );
+    let channel = Channel {
+        id: ChannelId::parse("c1").unwrap(),
+        owner: user("u1"),
+        name: "channel c1".into(),
+        enabled: false,
+        link: "https://example.com/c1".into(),
+        description: None,
+        tags: None,
+        thumbnail_url: None,
+        follower_count: 0,
+        created_at: T0,
+        modified_at: T0,
+        version: 1,
+    };
+    p.channels.create(&channel).await.unwrap();
+    // A disabled channel: refused, with the broadcast of the same write untouched too.
+    let mut guarded = ending(&live, &b, 1);
+    guarded.require_enabled = Some(live.channel_id.clone());
+    assert_eq!(
+        p.lives.commit(&guarded).await,
+        Err(GuardedWriteError::LiveNotEnabled)
+    );
+    assert_eq!(
+        p.lives.commit(&starting(&live)).await,
+        Err(GuardedWriteError::LiveNotEnabled)
+    );
+    assert_eq!(p.lives.view(&user("u1"), "l1", true).await.unwrap().live, live);
+    assert_eq!(p.broadcasts.get(&user("u1"), &b.broadcast.id).await.unwrap(), b);
+    // A record that moved on is reported before the guard: the writer re-reads first.
+    let mut stale = starting(&live);
+    stale.lives[0].1 = 7;
+    stale.lives[0].0.version = 8;
+    assert!(matches!(
+        p.lives.commit(&stale).await,
+        Err(GuardedWriteError::Store(StoreError::Conflict(_)))
+    ));
+    // Channel enabled, user disabled: refused.
+    let enabled = Channel {
+        enabled: true,
+        version: 2,
+        ..channel.clone()
+    };
+    p.channels.update(&enabled, 1).await.unwrap();
+    let disabled_owner = User {
+        disabled: true,
+        version: 2,
+        ..owner.clone()
+    };
+    p.users.update(&disabled_owner, 1).await.unwrap();
+    assert_eq!(
+        p.lives.commit(&starting(&live)).await,
+        Err(GuardedWriteError::LiveNotEnabled)
+    );
+    assert_eq!(p.lives.view(&user("u1"), "l1", true).await.unwrap().live, live);
+    // Both enabled: it lands; the unguarded end lands whatever the flags.
+    let enabled_owner = User {
+        disabled: false,
+        version: 3,
+        ..owner.clone()
+    };
+    p.users.update(&enabled_owner, 2).await.unwrap();
+    let write = starting(&live);
+    p.lives.commit(&write).await.unwrap();
+    assert_eq!(
+        p.lives.view(&user("u1"), "l1", true).await.unwrap().live,
+        write.lives[0].0
+    );
+    let disabled = Channel {
+        enabled: false,
+        version: 3,
+        ..enabled
+    };
+    p.channels.update(&disabled, 2).await.unwrap();
+    p.lives.commit(&ending(&write.lives[0].0, &b, 2)).await.unwrap();
 }
 
 async fn fifty_parallel_commits_have_exactly_one_winner_and_losers_change_nothing(backend: Backend) {
@@ -290,7 +410,7 @@ async fn fifty_parallel_commits_have_exactly_one_winner_and_losers_change_nothin
     for result in join_all(calls).await {
         match result.unwrap() {
             (n, Ok(())) => winners.push(n),
-            (_, Err(StoreError::Conflict(_))) => {}
+            (_, Err(GuardedWriteError::Store(StoreError::Conflict(_)))) => {}
             (_, other) => panic!("unexpected {other:?}"),
         }
     }
@@ -319,7 +439,7 @@ async fn a_commit_writes_every_record_or_none(backend: Backend) {
     p.lives.update(&moved, 1).await.unwrap();
     assert!(matches!(
         p.lives.commit(&write).await,
-        Err(StoreError::Conflict(_))
+        Err(GuardedWriteError::Store(StoreError::Conflict(_)))
     ));
     assert_eq!(p.lives.view(&user("u1"), "l1", true).await.unwrap().live, first);
     assert_eq!(p.broadcasts.get(&user("u1"), &b1.broadcast.id).await.unwrap(), b1);

@@ -661,7 +661,7 @@ impl LiveStore for Faulty<dyn LiveStore> {
             .guard("lives.list_views", self.inner.list_views(owner, channel))
             .await
     }
-    async fn commit(&self, write: &onair_store::LiveWrite) -> Result<(), StoreError> {
+    async fn commit(&self, write: &onair_store::LiveWrite) -> Result<(), GuardedWriteError> {
         self.faults.guard("lives.commit", self.inner.commit(write)).await
     }
     async fn find(&self, live_id: &str) -> Result<StoredLive, StoreError> {

@@ -5,4 +5,5 @@ mod force_end;
 mod gateway_client;
 mod live_model;
 mod lives;
+mod r9_disabled;
 mod resources;

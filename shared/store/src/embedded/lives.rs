@@ -4,6 +4,7 @@
 
 use super::{EmbeddedStore, State, check_version};
 use crate::StoreError;
+use crate::lifecycle_ports::GuardedWriteError;
 use crate::live_ports::{
     LiveStats, LiveStore, LiveWrite, StoredLive, StoredLiveView, check_live, check_write, list_order,
     merge_stats,
@@ -116,7 +117,7 @@ impl LiveStore for EmbeddedStore {
         Ok(lives.into_iter().map(|l| view_of(&state, l)).collect())
     }
 
-    async fn commit(&self, write: &LiveWrite) -> Result<(), StoreError> {
+    async fn commit(&self, write: &LiveWrite) -> Result<(), GuardedWriteError> {
         check_write(write)?;
         let mut state = self.lock();
         for (live, expected) in &write.lives {
@@ -135,9 +136,25 @@ impl LiveStore for EmbeddedStore {
                 .ok_or(StoreError::NotFound)?;
             check_version(stored.version, *expected)?;
             if stored.broadcast.bound_stream_id() != b.broadcast.bound_stream_id() {
-                return Err(StoreError::Conflict(
-                    "the binding changes only through bind".into(),
-                ));
+                return Err(StoreError::Conflict("the binding changes only through bind".into()).into());
+            }
+        }
+        // After the version checks, as on DynamoDB: a record that moved on is reported first.
+        if let Some(channel) = &write.require_enabled {
+            let owner = write
+                .lives
+                .first()
+                .map(|(l, _)| &l.owner)
+                .or_else(|| write.broadcasts.first().map(|(b, _)| &b.owner))
+                .ok_or_else(|| StoreError::Conflict("nothing to write".into()))?;
+            let owner_enabled = state.users.get(owner).is_some_and(|u| !u.disabled);
+            let channel_enabled = state
+                .channels
+                .get(owner)
+                .and_then(|channels| channels.get(channel))
+                .is_some_and(|c| c.enabled);
+            if !(owner_enabled && channel_enabled) {
+                return Err(GuardedWriteError::LiveNotEnabled);
             }
         }
         for (live, _) in &write.lives {

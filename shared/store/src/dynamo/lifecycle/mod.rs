@@ -344,9 +344,34 @@ fn delete_plain(ctx: &Context, key: Item) -> Result<TransactWriteItem, StoreErro
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
+/// The two condition checks of a write that needs a live-able owner and channel: the owner's profile
+/// is not disabled and the owner's `channel` is enabled (both present).
+pub(super) fn enabled_checks(
+    ctx: &Context,
+    owner: &UserId,
+    channel: &ChannelId,
+) -> Result<[TransactWriteItem; 2], StoreError> {
+    Ok([
+        condition_check(
+            ctx,
+            profile_key(owner),
+            "attribute_exists(#pk) AND #disabled = :no",
+            &[("#pk", PK), ("#disabled", attr::DISABLED)],
+            vec![(":no", AttributeValue::Bool(false))],
+        )?,
+        condition_check(
+            ctx,
+            channel_key(owner, channel),
+            "attribute_exists(#pk) AND #enabled = :yes",
+            &[("#pk", PK), ("#enabled", attr::ENABLED)],
+            vec![(":yes", AttributeValue::Bool(true))],
+        )?,
+    ])
+}
+
 /// Why a transaction over owned items lost: an item gone or another user's is `NotFound`, any other
 /// failed condition (a version moved on) or a concurrent transaction `Conflict`.
-fn lost(cancelled: &Cancelled, items: usize, owner: &UserId) -> StoreError {
+pub(super) fn lost(cancelled: &Cancelled, items: usize, owner: &UserId) -> StoreError {
     for index in 0..items {
         if cancelled.condition_failed(index) {
             return match cancelled.old_item(index) {
@@ -470,20 +495,7 @@ impl BroadcastStore for DynamoBroadcastStore {
         let mut items = put_broadcast(ctx, next, update.expected_version, &bound, false)?;
         let live_at = items.len();
         if update.require_live_enabled {
-            items.push(condition_check(
-                ctx,
-                profile_key(owner),
-                "attribute_exists(#pk) AND #disabled = :no",
-                &[("#pk", PK), ("#disabled", attr::DISABLED)],
-                vec![(":no", AttributeValue::Bool(false))],
-            )?);
-            items.push(condition_check(
-                ctx,
-                channel_key(owner, next.broadcast.channel_id()),
-                "attribute_exists(#pk) AND #enabled = :yes",
-                &[("#pk", PK), ("#enabled", attr::ENABLED)],
-                vec![(":yes", AttributeValue::Bool(true))],
-            )?);
+            items.extend(enabled_checks(ctx, owner, next.broadcast.channel_id())?);
         }
         let stream_at = items.len();
         if let Some(stream) = update.require_active_stream {

@@ -17,13 +17,13 @@ pub(crate) mod item;
 use super::Context;
 use super::attrs::{Item, Reader, attr, n, s};
 use super::batch::batch_get;
-use super::errors::{WriteFailure, build_failed, unavailable, version_failure, write_failure};
+use super::errors::{WriteFailure, build_failed, cancelled, unavailable, version_failure, write_failure};
 use super::keys::{GSI1, GSI1PK, PK, SK};
 use super::lifecycle::item::{Kind, broadcast_from, owner_of, stream_from};
-use super::lifecycle::{put_broadcast, transact};
+use super::lifecycle::{enabled_checks, lost, put_broadcast, transact};
 use super::versioned::put_new;
 use crate::error::StoreError;
-use crate::lifecycle_ports::distinct_ids;
+use crate::lifecycle_ports::{GuardedWriteError, distinct_ids};
 use crate::live_ports::{
     LiveStats, LiveStore, LiveWrite, StoredLive, StoredLiveView, check_live, check_write, list_order,
     merge_stats,
@@ -283,24 +283,24 @@ impl LiveStore for DynamoLiveStore {
         assemble(&items, owner)
     }
 
-    async fn commit(&self, write: &LiveWrite) -> Result<(), StoreError> {
+    async fn commit(&self, write: &LiveWrite) -> Result<(), GuardedWriteError> {
         check_write(write)?;
         let ctx = &self.context;
         let owner = match (write.lives.first(), write.broadcasts.first()) {
             (Some((live, _)), _) => live.owner.clone(),
             (None, Some((b, _))) => b.owner.clone(),
-            (None, None) => return Err(StoreError::Conflict("nothing to write".into())),
+            (None, None) => return Err(StoreError::Conflict("nothing to write".into()).into()),
         };
         let mut items = Vec::new();
         for (b, expected) in &write.broadcasts {
             if b.owner != owner {
-                return Err(StoreError::NotFound);
+                return Err(StoreError::NotFound.into());
             }
             items.extend(put_broadcast(ctx, b, *expected, &[], true)?);
         }
         for (live, expected) in &write.lives {
             if live.owner != owner {
-                return Err(StoreError::NotFound);
+                return Err(StoreError::NotFound.into());
             }
             let put = Put::builder()
                 .table_name(&ctx.table)
@@ -318,7 +318,25 @@ impl LiveStore for DynamoLiveStore {
                 .map_err(build_failed)?;
             items.push(TransactWriteItem::builder().put(put).build());
         }
-        transact(ctx, items, &owner).await
+        let Some(channel) = &write.require_enabled else {
+            return Ok(transact(ctx, items, &owner).await?);
+        };
+        // The guard rides in the same transaction (no read): the records first, then the checks.
+        let records = items.len();
+        items.extend(enabled_checks(ctx, &owner, channel)?);
+        let request = ctx.client.transact_write_items().set_transact_items(Some(items));
+        let Err(err) = ctx.send(request.send()).await else {
+            return Ok(());
+        };
+        let cancelled = cancelled("TransactWriteItems", err)?;
+        // A record that moved on first: the writer re-reads and decides again.
+        if (0..records).any(|i| cancelled.condition_failed(i)) {
+            return Err(lost(&cancelled, records, &owner).into());
+        }
+        if (records..records + 2).any(|i| cancelled.condition_failed(i)) {
+            return Err(GuardedWriteError::LiveNotEnabled);
+        }
+        Err(cancelled.otherwise().into())
     }
 
     async fn find(&self, live_id: &str) -> Result<StoredLive, StoreError> {
