@@ -16,7 +16,7 @@ sit behind API Gateway's IAM authorizer (SigV4); the local server asks for its a
 `/.well-known/…`: RFC 6749 §5.2 errors `{\"error\", \"error_description\"}` (`OAuthErrorBody`).
 - `/prism/v1/service/…`: PRISM's envelope (`PrismErrorBody`).
 - `/oauth/authorize`, `/oauth/federated/callback`: HTML pages for people, and redirects to the client.
-- `/youtube/v3/…`: the YouTube Live Streaming API (liveBroadcasts, liveStreams) as Google's `youtube.v3.json` discovery document describes it, with Google's error envelope `{\"error\": {\"code\", \"message\", \"errors\": [{\"domain\", \"reason\", \"message\"}]}}`.
+- `/youtube/v3/…`: the YouTube Live Streaming API (liveBroadcasts, liveStreams, liveChatMessages, liveChatBans, liveChatModerators) as Google's `youtube.v3.json` discovery document describes it, with Google's error envelope `{\"error\": {\"code\", \"message\", \"errors\": [{\"domain\", \"reason\", \"message\"}]}}`.
 
 Every surface answers HEAD and OPTIONS with 405 and an empty `Allow` (nothing is advertised), an \
 unknown path with its own 404 and a known path with another method with its own 405 (the \
@@ -884,6 +884,66 @@ the ingest hook drops the encoder at its next update. Ending an ended live retur
         "youtube-streams-delete" => youtube(
             "liveStreams.delete.",
             json!([yt_query("id", true, "The stream.")]),
+            204,
+            false,
+        ),
+        "youtube-chat-messages-list" => youtube(
+            "liveChatMessages.list: a chat's messages, oldest first; a page token gives only newer ones.",
+            json!([
+                yt_query("liveChatId", true, "The chat (a broadcast's `snippet.liveChatId`)."),
+                yt_query("part", true, "`id`, `snippet`, `authorDetails`."),
+                yt_query("maxResults", false, "Up to 2000, default 500; a page holds at most 100."),
+                yt_query("pageToken", false, "`nextPageToken` of an earlier poll."),
+                yt_query("hl", false, "Accepted for compatibility."),
+                yt_query("profileImageSize", false, "Accepted for compatibility."),
+            ]),
+            200,
+            false,
+        ),
+        "youtube-chat-messages-insert" => youtube(
+            "liveChatMessages.insert: a `textMessageEvent` by the caller.",
+            json!([yt_query("part", true, "Parts written and returned (`snippet`).")]),
+            200,
+            true,
+        ),
+        "youtube-chat-messages-delete" => youtube(
+            "liveChatMessages.delete: the author's own message, or any by the owner or a moderator.",
+            json!([yt_query("id", true, "The message.")]),
+            204,
+            false,
+        ),
+        "youtube-chat-bans-insert" => youtube(
+            "liveChatBans.insert: a permanent or temporary ban, by the owner or a moderator.",
+            json!([yt_query("part", true, "Parts written and returned (`snippet`).")]),
+            200,
+            true,
+        ),
+        "youtube-chat-bans-delete" => youtube(
+            "liveChatBans.delete: lifts a ban.",
+            json!([yt_query("id", true, "The ban.")]),
+            204,
+            false,
+        ),
+        "youtube-chat-moderators-list" => youtube(
+            "liveChatModerators.list: the chat's moderators, for the owner and the moderators.",
+            json!([
+                yt_query("liveChatId", true, "The chat."),
+                yt_query("part", true, "`id`, `snippet`."),
+                yt_query("maxResults", false, "0–50, default 5."),
+                yt_query("pageToken", false, "`nextPageToken` of an earlier page."),
+            ]),
+            200,
+            false,
+        ),
+        "youtube-chat-moderators-insert" => youtube(
+            "liveChatModerators.insert: the owner makes a user a moderator.",
+            json!([yt_query("part", true, "Parts written and returned (`snippet`).")]),
+            200,
+            true,
+        ),
+        "youtube-chat-moderators-delete" => youtube(
+            "liveChatModerators.delete: the owner revokes a moderator.",
+            json!([yt_query("id", true, "The moderator.")]),
             204,
             false,
         ),
