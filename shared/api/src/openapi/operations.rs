@@ -890,9 +890,17 @@ the ingest hook drops the encoder at its next update. Ending an ended live retur
         "youtube-chat-messages-list" => youtube(
             "liveChatMessages.list: a chat's messages, oldest first; a page token gives only newer ones.",
             json!([
-                yt_query("liveChatId", true, "The chat (a broadcast's `snippet.liveChatId`)."),
+                yt_query(
+                    "liveChatId",
+                    true,
+                    "The chat (a broadcast's `snippet.liveChatId`)."
+                ),
                 yt_query("part", true, "`id`, `snippet`, `authorDetails`."),
-                yt_query("maxResults", false, "Up to 2000, default 500; a page holds at most 100."),
+                yt_query(
+                    "maxResults",
+                    false,
+                    "Up to 2000, default 500; a page holds at most 100."
+                ),
                 yt_query("pageToken", false, "`nextPageToken` of an earlier poll."),
                 yt_query("hl", false, "Accepted for compatibility."),
                 yt_query("profileImageSize", false, "Accepted for compatibility."),
