@@ -573,6 +573,57 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
             None,
         ),
         (
+            "youtube-chat-messages-list",
+            "/youtube/v3/liveChat/messages?liveChatId=nope&part=snippet".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-chat-messages-insert",
+            "/youtube/v3/liveChat/messages?part=snippet".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(
+                r#"{"snippet":{"liveChatId":"nope","type":"textMessageEvent","textMessageDetails":{"messageText":"hi"}}}"#
+                    .into(),
+            ),
+        ),
+        (
+            "youtube-chat-messages-delete",
+            "/youtube/v3/liveChat/messages?id=nope.1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-chat-bans-insert",
+            "/youtube/v3/liveChat/bans?part=snippet".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"snippet":{"liveChatId":"nope","type":"permanent","bannedUserDetails":{"channelId":"v1"}}}"#.into()),
+        ),
+        (
+            "youtube-chat-bans-delete",
+            "/youtube/v3/liveChat/bans?id=nope.ban.v1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-chat-moderators-list",
+            "/youtube/v3/liveChat/moderators?liveChatId=nope&part=snippet".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-chat-moderators-insert",
+            "/youtube/v3/liveChat/moderators?part=snippet".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"snippet":{"liveChatId":"nope","moderatorDetails":{"channelId":"v1"}}}"#.into()),
+        ),
+        (
+            "youtube-chat-moderators-delete",
+            "/youtube/v3/liveChat/moderators?id=nope.mod.v1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
             "ingest-nginx-rtmp",
             "/ingest/nginx-rtmp".into(),
             vec![(form_type.0, form_type.1.into())],
