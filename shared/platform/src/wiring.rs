@@ -220,6 +220,7 @@ pub fn assemble(
         lives: stores.lives,
         idempotency: stores.idempotency,
         chats: stores.chats,
+        content_ids: stores.content_ids,
         steps,
         secrets,
         clock,

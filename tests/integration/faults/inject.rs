@@ -199,6 +199,8 @@ pub fn wrap(state: &AppState, faults: &Faults) -> AppState {
         lives: Arc::new(Faulty::new(state.lives.clone(), faults)),
         idempotency: Arc::new(Faulty::new(state.idempotency.clone(), faults)),
         chats: Arc::new(Faulty::new(state.chats.clone(), faults)),
+        // Content ID is not under fault injection (its writes are single transactions).
+        content_ids: state.content_ids.clone(),
     };
     onair_platform::wiring::state(
         stores,

@@ -21,6 +21,7 @@ mod batch;
 mod channels;
 mod chat;
 mod clients;
+mod content_id;
 mod errors;
 mod grants;
 mod idempotency;
@@ -38,6 +39,7 @@ pub use audit::DynamoAuditStore;
 pub use channels::DynamoChannelStore;
 pub use chat::DynamoChatStore;
 pub use clients::DynamoClientStore;
+pub use content_id::DynamoContentIdStore;
 pub(crate) use errors::error_chain;
 pub use grants::DynamoGrantStore;
 pub use idempotency::DynamoIdempotencyStore;
@@ -98,6 +100,11 @@ impl DynamoStores {
     /// The OAuth client store.
     pub fn clients(&self) -> DynamoClientStore {
         DynamoClientStore::new(self.context.clone())
+    }
+
+    /// The Content ID store (registrations table).
+    pub fn content_ids(&self) -> DynamoContentIdStore {
+        DynamoContentIdStore::new(self.context.clone())
     }
 
     /// The user store.

@@ -9,6 +9,7 @@ mod audit;
 pub mod channels;
 mod chat;
 mod clients;
+mod content_id;
 mod grants;
 mod idempotency;
 mod lifecycle;
@@ -53,6 +54,8 @@ struct State {
         HashMap<crate::idempotency_ports::IdempotencyScope, crate::idempotency_ports::IdempotencyRecord>,
     /// Live chats by chat id.
     chats: HashMap<String, chat::EmbeddedChat>,
+    /// Content ID partitions by content owner id.
+    content_owners: HashMap<String, content_id::Partition>,
 }
 
 /// The in-process store; cheap to clone, clones share state.
