@@ -7,6 +7,8 @@
 //! together with the records a call needs in one request ([`entitled_with`]); every write carries the
 //! entitling link as a [`LinkGuard`], so an unlink that lands first makes the write change nothing.
 
+pub mod owners;
+pub mod partner;
 pub mod records;
 
 use crate::AppError;
