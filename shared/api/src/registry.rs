@@ -363,6 +363,7 @@ pub static AREAS: &[&[Function]] = &[
     crate::keys::FUNCTIONS,
     crate::youtube::FUNCTIONS,
     crate::youtube::chat::FUNCTIONS,
+    crate::youtube::partner::FUNCTIONS,
     crate::ingest::FUNCTIONS,
     crate::steps::FUNCTIONS,
 ];

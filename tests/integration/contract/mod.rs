@@ -2,6 +2,7 @@
 //! DynamoDB / Secrets Manager on moto.
 
 mod chat;
+mod content_id;
 mod idempotency;
 mod lifecycle;
 mod lifecycle_batch;

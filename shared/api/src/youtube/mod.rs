@@ -10,18 +10,19 @@ pub mod auth;
 pub mod broadcasts;
 pub mod chat;
 pub mod params;
+pub mod partner;
 pub mod reply;
 pub mod streams;
 
 use crate::registry::{Access, Function, SecretAccess, TableAccess, http};
 
 /// Lists: read broadcasts and streams, verify tokens.
-const READ: Access = Access::NONE
+pub(crate) const READ: Access = Access::NONE
     .registrations(TableAccess::Read)
     .secrets(&[SecretAccess::SigningKeyRead]);
 
 /// Writes: also write broadcasts and streams.
-const WRITE: Access = Access::NONE
+pub(crate) const WRITE: Access = Access::NONE
     .registrations(TableAccess::ReadWrite)
     .secrets(&[SecretAccess::SigningKeyRead]);
 
