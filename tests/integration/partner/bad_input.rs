@@ -68,6 +68,12 @@ async fn an_unknown_owner_and_a_not_entitled_owner_are_the_same_403(backend: Bac
                 Some(ownership_body(json!(1), json!([]), "include")),
             ),
             (Method::GET, format!("{ASSETS}/{asset}/matchPolicy"), None),
+            // A bad body does not reveal more than the refusal of the owner.
+            (
+                Method::PUT,
+                format!("{ASSETS}/{asset}/matchPolicy"),
+                Some(json!({ "policyId": 7 })),
+            ),
             (Method::GET, POLICIES.to_owned(), None),
             (Method::POST, POLICIES.to_owned(), Some(policy_body("P", "track"))),
         ] {

@@ -241,13 +241,15 @@ pub async fn put_match_policy(
     body: &Value,
     patch: bool,
 ) -> Result<Value, AppError> {
-    let incoming: AssetMatchPolicy = parse(body)?;
-    let policy_id = incoming.policy_id.clone();
-    let extra: Vec<String> = match &policy_id {
+    // The body is parsed first (its policy id is read with the asset) but judged only after the
+    // entitlement, so an unentitled caller learns nothing from a bad body either.
+    let parsed: Result<AssetMatchPolicy, AppError> = parse(body);
+    let extra: Vec<String> = match parsed.as_ref().ok().and_then(|p| p.policy_id.as_deref()) {
         Some(id) if id_param("policyId", id).is_ok() => vec![policy_sk(id)],
         _ => vec![],
     };
     let (ent, record, mut asset) = with_asset(state, acting, asset_id, &extra).await?;
+    let incoming = parsed?;
     let next = if patch {
         let mut merged = asset.match_policy.clone();
         if body.get("policyId").is_some() {
