@@ -155,6 +155,8 @@ pub struct AppState {
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// Live chats.
     pub chats: Arc<dyn ChatStore>,
+    /// Broadcast videos (the media plane's processing reports).
+    pub videos: Arc<dyn onair_store::VideoStore>,
     /// Timed lifecycle steps (EventBridge Scheduler and a delay queue on AWS, in-process locally).
     pub steps: Arc<dyn StepScheduler>,
     /// Client secrets and keys.

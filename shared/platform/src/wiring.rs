@@ -220,6 +220,7 @@ pub fn assemble(
         lives: stores.lives,
         idempotency: stores.idempotency,
         chats: stores.chats,
+        videos: stores.videos,
         steps,
         secrets,
         clock,

@@ -5,7 +5,7 @@ use crate::dynamo::DynamoStores;
 use crate::embedded::EmbeddedStore;
 use crate::{
     AuditStore, BroadcastStore, ChannelStore, ChatStore, ClientStore, GrantStore, IdempotencyStore,
-    LiveStore, LockoutStore, StreamStore, UserStore,
+    LiveStore, LockoutStore, StreamStore, UserStore, VideoStore,
 };
 use std::sync::Arc;
 
@@ -34,6 +34,8 @@ pub struct Stores {
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// Live chats.
     pub chats: Arc<dyn ChatStore>,
+    /// Broadcast videos (processing reports).
+    pub videos: Arc<dyn VideoStore>,
 }
 
 impl Stores {
@@ -51,6 +53,7 @@ impl Stores {
             lives: Arc::new(stores.lives()),
             idempotency: Arc::new(stores.idempotency()),
             chats: Arc::new(stores.chats()),
+            videos: Arc::new(stores.videos()),
         }
     }
 
@@ -68,6 +71,7 @@ impl Stores {
             lives: Arc::new(store.clone()),
             idempotency: Arc::new(store.clone()),
             chats: Arc::new(store.clone()),
+            videos: Arc::new(store.clone()),
         }
     }
 }

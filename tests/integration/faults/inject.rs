@@ -35,7 +35,9 @@ use onair_store::{
     StreamStore,
 };
 use onair_store::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
+use onair_domain::lifecycle::video::VideoProcessing;
 use onair_store::{LiveStore, StoredLive};
+use onair_store::{StoredVideo, VideoStore};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use time::{Date, OffsetDateTime};
@@ -199,6 +201,7 @@ pub fn wrap(state: &AppState, faults: &Faults) -> AppState {
         lives: Arc::new(Faulty::new(state.lives.clone(), faults)),
         idempotency: Arc::new(Faulty::new(state.idempotency.clone(), faults)),
         chats: Arc::new(Faulty::new(state.chats.clone(), faults)),
+        videos: Arc::new(Faulty::new(state.videos.clone(), faults)),
     };
     onair_platform::wiring::state(
         stores,
@@ -683,6 +686,21 @@ impl LiveStore for Faulty<dyn LiveStore> {
     ) -> Result<Vec<(String, onair_store::LiveStats)>, StoreError> {
         self.faults
             .guard("lives.stats_many", self.inner.stats_many(owner, keys))
+            .await
+    }
+}
+
+#[async_trait]
+impl VideoStore for Faulty<dyn VideoStore> {
+    async fn get(&self, owner: &UserId, id: &str) -> Result<StoredVideo, StoreError> {
+        self.faults.guard("videos.get", self.inner.get(owner, id)).await
+    }
+    async fn get_many(&self, owner: &UserId, ids: &[String]) -> Result<Vec<StoredVideo>, StoreError> {
+        self.faults.guard("videos.get_many", self.inner.get_many(owner, ids)).await
+    }
+    async fn record(&self, owner: &UserId, processing: &VideoProcessing) -> Result<(), StoreError> {
+        self.faults
+            .guard("videos.record", self.inner.record(owner, processing))
             .await
     }
 }

@@ -41,7 +41,7 @@ pub use clients::DynamoClientStore;
 pub(crate) use errors::error_chain;
 pub use grants::DynamoGrantStore;
 pub use idempotency::DynamoIdempotencyStore;
-pub use lifecycle::{DynamoBroadcastStore, DynamoStreamStore};
+pub use lifecycle::{DynamoBroadcastStore, DynamoStreamStore, DynamoVideoStore};
 pub use lives::DynamoLiveStore;
 pub use lockouts::DynamoLockoutStore;
 pub use round_trips::RoundTrips;
@@ -129,6 +129,11 @@ impl DynamoStores {
     /// The liveBroadcast store (registrations table).
     pub fn broadcasts(&self) -> DynamoBroadcastStore {
         DynamoBroadcastStore::new(self.context.clone())
+    }
+
+    /// The store of broadcast videos' processing reports (registrations table).
+    pub fn videos(&self) -> DynamoVideoStore {
+        DynamoVideoStore::new(self.context.clone())
     }
 
     /// The liveStream store and its key reservations (registrations table).

@@ -16,6 +16,7 @@ mod lives;
 mod lockouts;
 pub mod steps;
 mod users;
+mod videos;
 
 pub use steps::{EmbeddedSteps, StepSink};
 
@@ -53,6 +54,8 @@ struct State {
         HashMap<crate::idempotency_ports::IdempotencyScope, crate::idempotency_ports::IdempotencyRecord>,
     /// Live chats by chat id.
     chats: HashMap<String, chat::EmbeddedChat>,
+    /// Processing reports of broadcast videos, by video (= broadcast) id.
+    videos: HashMap<String, onair_domain::lifecycle::video::VideoProcessing>,
 }
 
 /// The in-process store; cheap to clone, clones share state.
