@@ -364,6 +364,7 @@ pub static AREAS: &[&[Function]] = &[
     crate::youtube::FUNCTIONS,
     crate::youtube::chat::FUNCTIONS,
     crate::ingest::FUNCTIONS,
+    crate::media::FUNCTIONS,
     crate::steps::FUNCTIONS,
 ];
 

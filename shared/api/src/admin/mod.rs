@@ -1,5 +1,5 @@
-//! The admin API: registrations of OAuth clients, users and channels, live statistics, and the
-//! platform ending lives.
+//! The admin API: registrations of OAuth clients, users and channels, live statistics, the
+//! platform ending lives, and the media plane's video processing reports.
 //!
 //! Routes live under `/admin/`. On AWS they sit behind API Gateway's IAM authoriser; locally they
 //! require the admin bearer token printed at start-up ([`crate::host`] applies the guard). Updates are
@@ -12,6 +12,7 @@ pub mod channels;
 pub mod clients;
 pub mod lives;
 pub mod users;
+pub mod videos;
 pub(crate) mod views;
 
 use crate::error::AdminError;
@@ -184,6 +185,14 @@ pub static FUNCTIONS: &[Function] = &[
         "/admin/lives/{liveId}/statistics",
         Admin,
         lives::put_statistics,
+        WRITE
+    ),
+    http!(
+        "admin-videos-processing",
+        PUT,
+        "/admin/users/{userId}/videos/{videoId}/processing",
+        Admin,
+        videos::put_processing,
         WRITE
     ),
     http!("admin-audit-list", GET, "/admin/audit", Admin, audit::list, READ),
