@@ -11,3 +11,4 @@ mod oauth_store;
 mod secrets;
 mod steps;
 mod store;
+mod videos;
