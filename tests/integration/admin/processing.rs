@@ -66,7 +66,9 @@ async fn a_report_before_the_broadcast_is_complete_is_refused(backend: Backend) 
             assert_eq!(reply.status, StatusCode::CONFLICT, "{state}: {}", reply.text);
             assert_eq!(reply.body["error"], "conflict", "{}", reply.text);
             assert!(
-                reply.text.contains(&format!("the broadcast is {state}, not complete")),
+                reply
+                    .text
+                    .contains(&format!("the broadcast is {state}, not complete")),
                 "{}",
                 reply.text
             );
@@ -86,7 +88,12 @@ async fn a_processed_report_moves_the_video_from_uploaded_to_processed(backend: 
         upload_status(&yt, &b).await,
         (json!("uploaded"), Value::Null, json!("processing"))
     );
-    let reply = report(&yt, &b, &json!({ "status": "processed", "at": "2026-11-01T00:00:00+09:00" })).await;
+    let reply = report(
+        &yt,
+        &b,
+        &json!({ "status": "processed", "at": "2026-11-01T00:00:00+09:00" }),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(
         reply.body,
@@ -112,7 +119,14 @@ async fn a_processed_report_moves_the_video_from_uploaded_to_processed(backend: 
 
 async fn a_failed_report_shows_its_failure_reason(backend: Backend) {
     let yt = Yt::new(backend).await;
-    for reason in ["conversion", "invalidFile", "emptyFile", "tooSmall", "codec", "uploadAborted"] {
+    for reason in [
+        "conversion",
+        "invalidFile",
+        "emptyFile",
+        "tooSmall",
+        "codec",
+        "uploadAborted",
+    ] {
         let b = complete_broadcast(&yt).await;
         let reply = report(&yt, &b, &json!({ "status": "failed", "failureReason": reason })).await;
         assert_eq!(reply.status, StatusCode::OK, "{reason}: {}", reply.text);
@@ -128,15 +142,30 @@ async fn a_failed_report_shows_its_failure_reason(backend: Backend) {
 async fn a_replayed_report_changes_nothing_and_a_different_one_is_refused(backend: Backend) {
     let yt = Yt::new(backend).await;
     let processed = complete_broadcast(&yt).await;
-    let first = report(&yt, &processed, &json!({ "status": "processed", "at": "2026-10-31T23:00:00Z" })).await;
+    let first = report(
+        &yt,
+        &processed,
+        &json!({ "status": "processed", "at": "2026-10-31T23:00:00Z" }),
+    )
+    .await;
     assert_eq!(first.body["applied"], true, "{}", first.text);
     // A replay (even with another `at`) answers the stored report.
-    let again = report(&yt, &processed, &json!({ "status": "processed", "at": "2026-10-31T23:30:00Z" })).await;
+    let again = report(
+        &yt,
+        &processed,
+        &json!({ "status": "processed", "at": "2026-10-31T23:30:00Z" }),
+    )
+    .await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.text);
     assert_eq!(again.body["applied"], false);
     assert_eq!(again.body["processedAt"], "2026-10-31T23:00:00Z");
     // A processed video never becomes failed.
-    let reply = report(&yt, &processed, &json!({ "status": "failed", "failureReason": "codec" })).await;
+    let reply = report(
+        &yt,
+        &processed,
+        &json!({ "status": "failed", "failureReason": "codec" }),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.text);
     assert!(reply.text.contains("already processed"), "{}", reply.text);
     assert_eq!(
@@ -145,7 +174,12 @@ async fn a_replayed_report_changes_nothing_and_a_different_one_is_refused(backen
     );
     // A failed one is not reprocessed under the same id, nor does its reason change.
     let failed = complete_broadcast(&yt).await;
-    report(&yt, &failed, &json!({ "status": "failed", "failureReason": "codec" })).await;
+    report(
+        &yt,
+        &failed,
+        &json!({ "status": "failed", "failureReason": "codec" }),
+    )
+    .await;
     for body in [
         json!({ "status": "processed" }),
         json!({ "status": "failed", "failureReason": "tooSmall" }),
@@ -153,7 +187,12 @@ async fn a_replayed_report_changes_nothing_and_a_different_one_is_refused(backen
         let reply = report(&yt, &failed, &body).await;
         assert_eq!(reply.status, StatusCode::CONFLICT, "{body}: {}", reply.text);
     }
-    let replay = report(&yt, &failed, &json!({ "status": "failed", "failureReason": "codec" })).await;
+    let replay = report(
+        &yt,
+        &failed,
+        &json!({ "status": "failed", "failureReason": "codec" }),
+    )
+    .await;
     assert_eq!(replay.status, StatusCode::OK, "{}", replay.text);
     assert_eq!(replay.body["applied"], false);
     assert_eq!(
@@ -223,7 +262,12 @@ async fn reports_require_the_admin_credentials(backend: Backend) {
     let body = json!({ "status": "processed" }).to_string();
     for token in [None, Some(yt.token.as_str()), Some("wrong")] {
         let reply = support::call(&yt.router, Method::PUT, &path(&yt, &b), token, Some(&body)).await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{token:?}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{token:?}: {}",
+            reply.text
+        );
     }
     assert_eq!(
         upload_status(&yt, &b).await,
@@ -264,7 +308,10 @@ async fn of_fifty_parallel_reports_processed_and_failed_exactly_one_is_stored(ba
     }
     assert_eq!(applied, 1, "exactly one report is stored");
     assert_eq!(ok + conflicts, 50);
-    assert_eq!(ok, 25, "every report equal to the winner succeeds (a replay), every other is 409");
+    assert_eq!(
+        ok, 25,
+        "every report equal to the winner succeeds (a replay), every other is 409"
+    );
     assert_eq!(outcomes.len(), 1, "{outcomes:?}");
     let winner = outcomes.into_iter().next().unwrap();
     let (upload, _, _) = upload_status(&yt, &b).await;
@@ -310,16 +357,47 @@ async fn the_recording_processed_event_applies_the_same_report(backend: Backend)
     // What can never apply is acknowledged as rejected (not retried) and stores nothing.
     let ready = yt.insert_broadcast(true).await;
     for (source, detail_type, detail) in [
-        ("onair.media", "Recording Processed", json!({ "userId": yt.user, "videoId": b, "status": "processed" })),
-        ("onair.media", "Recording Processed", json!({ "userId": yt.user, "videoId": ready, "status": "processed" })),
-        ("onair.media", "Recording Processed", json!({ "userId": yt.user, "videoId": "nope", "status": "processed" })),
-        ("onair.media", "Recording Processed", json!({ "userId": yt.user, "videoId": b, "status": "done" })),
-        ("onair.media", "Recording Processed", json!({ "videoId": b, "status": "processed" })),
-        ("onair.other", "Recording Processed", json!({ "userId": yt.user, "videoId": ready, "status": "processed" })),
-        ("onair.media", "Publish Done", json!({ "userId": yt.user, "videoId": ready, "status": "processed" })),
+        (
+            "onair.media",
+            "Recording Processed",
+            json!({ "userId": yt.user, "videoId": b, "status": "processed" }),
+        ),
+        (
+            "onair.media",
+            "Recording Processed",
+            json!({ "userId": yt.user, "videoId": ready, "status": "processed" }),
+        ),
+        (
+            "onair.media",
+            "Recording Processed",
+            json!({ "userId": yt.user, "videoId": "nope", "status": "processed" }),
+        ),
+        (
+            "onair.media",
+            "Recording Processed",
+            json!({ "userId": yt.user, "videoId": b, "status": "done" }),
+        ),
+        (
+            "onair.media",
+            "Recording Processed",
+            json!({ "videoId": b, "status": "processed" }),
+        ),
+        (
+            "onair.other",
+            "Recording Processed",
+            json!({ "userId": yt.user, "videoId": ready, "status": "processed" }),
+        ),
+        (
+            "onair.media",
+            "Publish Done",
+            json!({ "userId": yt.user, "videoId": ready, "status": "processed" }),
+        ),
     ] {
         let reply = deliver(&yt, source, detail_type, detail.clone()).await;
-        assert_eq!(reply["status"], "rejected", "{source} {detail_type} {detail}: {reply}");
+        assert_eq!(
+            reply["status"], "rejected",
+            "{source} {detail_type} {detail}: {reply}"
+        );
     }
     assert_eq!(
         upload_status(&yt, &b).await,
@@ -330,7 +408,12 @@ async fn the_recording_processed_event_applies_the_same_report(backend: Backend)
         (json!("uploaded"), Value::Null, json!("processing"))
     );
     // The event and the admin route are one use case: the route sees the event's report.
-    let reply = report(&yt, &b, &json!({ "status": "failed", "failureReason": "emptyFile" })).await;
+    let reply = report(
+        &yt,
+        &b,
+        &json!({ "status": "failed", "failureReason": "emptyFile" }),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.body["applied"], false);
 }

@@ -99,9 +99,15 @@ async fn a_report_is_stored_once_and_only_on_the_owners_broadcast(backend: Backe
     let p = video_ports(backend).await;
     complete(&p, "u1", "b1").await;
     let failed = processing("b1", ProcessingOutcome::Failed(FailureReason::Codec));
-    assert_eq!(p.videos.record(&user("u2"), &failed).await, Err(StoreError::NotFound));
+    assert_eq!(
+        p.videos.record(&user("u2"), &failed).await,
+        Err(StoreError::NotFound)
+    );
     let unknown = processing("nope", ProcessingOutcome::Processed);
-    assert_eq!(p.videos.record(&user("u1"), &unknown).await, Err(StoreError::NotFound));
+    assert_eq!(
+        p.videos.record(&user("u1"), &unknown).await,
+        Err(StoreError::NotFound)
+    );
     assert_eq!(p.videos.get(&user("u1"), "b1").await.unwrap().processing, None);
     p.videos.record(&user("u1"), &failed).await.unwrap();
     for again in [failed.clone(), processing("b1", ProcessingOutcome::Processed)] {
@@ -125,7 +131,12 @@ async fn fifty_racing_reports_have_exactly_one_winner(backend: Backend) {
         } else {
             ProcessingOutcome::Failed(FailureReason::Conversion)
         };
-        tokio::spawn(async move { (outcome, videos.record(&user("u1"), &processing("b1", outcome)).await) })
+        tokio::spawn(async move {
+            (
+                outcome,
+                videos.record(&user("u1"), &processing("b1", outcome)).await,
+            )
+        })
     });
     let results = join_all(calls).await;
     let winners: Vec<ProcessingOutcome> = results

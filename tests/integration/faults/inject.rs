@@ -20,6 +20,7 @@ use onair_app::AppState;
 use onair_domain::audit::AuditEntry;
 use onair_domain::channel::Channel;
 use onair_domain::client::Client;
+use onair_domain::lifecycle::video::VideoProcessing;
 use onair_domain::oauth::code::{CodeRecord, Redemption};
 use onair_domain::oauth::refresh::{Family, RefreshRecord};
 use onair_domain::user::User;
@@ -35,7 +36,6 @@ use onair_store::{
     StreamStore,
 };
 use onair_store::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
-use onair_domain::lifecycle::video::VideoProcessing;
 use onair_store::{LiveStore, StoredLive};
 use onair_store::{StoredVideo, VideoStore};
 use std::future::Future;
@@ -696,7 +696,9 @@ impl VideoStore for Faulty<dyn VideoStore> {
         self.faults.guard("videos.get", self.inner.get(owner, id)).await
     }
     async fn get_many(&self, owner: &UserId, ids: &[String]) -> Result<Vec<StoredVideo>, StoreError> {
-        self.faults.guard("videos.get_many", self.inner.get_many(owner, ids)).await
+        self.faults
+            .guard("videos.get_many", self.inner.get_many(owner, ids))
+            .await
     }
     async fn record(&self, owner: &UserId, processing: &VideoProcessing) -> Result<(), StoreError> {
         self.faults

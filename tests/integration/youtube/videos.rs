@@ -51,7 +51,10 @@ async fn videos_list_shows_every_served_part_of_a_broadcast_video(backend: Backe
     let body = videos(&yt, &format!("part={ALL_PARTS}&id={b}")).await;
     assert_eq!(body["kind"], "youtube#videoListResponse");
     assert!(body["etag"].is_string(), "{body}");
-    assert_eq!(body["pageInfo"], json!({ "totalResults": 1, "resultsPerPage": 1 }));
+    assert_eq!(
+        body["pageInfo"],
+        json!({ "totalResults": 1, "resultsPerPage": 1 })
+    );
     assert!(body.get("nextPageToken").is_none(), "{body}");
     let v = &body["items"][0];
     assert_eq!(v["kind"], "youtube#video");
@@ -76,7 +79,10 @@ async fn videos_list_shows_every_served_part_of_a_broadcast_video(backend: Backe
     assert!(status.get("failureReason").is_none(), "{v}");
     assert!(status.get("rejectionReason").is_none(), "{v}");
     assert!(v["status"]["embeddable"].is_boolean(), "{v}");
-    assert_eq!(v["processingDetails"], json!({ "processingStatus": "processing" }));
+    assert_eq!(
+        v["processingDetails"],
+        json!({ "processingStatus": "processing" })
+    );
     assert_eq!(
         v["liveStreamingDetails"],
         json!({
@@ -162,7 +168,12 @@ async fn unknown_and_other_users_ids_are_left_out_in_the_order_asked(backend: Ba
             None,
         )
         .await;
-    assert_eq!(reply.body["items"].as_array().map(Vec::len), Some(1), "{}", reply.text);
+    assert_eq!(
+        reply.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        reply.text
+    );
     assert_eq!(reply.body["items"][0]["id"], theirs.as_str());
     // Nothing known: an empty list, not an error.
     let none = videos(&yt, "part=id&id=nope,other").await;
@@ -176,29 +187,101 @@ async fn bad_parts_and_parameters_are_refused_as_on_the_other_youtube_routes(bac
     let many: Vec<String> = (0..51).map(|i| format!("id{i}")).collect();
     let many = many.join(",");
     for (query, status, reason) in [
-        (format!("id={b}"), StatusCode::BAD_REQUEST, "missingRequiredParameter"),
-        (format!("part=&id={b}"), StatusCode::BAD_REQUEST, "missingRequiredParameter"),
-        (format!("part=bogus&id={b}"), StatusCode::BAD_REQUEST, "unknownPart"),
-        (format!("part=id,cdn&id={b}"), StatusCode::BAD_REQUEST, "unknownPart"),
-        (format!("part=statistics&id={b}"), StatusCode::BAD_REQUEST, "unexpectedPart"),
-        (format!("part=contentDetails&id={b}"), StatusCode::BAD_REQUEST, "unexpectedPart"),
-        ("part=id".to_owned(), StatusCode::BAD_REQUEST, "missingRequiredParameter"),
-        ("part=id&chart=mostPopular".to_owned(), StatusCode::BAD_REQUEST, "unexpectedParameter"),
-        (format!("part=id&id={b}&myRating=like"), StatusCode::BAD_REQUEST, "unexpectedParameter"),
+        (
+            format!("id={b}"),
+            StatusCode::BAD_REQUEST,
+            "missingRequiredParameter",
+        ),
+        (
+            format!("part=&id={b}"),
+            StatusCode::BAD_REQUEST,
+            "missingRequiredParameter",
+        ),
+        (
+            format!("part=bogus&id={b}"),
+            StatusCode::BAD_REQUEST,
+            "unknownPart",
+        ),
+        (
+            format!("part=id,cdn&id={b}"),
+            StatusCode::BAD_REQUEST,
+            "unknownPart",
+        ),
+        (
+            format!("part=statistics&id={b}"),
+            StatusCode::BAD_REQUEST,
+            "unexpectedPart",
+        ),
+        (
+            format!("part=contentDetails&id={b}"),
+            StatusCode::BAD_REQUEST,
+            "unexpectedPart",
+        ),
+        (
+            "part=id".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "missingRequiredParameter",
+        ),
+        (
+            "part=id&chart=mostPopular".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "unexpectedParameter",
+        ),
+        (
+            format!("part=id&id={b}&myRating=like"),
+            StatusCode::BAD_REQUEST,
+            "unexpectedParameter",
+        ),
         (
             format!("part=id&id={b}&onBehalfOfContentOwner=cms"),
             StatusCode::BAD_REQUEST,
             "unexpectedParameter",
         ),
-        (format!("part=id&id={b}&regionCode=US"), StatusCode::BAD_REQUEST, "unexpectedParameter"),
-        (format!("part=id&id={b}&maxHeight=100"), StatusCode::BAD_REQUEST, "unexpectedParameter"),
-        (format!("part=id&id={b}&mine=true"), StatusCode::BAD_REQUEST, "unexpectedParameter"),
-        (format!("part=id&id={many}"), StatusCode::BAD_REQUEST, "invalidValue"),
-        (format!("part=id&id={b}&maxResults=51"), StatusCode::BAD_REQUEST, "invalidValue"),
-        (format!("part=id&id={b}&maxResults=x"), StatusCode::BAD_REQUEST, "invalidValue"),
-        (format!("part=id&id={b}&pageToken=abc"), StatusCode::BAD_REQUEST, "invalidPageToken"),
-        (format!("part=id&id={b}&id={b}"), StatusCode::BAD_REQUEST, "invalidValue"),
-        (format!("part=id&id={b}&alt=xml"), StatusCode::BAD_REQUEST, "invalidValue"),
+        (
+            format!("part=id&id={b}&regionCode=US"),
+            StatusCode::BAD_REQUEST,
+            "unexpectedParameter",
+        ),
+        (
+            format!("part=id&id={b}&maxHeight=100"),
+            StatusCode::BAD_REQUEST,
+            "unexpectedParameter",
+        ),
+        (
+            format!("part=id&id={b}&mine=true"),
+            StatusCode::BAD_REQUEST,
+            "unexpectedParameter",
+        ),
+        (
+            format!("part=id&id={many}"),
+            StatusCode::BAD_REQUEST,
+            "invalidValue",
+        ),
+        (
+            format!("part=id&id={b}&maxResults=51"),
+            StatusCode::BAD_REQUEST,
+            "invalidValue",
+        ),
+        (
+            format!("part=id&id={b}&maxResults=x"),
+            StatusCode::BAD_REQUEST,
+            "invalidValue",
+        ),
+        (
+            format!("part=id&id={b}&pageToken=abc"),
+            StatusCode::BAD_REQUEST,
+            "invalidPageToken",
+        ),
+        (
+            format!("part=id&id={b}&id={b}"),
+            StatusCode::BAD_REQUEST,
+            "invalidValue",
+        ),
+        (
+            format!("part=id&id={b}&alt=xml"),
+            StatusCode::BAD_REQUEST,
+            "invalidValue",
+        ),
     ] {
         let reply = yt
             .call(Method::GET, &format!("/youtube/v3/videos?{query}"), None)
@@ -266,7 +349,8 @@ async fn concurrent_viewers_show_only_while_live_and_the_chat_only_while_open(ba
     let live = reply.body["data"]["live"]["liveId"].as_str().unwrap().to_owned();
     let stored = yt.app.state.lives.get(&yt.owner(), &live).await.unwrap();
     let b = stored.broadcast_id.clone();
-    let snapshot = json!({ "at": "2026-11-01T00:00:10Z", "viewCount": 10, "viewerCount": 85, "likeCount": 1 });
+    let snapshot =
+        json!({ "at": "2026-11-01T00:00:10Z", "viewCount": 10, "viewerCount": 85, "likeCount": 1 });
     let reply = support::admin(
         &yt.router,
         Method::PUT,
@@ -277,7 +361,10 @@ async fn concurrent_viewers_show_only_while_live_and_the_chat_only_while_open(ba
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     // Not live yet: no viewers; the live's chat is open.
     let v = video(&yt, &b).await;
-    assert!(v["liveStreamingDetails"].get("concurrentViewers").is_none(), "{v}");
+    assert!(
+        v["liveStreamingDetails"].get("concurrentViewers").is_none(),
+        "{v}"
+    );
     assert_eq!(v["liveStreamingDetails"]["activeLiveChatId"], live.as_str());
     yt.force_state(&b, LifeCycleStatus::Live).await;
     let v = video(&yt, &b).await;

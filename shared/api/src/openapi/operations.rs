@@ -504,7 +504,10 @@ uploadStatus moves from `uploaded` to `processed` or `failed`. A report is final
 answers `applied: false`, a different one is 409; so is a broadcast that is not complete.",
             json!([path_param("userId", "user"), path_param("videoId", "video")]),
             Some("VideoProcessingReport"),
-            ("200", ok_json("The video's status after the report.", "VideoProcessingReported")),
+            (
+                "200",
+                ok_json("The video's status after the report.", "VideoProcessingReported"),
+            ),
             &["400", "404", "409"],
         ),
         "admin-channels-update" => admin(
@@ -901,8 +904,16 @@ the ingest hook drops the encoder at its next update. Ending an ended live retur
             "videos.list: the videos of the caller's broadcasts by `id` (upload and processing status; \
 unknown and other users' ids are left out).",
             json!([
-                yt_query("part", true, "id, snippet, status, processingDetails, liveStreamingDetails."),
-                yt_query("id", true, "Comma-separated video (= broadcast) ids (at most 50)."),
+                yt_query(
+                    "part",
+                    true,
+                    "id, snippet, status, processingDetails, liveStreamingDetails."
+                ),
+                yt_query(
+                    "id",
+                    true,
+                    "Comma-separated video (= broadcast) ids (at most 50)."
+                ),
                 yt_query("maxResults", false, "0-50; checked, unused with `id`."),
                 yt_query("pageToken", false, "An `id` list has one page: empty only."),
                 yt_query("hl", false, "Accepted; onair has no localizations."),

@@ -127,5 +127,12 @@ pub static FUNCTIONS: &[Function] = &[
         streams::delete,
         WRITE
     ),
-    http!("youtube-videos-list", GET, "/youtube/v3/videos", YouTube, videos::list, READ),
+    http!(
+        "youtube-videos-list",
+        GET,
+        "/youtube/v3/videos",
+        YouTube,
+        videos::list,
+        READ
+    ),
 ];

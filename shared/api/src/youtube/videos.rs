@@ -22,10 +22,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Resource, GoogleError> {
     let user = caller.require(Need::ReadVideos)?;
-    let q = Query::parse(
-        raw.as_deref(),
-        &["part", "id", "maxResults", "pageToken", "hl"],
-    )?;
+    let q = Query::parse(raw.as_deref(), &["part", "id", "maxResults", "pageToken", "hl"])?;
     let query = VideoListQuery {
         part: q.owned("part"),
         id: q.owned("id"),

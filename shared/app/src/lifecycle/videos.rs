@@ -188,7 +188,10 @@ pub fn parse_report(
         Some(raw) => {
             let parsed = crate::live_stats::parse_at(raw);
             if parsed.is_none() {
-                problems.add("at", "must be an RFC 3339 date-time with an offset, not before 1970");
+                problems.add(
+                    "at",
+                    "must be an RFC 3339 date-time with an offset, not before 1970",
+                );
             }
             parsed
         }

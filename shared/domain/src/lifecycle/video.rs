@@ -202,7 +202,8 @@ pub struct VideoParts(BTreeSet<VideoPart>);
 impl VideoParts {
     /// Parses `part` (required, comma-separated, blanks skipped).
     pub fn parse(raw: Option<&str>) -> Result<Self, LifecycleError> {
-        let missing = || LifecycleError::parameter(Reason::MissingRequiredParameter, "Required parameter: part");
+        let missing =
+            || LifecycleError::parameter(Reason::MissingRequiredParameter, "Required parameter: part");
         let raw = raw.ok_or_else(missing)?;
         let mut set = BTreeSet::new();
         for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -320,4 +321,130 @@ pub fn render(
     out.insert("id".into(), json!(broadcast.id));
     out.extend(body);
     Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::fixtures::{NOW, in_state};
+    use crate::lifecycle::wire::LifeCycleStatus as S;
+    use time::Duration;
+
+    const FAILED: ProcessingOutcome = ProcessingOutcome::Failed(FailureReason::Codec);
+
+    fn stored(outcome: ProcessingOutcome) -> VideoProcessing {
+        VideoProcessing {
+            video_id: in_state(S::Complete).id,
+            outcome,
+            processed_at: NOW - Duration::minutes(1),
+        }
+    }
+
+    #[test]
+    fn only_a_complete_broadcast_takes_a_first_report_in_every_state() {
+        for &state in S::ALL {
+            let b = in_state(state);
+            for outcome in [ProcessingOutcome::Processed, FAILED] {
+                let got = report(&b, None, outcome, None, NOW);
+                if state == S::Complete {
+                    let expected = VideoProcessing {
+                        video_id: b.id.clone(),
+                        outcome,
+                        processed_at: NOW,
+                    };
+                    assert_eq!(got, Ok(ReportDecision::Store(expected)), "{state}");
+                } else {
+                    assert_eq!(got, Err(ReportRefusal::NotComplete(state)), "{state}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_report_is_final_a_replay_answers_it_and_at_may_not_be_in_the_future() {
+        let b = in_state(S::Complete);
+        for (first, second, expected) in [
+            (ProcessingOutcome::Processed, ProcessingOutcome::Processed, None),
+            (FAILED, FAILED, None),
+            (
+                ProcessingOutcome::Processed,
+                FAILED,
+                Some(UploadStatus::Processed),
+            ),
+            (FAILED, ProcessingOutcome::Processed, Some(UploadStatus::Failed)),
+            (
+                FAILED,
+                ProcessingOutcome::Failed(FailureReason::TooSmall),
+                Some(UploadStatus::Failed),
+            ),
+        ] {
+            let stored = stored(first);
+            let got = report(&b, Some(&stored), second, Some(NOW), NOW);
+            match expected {
+                None => assert_eq!(got, Ok(ReportDecision::Replay(stored))),
+                Some(status) => assert_eq!(got, Err(ReportRefusal::AlreadyReported(status))),
+            }
+        }
+        let future = report(
+            &b,
+            None,
+            ProcessingOutcome::Processed,
+            Some(NOW + Duration::seconds(1)),
+            NOW,
+        );
+        assert_eq!(future, Err(ReportRefusal::AtInTheFuture));
+        let past = NOW - Duration::hours(1);
+        let Ok(ReportDecision::Store(p)) = report(&b, None, ProcessingOutcome::Processed, Some(past), NOW)
+        else {
+            panic!("a past at is taken");
+        };
+        assert_eq!(p.processed_at, past);
+    }
+
+    #[test]
+    fn statuses_follow_the_state_and_the_report() {
+        for &state in S::ALL {
+            let b = in_state(state);
+            let expected_content = match state {
+                S::Created | S::Ready | S::TestStarting | S::Testing => LiveBroadcastContent::Upcoming,
+                S::LiveStarting | S::Live => LiveBroadcastContent::Live,
+                S::Complete | S::Revoked => LiveBroadcastContent::None,
+            };
+            assert_eq!(live_broadcast_content(state), expected_content, "{state}");
+            let (upload, processing) = if state == S::Revoked {
+                (UploadStatus::Rejected, ProcessingStatus::Terminated)
+            } else {
+                (UploadStatus::Uploaded, ProcessingStatus::Processing)
+            };
+            assert_eq!(upload_status(&b, None), upload, "{state}");
+            assert_eq!(processing_status(&b, None), processing, "{state}");
+        }
+        let b = in_state(S::Complete);
+        let done = stored(ProcessingOutcome::Processed);
+        assert_eq!(upload_status(&b, Some(&done)), UploadStatus::Processed);
+        assert_eq!(processing_status(&b, Some(&done)), ProcessingStatus::Succeeded);
+        let failed = stored(FAILED);
+        assert_eq!(upload_status(&b, Some(&failed)), UploadStatus::Failed);
+        assert_eq!(processing_status(&b, Some(&failed)), ProcessingStatus::Failed);
+        let rendered = render(&b, Some(&failed), None, &VideoParts::of(&[VideoPart::Status]));
+        assert_eq!(rendered["status"]["failureReason"], "codec");
+    }
+
+    #[test]
+    fn video_parts_refuse_unknown_and_unserved_names() {
+        let parts = VideoParts::parse(Some("id, snippet,,status,processingDetails,liveStreamingDetails"));
+        assert_eq!(parts, Ok(VideoParts::of(VideoPart::ALL)));
+        for (raw, reason) in [
+            (None, Reason::MissingRequiredParameter),
+            (Some(""), Reason::MissingRequiredParameter),
+            (Some(" , "), Reason::MissingRequiredParameter),
+            (Some("id,bogus"), Reason::UnknownPart),
+            (Some("cdn"), Reason::UnknownPart),
+            (Some("statistics"), Reason::UnexpectedPart),
+            (Some("id,player"), Reason::UnexpectedPart),
+        ] {
+            let err = VideoParts::parse(raw).unwrap_err();
+            assert_eq!(err.reason, reason, "{raw:?}");
+        }
+    }
 }

@@ -40,7 +40,9 @@ impl VideoStore for EmbeddedStore {
             return Err(StoreError::NotFound);
         }
         if state.videos.contains_key(id) {
-            return Err(StoreError::Conflict("the video already has a processing report".into()));
+            return Err(StoreError::Conflict(
+                "the video already has a processing report".into(),
+            ));
         }
         state.videos.insert(id.to_owned(), processing.clone());
         Ok(())
