@@ -36,7 +36,7 @@ impl VideoStore for EmbeddedStore {
     async fn record(&self, owner: &UserId, processing: &VideoProcessing) -> Result<(), StoreError> {
         let mut state = self.lock();
         let id = processing.video_id.as_str();
-        if !state.broadcasts.get(id).is_some_and(|b| &b.owner == owner) {
+        if state.broadcasts.get(id).is_none_or(|b| &b.owner != owner) {
             return Err(StoreError::NotFound);
         }
         if state.videos.contains_key(id) {
