@@ -365,6 +365,7 @@ pub static AREAS: &[&[Function]] = &[
     crate::youtube::chat::FUNCTIONS,
     crate::youtube::partner::FUNCTIONS,
     crate::ingest::FUNCTIONS,
+    crate::media::FUNCTIONS,
     crate::steps::FUNCTIONS,
 ];
 

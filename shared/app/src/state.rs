@@ -157,6 +157,8 @@ pub struct AppState {
     pub chats: Arc<dyn ChatStore>,
     /// Content ID owners and their records.
     pub content_ids: Arc<dyn ContentIdStore>,
+    /// Broadcast videos (the media plane's processing reports).
+    pub videos: Arc<dyn onair_store::VideoStore>,
     /// Timed lifecycle steps (EventBridge Scheduler and a delay queue on AWS, in-process locally).
     pub steps: Arc<dyn StepScheduler>,
     /// Client secrets and keys.

@@ -221,6 +221,7 @@ pub fn assemble(
         idempotency: stores.idempotency,
         chats: stores.chats,
         content_ids: stores.content_ids,
+        videos: stores.videos,
         steps,
         secrets,
         clock,

@@ -2,7 +2,7 @@
 //!
 //! Each concern has a small async trait ([`ClientStore`], [`UserStore`], [`ChannelStore`],
 //! [`SecretStore`], [`GrantStore`], [`LockoutStore`], [`AuditStore`], [`BroadcastStore`],
-//! [`StreamStore`], [`LiveStore`], [`ChatStore`], [`IdempotencyStore`], [`ContentIdStore`], [`StepScheduler`]). Every trait has an embedded adapter
+//! [`StreamStore`], [`VideoStore`], [`LiveStore`], [`ChatStore`], [`IdempotencyStore`], [`ContentIdStore`], [`StepScheduler`]). Every trait has an embedded adapter
 //! (in-process, the local default) and an AWS adapter (DynamoDB, Secrets Manager; EventBridge Scheduler
 //! and SQS for steps); one contract test suite holds both to the same meaning.
 //! Adapters translate SDK failures into [`StoreError`] so nothing above this crate sees an SDK type.
@@ -22,6 +22,7 @@ pub mod secrets;
 pub mod step_ports;
 pub mod steps;
 pub mod stores;
+pub mod video_ports;
 
 pub use chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post};
 pub use content_id_ports::{
@@ -39,3 +40,4 @@ pub use ports::{ChannelStore, ClientStore, OwnedChannel, OwnedChannels, SecretSt
 pub use secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};
 pub use step_ports::StepScheduler;
 pub use stores::Stores;
+pub use video_ports::{StoredVideo, VideoStore};

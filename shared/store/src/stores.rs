@@ -5,7 +5,7 @@ use crate::dynamo::DynamoStores;
 use crate::embedded::EmbeddedStore;
 use crate::{
     AuditStore, BroadcastStore, ChannelStore, ChatStore, ClientStore, ContentIdStore, GrantStore,
-    IdempotencyStore, LiveStore, LockoutStore, StreamStore, UserStore,
+    IdempotencyStore, LiveStore, LockoutStore, StreamStore, UserStore, VideoStore,
 };
 use std::sync::Arc;
 
@@ -36,6 +36,8 @@ pub struct Stores {
     pub chats: Arc<dyn ChatStore>,
     /// Content ID owners and their records.
     pub content_ids: Arc<dyn ContentIdStore>,
+    /// Broadcast videos (processing reports).
+    pub videos: Arc<dyn VideoStore>,
 }
 
 impl Stores {
@@ -54,6 +56,7 @@ impl Stores {
             idempotency: Arc::new(stores.idempotency()),
             chats: Arc::new(stores.chats()),
             content_ids: Arc::new(stores.content_ids()),
+            videos: Arc::new(stores.videos()),
         }
     }
 
@@ -72,6 +75,7 @@ impl Stores {
             idempotency: Arc::new(store.clone()),
             chats: Arc::new(store.clone()),
             content_ids: Arc::new(store.clone()),
+            videos: Arc::new(store.clone()),
         }
     }
 }

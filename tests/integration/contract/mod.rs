@@ -12,3 +12,4 @@ mod oauth_store;
 mod secrets;
 mod steps;
 mod store;
+mod videos;

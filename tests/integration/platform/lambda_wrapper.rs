@@ -154,7 +154,8 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
             .replace("{userId}", "AAAAAAAAAAAAAAAAAAAAAA")
             .replace("{channelId}", "AAAAAAAAAAAAAAAAAAAAAA")
             .replace("{liveId}", "AAAAAAAAAAAAAAAAAAAAAA")
-            .replace("{broadcastId}", "AAAAAAAAAAAAAAAAAAAAAA");
+            .replace("{broadcastId}", "AAAAAAAAAAAAAAAAAAAAAA")
+            .replace("{videoId}", "AAAAAAAAAAAAAAAAAAAAAA");
         let body = Some(admin_body(http.path));
         let headers = [("content-type", "application/json")];
         let reply = through_lambda(
@@ -179,7 +180,7 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
         );
         refused += 1;
     }
-    assert_eq!(refused, 18, "every admin function was tried");
+    assert_eq!(refused, 19, "every admin function was tried");
     assert!(
         audit_trail(&state).await.is_empty() && app.state.users.find_by_login("wrapper").await.is_err(),
         "a refused admin call wrote nothing"
@@ -569,6 +570,12 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
         (
             "youtube-streams-delete",
             "/youtube/v3/liveStreams?id=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-videos-list",
+            "/youtube/v3/videos?part=id,status&id=nope".into(),
             vec![("authorization", bearer.clone())],
             None,
         ),

@@ -1,5 +1,5 @@
-//! The admin API: registrations of OAuth clients, users, channels and Content ID owners, live statistics, and the
-//! platform ending lives.
+//! The admin API: registrations of OAuth clients, users, channels and Content ID owners, live
+//! statistics, the platform ending lives, and the media plane's video processing reports.
 //!
 //! Routes live under `/admin/`. On AWS they sit behind API Gateway's IAM authoriser; locally they
 //! require the admin bearer token printed at start-up ([`crate::host`] applies the guard). Updates are
@@ -13,6 +13,7 @@ pub mod clients;
 pub mod content_owners;
 pub mod lives;
 pub mod users;
+pub mod videos;
 pub(crate) mod views;
 
 use crate::error::AdminError;
@@ -225,6 +226,14 @@ pub static FUNCTIONS: &[Function] = &[
         "/admin/content-owners/{contentOwnerId}/channels/{channelId}",
         Admin,
         content_owners::unlink,
+        WRITE
+    ),
+    http!(
+        "admin-videos-processing",
+        PUT,
+        "/admin/users/{userId}/videos/{videoId}/processing",
+        Admin,
+        videos::put_processing,
         WRITE
     ),
     http!("admin-audit-list", GET, "/admin/audit", Admin, audit::list, READ),

@@ -92,6 +92,8 @@ fn derived_schemas() -> utoipa::openapi::Components {
         .schema_from::<content_owners::LinkChannel>()
         .schema_from::<lives::LiveStatistics>()
         .schema_from::<LiveStatisticsRecorded>()
+        .schema_from::<crate::admin::videos::VideoProcessingReport>()
+        .schema_from::<VideoProcessingReported>()
         .schema_from::<AdminErrorCode>()
         .schema_from::<FieldViolation>()
         .schema_from::<AdminErrorBody>()

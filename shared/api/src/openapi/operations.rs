@@ -150,6 +150,7 @@ fn example(body: &str) -> Option<Value> {
             "viewerCount": 85,
             "likeCount": 40,
         }),
+        "VideoProcessingReport" => json!({ "status": "processed", "at": "2026-11-01T10:30:00+00:00" }),
         "UpdateUser" => json!({ "userName": "Renamed Streamer", "disabled": false }),
         "CreateChannel" => json!({
             "channelName": "Example Live",
@@ -527,6 +528,18 @@ pub fn operation(name: &str) -> Option<Value> {
                 ok_json("The snapshot stored now.", "LiveStatisticsRecorded"),
             ),
             &["404"],
+        ),
+        "admin-videos-processing" => admin(
+            "The media plane reports a complete broadcast's recording processed or failed: the video's \
+uploadStatus moves from `uploaded` to `processed` or `failed`. A report is final: the same report again \
+answers `applied: false`, a different one is 409; so is a broadcast that is not complete.",
+            json!([path_param("userId", "user"), path_param("videoId", "video")]),
+            Some("VideoProcessingReport"),
+            (
+                "200",
+                ok_json("The video's status after the report.", "VideoProcessingReported"),
+            ),
+            &["400", "404", "409"],
         ),
         "admin-channels-update" => admin(
             "Change any channel field, including enable/disable (optimistic: `expectedVersion`).",
@@ -996,6 +1009,27 @@ the ingest hook drops the encoder at its next update. Ending an ended live retur
             "liveStreams.delete.",
             json!([yt_query("id", true, "The stream.")]),
             204,
+            false,
+        ),
+        "youtube-videos-list" => youtube(
+            "videos.list: the videos of the caller's broadcasts by `id` (upload and processing status; \
+unknown and other users' ids are left out).",
+            json!([
+                yt_query(
+                    "part",
+                    true,
+                    "id, snippet, status, processingDetails, liveStreamingDetails."
+                ),
+                yt_query(
+                    "id",
+                    true,
+                    "Comma-separated video (= broadcast) ids (at most 50)."
+                ),
+                yt_query("maxResults", false, "0-50; checked, unused with `id`."),
+                yt_query("pageToken", false, "An `id` list has one page: empty only."),
+                yt_query("hl", false, "Accepted; onair has no localizations."),
+            ]),
+            200,
             false,
         ),
         "ingest-nginx-rtmp" => ingest_nginx_rtmp(),

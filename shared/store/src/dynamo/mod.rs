@@ -43,7 +43,7 @@ pub use content_id::DynamoContentIdStore;
 pub(crate) use errors::error_chain;
 pub use grants::DynamoGrantStore;
 pub use idempotency::DynamoIdempotencyStore;
-pub use lifecycle::{DynamoBroadcastStore, DynamoStreamStore};
+pub use lifecycle::{DynamoBroadcastStore, DynamoStreamStore, DynamoVideoStore};
 pub use lives::DynamoLiveStore;
 pub use lockouts::DynamoLockoutStore;
 pub use round_trips::RoundTrips;
@@ -136,6 +136,11 @@ impl DynamoStores {
     /// The liveBroadcast store (registrations table).
     pub fn broadcasts(&self) -> DynamoBroadcastStore {
         DynamoBroadcastStore::new(self.context.clone())
+    }
+
+    /// The store of broadcast videos' processing reports (registrations table).
+    pub fn videos(&self) -> DynamoVideoStore {
+        DynamoVideoStore::new(self.context.clone())
     }
 
     /// The liveStream store and its key reservations (registrations table).

@@ -17,6 +17,7 @@ mod lives;
 mod lockouts;
 pub mod steps;
 mod users;
+mod videos;
 
 pub use steps::{EmbeddedSteps, StepSink};
 
@@ -56,6 +57,8 @@ struct State {
     chats: HashMap<String, chat::EmbeddedChat>,
     /// Content ID partitions by content owner id.
     content_owners: HashMap<String, content_id::Partition>,
+    /// Processing reports of broadcast videos, by video (= broadcast) id.
+    videos: HashMap<String, onair_domain::lifecycle::video::VideoProcessing>,
 }
 
 /// The in-process store; cheap to clone, clones share state.
