@@ -155,7 +155,8 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
             .replace("{channelId}", "AAAAAAAAAAAAAAAAAAAAAA")
             .replace("{liveId}", "AAAAAAAAAAAAAAAAAAAAAA")
             .replace("{broadcastId}", "AAAAAAAAAAAAAAAAAAAAAA")
-            .replace("{videoId}", "AAAAAAAAAAAAAAAAAAAAAA");
+            .replace("{videoId}", "AAAAAAAAAAAAAAAAAAAAAA")
+            .replace("{contentOwnerId}", "AAAAAAAAAAAAAAAAAAAAAA");
         let body = Some(admin_body(http.path));
         let headers = [("content-type", "application/json")];
         let reply = through_lambda(
@@ -180,7 +181,7 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
         );
         refused += 1;
     }
-    assert_eq!(refused, 19, "every admin function was tried");
+    assert_eq!(refused, 24, "every admin function was tried");
     assert!(
         audit_trail(&state).await.is_empty() && app.state.users.find_by_login("wrapper").await.is_err(),
         "a refused admin call wrote nothing"
@@ -578,6 +579,117 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
             "/youtube/v3/videos?part=id,status&id=nope".into(),
             vec![("authorization", bearer.clone())],
             None,
+        ),
+        (
+            "youtube-chat-messages-list",
+            "/youtube/v3/liveChat/messages?liveChatId=nope&part=snippet".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-chat-messages-insert",
+            "/youtube/v3/liveChat/messages?part=snippet".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(
+                r#"{"snippet":{"liveChatId":"nope","type":"textMessageEvent","textMessageDetails":{"messageText":"hi"}}}"#
+                    .into(),
+            ),
+        ),
+        (
+            "youtube-chat-messages-delete",
+            "/youtube/v3/liveChat/messages?id=nope.1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-chat-bans-insert",
+            "/youtube/v3/liveChat/bans?part=snippet".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"snippet":{"liveChatId":"nope","type":"permanent","bannedUserDetails":{"channelId":"v1"}}}"#.into()),
+        ),
+        (
+            "youtube-chat-bans-delete",
+            "/youtube/v3/liveChat/bans?id=nope.ban.v1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-chat-moderators-list",
+            "/youtube/v3/liveChat/moderators?liveChatId=nope&part=snippet".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "youtube-chat-moderators-insert",
+            "/youtube/v3/liveChat/moderators?part=snippet".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some(r#"{"snippet":{"liveChatId":"nope","moderatorDetails":{"channelId":"v1"}}}"#.into()),
+        ),
+        (
+            "youtube-chat-moderators-delete",
+            "/youtube/v3/liveChat/moderators?id=nope.mod.v1".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "partner-assets-insert",
+            "/youtube/partner/v1/assets?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-assets-get",
+            "/youtube/partner/v1/assets/nope?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "partner-ownership-get",
+            "/youtube/partner/v1/assets/nope/ownership?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "partner-ownership-update",
+            "/youtube/partner/v1/assets/nope/ownership?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-ownership-patch",
+            "/youtube/partner/v1/assets/nope/ownership?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-match-policy-get",
+            "/youtube/partner/v1/assets/nope/matchPolicy?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "partner-match-policy-update",
+            "/youtube/partner/v1/assets/nope/matchPolicy?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-match-policy-patch",
+            "/youtube/partner/v1/assets/nope/matchPolicy?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-policies-list",
+            "/youtube/partner/v1/policies?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "partner-policies-insert",
+            "/youtube/partner/v1/policies?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
         ),
         (
             "ingest-nginx-rtmp",

@@ -17,6 +17,7 @@ sit behind API Gateway's IAM authorizer (SigV4); the local server asks for its a
 - `/prism/v1/service/…`: PRISM's envelope (`PrismErrorBody`).
 - `/oauth/authorize`, `/oauth/federated/callback`: HTML pages for people, and redirects to the client.
 - `/youtube/v3/…`: the YouTube Live Streaming API (liveBroadcasts, liveStreams) as Google's `youtube.v3.json` discovery document describes it, with Google's error envelope `{\"error\": {\"code\", \"message\", \"errors\": [{\"domain\", \"reason\", \"message\"}]}}`.
+- `/youtube/partner/v1/…`: the Content ID API (assets, ownership, policies, asset match policies), same envelope; every call names `onBehalfOfContentOwner`, an owner linking a channel of the caller (`/admin/content-owners`).
 
 Every surface answers HEAD and OPTIONS with 405 and an empty `Allow` (nothing is advertised), an \
 unknown path with its own 404 and a known path with another method with its own 405 (the \
