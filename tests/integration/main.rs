@@ -22,6 +22,7 @@ mod faults;
 mod idempotency;
 mod ingest;
 mod oauth;
+mod partner;
 mod platform;
 mod prism;
 mod steps;

@@ -363,7 +363,9 @@ pub static AREAS: &[&[Function]] = &[
     crate::keys::FUNCTIONS,
     crate::youtube::FUNCTIONS,
     crate::youtube::chat::FUNCTIONS,
+    crate::youtube::partner::FUNCTIONS,
     crate::ingest::FUNCTIONS,
+    crate::media::FUNCTIONS,
     crate::steps::FUNCTIONS,
 ];
 

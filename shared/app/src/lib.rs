@@ -9,6 +9,7 @@ pub mod audit;
 pub mod chat;
 pub mod client_cache;
 pub mod clients;
+pub mod content_id;
 pub mod error;
 pub mod federation;
 pub mod hashing;

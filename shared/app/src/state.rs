@@ -6,8 +6,8 @@ use crate::hashing::{Hashing, HashingLimits};
 use onair_domain::lockout::LockPolicy;
 use onair_domain::{Clock, Generator, SecretString};
 use onair_store::{
-    AuditStore, BroadcastStore, ChannelStore, ChatStore, ClientStore, GrantStore, IdempotencyStore,
-    LiveStore, LockoutStore, SecretStore, StepScheduler, StreamStore, UserStore,
+    AuditStore, BroadcastStore, ChannelStore, ChatStore, ClientStore, ContentIdStore, GrantStore,
+    IdempotencyStore, LiveStore, LockoutStore, SecretStore, StepScheduler, StreamStore, UserStore,
 };
 use std::sync::Arc;
 use time::Duration;
@@ -155,6 +155,10 @@ pub struct AppState {
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// Live chats.
     pub chats: Arc<dyn ChatStore>,
+    /// Content ID owners and their records.
+    pub content_ids: Arc<dyn ContentIdStore>,
+    /// Broadcast videos (the media plane's processing reports).
+    pub videos: Arc<dyn onair_store::VideoStore>,
     /// Timed lifecycle steps (EventBridge Scheduler and a delay queue on AWS, in-process locally).
     pub steps: Arc<dyn StepScheduler>,
     /// Client secrets and keys.

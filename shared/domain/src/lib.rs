@@ -10,6 +10,7 @@ pub mod channel;
 pub mod chat;
 pub mod client;
 pub mod clock;
+pub mod content_id;
 pub mod generate;
 pub mod ids;
 pub mod lifecycle;

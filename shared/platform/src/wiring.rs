@@ -220,6 +220,8 @@ pub fn assemble(
         lives: stores.lives,
         idempotency: stores.idempotency,
         chats: stores.chats,
+        content_ids: stores.content_ids,
+        videos: stores.videos,
         steps,
         secrets,
         clock,

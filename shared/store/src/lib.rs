@@ -2,12 +2,13 @@
 //!
 //! Each concern has a small async trait ([`ClientStore`], [`UserStore`], [`ChannelStore`],
 //! [`SecretStore`], [`GrantStore`], [`LockoutStore`], [`AuditStore`], [`BroadcastStore`],
-//! [`StreamStore`], [`LiveStore`], [`ChatStore`], [`IdempotencyStore`], [`StepScheduler`]). Every trait has an embedded adapter
+//! [`StreamStore`], [`VideoStore`], [`LiveStore`], [`ChatStore`], [`IdempotencyStore`], [`ContentIdStore`], [`StepScheduler`]). Every trait has an embedded adapter
 //! (in-process, the local default) and an AWS adapter (DynamoDB, Secrets Manager; EventBridge Scheduler
 //! and SQS for steps); one contract test suite holds both to the same meaning.
 //! Adapters translate SDK failures into [`StoreError`] so nothing above this crate sees an SDK type.
 
 pub mod chat_ports;
+pub mod content_id_ports;
 pub mod dynamo;
 pub mod embedded;
 pub mod error;
@@ -21,8 +22,12 @@ pub mod secrets;
 pub mod step_ports;
 pub mod steps;
 pub mod stores;
+pub mod video_ports;
 
 pub use chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post};
+pub use content_id_ports::{
+    ContentIdStore, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord, WriteError,
+};
 pub use error::StoreError;
 pub use idempotency_ports::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
 pub use lifecycle_ports::{
@@ -35,3 +40,4 @@ pub use ports::{ChannelStore, ClientStore, OwnedChannel, OwnedChannels, SecretSt
 pub use secrets::{ClientSecret, Rotated, RotationPolicy, StoredSecret};
 pub use step_ports::StepScheduler;
 pub use stores::Stores;
+pub use video_ports::{StoredVideo, VideoStore};

@@ -4,8 +4,8 @@
 use crate::dynamo::DynamoStores;
 use crate::embedded::EmbeddedStore;
 use crate::{
-    AuditStore, BroadcastStore, ChannelStore, ChatStore, ClientStore, GrantStore, IdempotencyStore,
-    LiveStore, LockoutStore, StreamStore, UserStore,
+    AuditStore, BroadcastStore, ChannelStore, ChatStore, ClientStore, ContentIdStore, GrantStore,
+    IdempotencyStore, LiveStore, LockoutStore, StreamStore, UserStore, VideoStore,
 };
 use std::sync::Arc;
 
@@ -34,6 +34,10 @@ pub struct Stores {
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// Live chats.
     pub chats: Arc<dyn ChatStore>,
+    /// Content ID owners and their records.
+    pub content_ids: Arc<dyn ContentIdStore>,
+    /// Broadcast videos (processing reports).
+    pub videos: Arc<dyn VideoStore>,
 }
 
 impl Stores {
@@ -51,6 +55,8 @@ impl Stores {
             lives: Arc::new(stores.lives()),
             idempotency: Arc::new(stores.idempotency()),
             chats: Arc::new(stores.chats()),
+            content_ids: Arc::new(stores.content_ids()),
+            videos: Arc::new(stores.videos()),
         }
     }
 
@@ -68,6 +74,8 @@ impl Stores {
             lives: Arc::new(store.clone()),
             idempotency: Arc::new(store.clone()),
             chats: Arc::new(store.clone()),
+            content_ids: Arc::new(store.clone()),
+            videos: Arc::new(store.clone()),
         }
     }
 }

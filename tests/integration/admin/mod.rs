@@ -2,4 +2,5 @@
 
 mod api;
 mod live_statistics;
+mod processing;
 mod secret_rotation;

@@ -2,6 +2,7 @@
 //! DynamoDB / Secrets Manager on moto.
 
 mod chat;
+mod content_id;
 mod idempotency;
 mod lifecycle;
 mod lifecycle_batch;
@@ -11,3 +12,4 @@ mod oauth_store;
 mod secrets;
 mod steps;
 mod store;
+mod videos;

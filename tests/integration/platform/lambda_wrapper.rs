@@ -154,7 +154,9 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
             .replace("{userId}", "AAAAAAAAAAAAAAAAAAAAAA")
             .replace("{channelId}", "AAAAAAAAAAAAAAAAAAAAAA")
             .replace("{liveId}", "AAAAAAAAAAAAAAAAAAAAAA")
-            .replace("{broadcastId}", "AAAAAAAAAAAAAAAAAAAAAA");
+            .replace("{broadcastId}", "AAAAAAAAAAAAAAAAAAAAAA")
+            .replace("{videoId}", "AAAAAAAAAAAAAAAAAAAAAA")
+            .replace("{contentOwnerId}", "AAAAAAAAAAAAAAAAAAAAAA");
         let body = Some(admin_body(http.path));
         let headers = [("content-type", "application/json")];
         let reply = through_lambda(
@@ -179,7 +181,7 @@ async fn admin_routes_refuse_events_without_an_iam_identity_and_accept_signed_on
         );
         refused += 1;
     }
-    assert_eq!(refused, 18, "every admin function was tried");
+    assert_eq!(refused, 24, "every admin function was tried");
     assert!(
         audit_trail(&state).await.is_empty() && app.state.users.find_by_login("wrapper").await.is_err(),
         "a refused admin call wrote nothing"
@@ -573,6 +575,12 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
             None,
         ),
         (
+            "youtube-videos-list",
+            "/youtube/v3/videos?part=id,status&id=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
             "youtube-chat-messages-list",
             "/youtube/v3/liveChat/messages?liveChatId=nope&part=snippet".into(),
             vec![("authorization", bearer.clone())],
@@ -622,6 +630,66 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
             "/youtube/v3/liveChat/moderators?id=nope.mod.v1".into(),
             vec![("authorization", bearer.clone())],
             None,
+        ),
+        (
+            "partner-assets-insert",
+            "/youtube/partner/v1/assets?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-assets-get",
+            "/youtube/partner/v1/assets/nope?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "partner-ownership-get",
+            "/youtube/partner/v1/assets/nope/ownership?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "partner-ownership-update",
+            "/youtube/partner/v1/assets/nope/ownership?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-ownership-patch",
+            "/youtube/partner/v1/assets/nope/ownership?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-match-policy-get",
+            "/youtube/partner/v1/assets/nope/matchPolicy?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "partner-match-policy-update",
+            "/youtube/partner/v1/assets/nope/matchPolicy?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-match-policy-patch",
+            "/youtube/partner/v1/assets/nope/matchPolicy?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-policies-list",
+            "/youtube/partner/v1/policies?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "partner-policies-insert",
+            "/youtube/partner/v1/policies?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
         ),
         (
             "ingest-nginx-rtmp",

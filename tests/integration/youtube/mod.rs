@@ -14,6 +14,8 @@ mod permissions;
 mod round_trips;
 mod schedules;
 mod scopes;
+pub mod videos;
+mod videos_client;
 
 use crate::support::oauth::{create_channel, create_user};
 use crate::support::{Backend, ISSUER, Reply, TestApp, call, unique};

@@ -42,7 +42,7 @@ async fn no_token_is_401_required_and_a_bad_token_401_auth_error(backend: Backen
         .await;
     assert_google_error(&r, StatusCode::UNAUTHORIZED, "authError");
     // unknown paths and HEAD/OPTIONS answer in Google's envelope too
-    let r = y.call(Method::GET, "/youtube/v3/videos", None).await;
+    let r = y.call(Method::GET, "/youtube/v3/playlists", None).await;
     assert_google_error(&r, StatusCode::NOT_FOUND, "notFound");
     let r = y.call(Method::OPTIONS, STREAMS, None).await;
     assert_google_error(&r, StatusCode::METHOD_NOT_ALLOWED, "httpMethodNotAllowed");

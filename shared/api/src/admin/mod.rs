@@ -1,5 +1,5 @@
-//! The admin API: registrations of OAuth clients, users and channels, live statistics, and the
-//! platform ending lives.
+//! The admin API: registrations of OAuth clients, users, channels and Content ID owners, live
+//! statistics, the platform ending lives, and the media plane's video processing reports.
 //!
 //! Routes live under `/admin/`. On AWS they sit behind API Gateway's IAM authoriser; locally they
 //! require the admin bearer token printed at start-up ([`crate::host`] applies the guard). Updates are
@@ -10,8 +10,10 @@ pub mod audit;
 pub mod broadcasts;
 pub mod channels;
 pub mod clients;
+pub mod content_owners;
 pub mod lives;
 pub mod users;
+pub mod videos;
 pub(crate) mod views;
 
 use crate::error::AdminError;
@@ -184,6 +186,54 @@ pub static FUNCTIONS: &[Function] = &[
         "/admin/lives/{liveId}/statistics",
         Admin,
         lives::put_statistics,
+        WRITE
+    ),
+    http!(
+        "admin-content-owners-create",
+        POST,
+        "/admin/content-owners",
+        Admin,
+        content_owners::create,
+        WRITE
+    ),
+    http!(
+        "admin-content-owners-get",
+        GET,
+        "/admin/content-owners/{contentOwnerId}",
+        Admin,
+        content_owners::get,
+        READ
+    ),
+    http!(
+        "admin-content-owners-update",
+        PATCH,
+        "/admin/content-owners/{contentOwnerId}",
+        Admin,
+        content_owners::update,
+        WRITE
+    ),
+    http!(
+        "admin-content-owners-link",
+        PUT,
+        "/admin/content-owners/{contentOwnerId}/channels/{channelId}",
+        Admin,
+        content_owners::link,
+        WRITE
+    ),
+    http!(
+        "admin-content-owners-unlink",
+        DELETE,
+        "/admin/content-owners/{contentOwnerId}/channels/{channelId}",
+        Admin,
+        content_owners::unlink,
+        WRITE
+    ),
+    http!(
+        "admin-videos-processing",
+        PUT,
+        "/admin/users/{userId}/videos/{videoId}/processing",
+        Admin,
+        videos::put_processing,
         WRITE
     ),
     http!("admin-audit-list", GET, "/admin/audit", Admin, audit::list, READ),

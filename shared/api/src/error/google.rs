@@ -1,4 +1,4 @@
-//! Errors of the YouTube-compatible surface (`/youtube/v3/…`) in Google's envelope:
+//! Errors of the YouTube-compatible surfaces (`/youtube/v3/…` and the Content ID API `/youtube/partner/v1/…`) in Google's envelope:
 //! `{"error": {"code": n, "message": "…", "errors": [{"domain": "…", "reason": "…", "message": "…"}]}}`.
 //!
 //! One mapping, [`From<AppError>`]: lifecycle refusals carry their own reason, status and domain

@@ -18,7 +18,7 @@
 mod operations;
 pub mod schemas;
 
-use crate::admin::{channels, clients, lives, users};
+use crate::admin::{channels, clients, content_owners, lives, users};
 use crate::registry::http_functions;
 use serde_json::{Map, Value, json};
 use utoipa::openapi::ComponentsBuilder;
@@ -85,8 +85,15 @@ fn derived_schemas() -> utoipa::openapi::Components {
         .schema_from::<users::UpdateUser>()
         .schema_from::<channels::CreateChannel>()
         .schema_from::<channels::UpdateChannel>()
+        .schema_from::<content_owners::ContentOwnerView>()
+        .schema_from::<content_owners::LinkView>()
+        .schema_from::<content_owners::CreateContentOwner>()
+        .schema_from::<content_owners::UpdateContentOwner>()
+        .schema_from::<content_owners::LinkChannel>()
         .schema_from::<lives::LiveStatistics>()
         .schema_from::<LiveStatisticsRecorded>()
+        .schema_from::<crate::admin::videos::VideoProcessingReport>()
+        .schema_from::<VideoProcessingReported>()
         .schema_from::<AdminErrorCode>()
         .schema_from::<FieldViolation>()
         .schema_from::<AdminErrorBody>()

@@ -17,6 +17,7 @@ sit behind API Gateway's IAM authorizer (SigV4); the local server asks for its a
 - `/prism/v1/service/…`: PRISM's envelope (`PrismErrorBody`).
 - `/oauth/authorize`, `/oauth/federated/callback`: HTML pages for people, and redirects to the client.
 - `/youtube/v3/…`: the YouTube Live Streaming API (liveBroadcasts, liveStreams, liveChatMessages, liveChatBans, liveChatModerators) as Google's `youtube.v3.json` discovery document describes it, with Google's error envelope `{\"error\": {\"code\", \"message\", \"errors\": [{\"domain\", \"reason\", \"message\"}]}}`.
+- `/youtube/partner/v1/…`: the Content ID API (assets, ownership, policies, asset match policies), same envelope; every call names `onBehalfOfContentOwner`, an owner linking a channel of the caller (`/admin/content-owners`).
 
 Every surface answers HEAD and OPTIONS with 405 and an empty `Allow` (nothing is advertised), an \
 unknown path with its own 404 and a known path with another method with its own 405 (the \
@@ -150,6 +151,7 @@ fn example(body: &str) -> Option<Value> {
             "viewerCount": 85,
             "likeCount": 40,
         }),
+        "VideoProcessingReport" => json!({ "status": "processed", "at": "2026-11-01T10:30:00+00:00" }),
         "UpdateUser" => json!({ "userName": "Renamed Streamer", "disabled": false }),
         "CreateChannel" => json!({
             "channelName": "Example Live",
@@ -159,6 +161,8 @@ fn example(body: &str) -> Option<Value> {
             "channelFollowerCount": 7,
         }),
         "UpdateChannel" => json!({ "channelEnabled": false, "channelTags": null }),
+        "CreateContentOwner" => json!({ "displayName": "Example Rights", "liveFingerprinting": false }),
+        "UpdateContentOwner" => json!({ "liveFingerprinting": true }),
         _ => return None,
     })
 }
@@ -340,6 +344,28 @@ fn youtube(summary: &str, params: Value, ok: u16, body: bool) -> Value {
     op
 }
 
+/// A Content ID operation (`/youtube/partner/v1/…`): `onBehalfOfContentOwner` and the path ids.
+fn partner(summary: &str, path: &[&str], body: bool) -> Value {
+    let mut params = vec![yt_query(
+        "onBehalfOfContentOwner",
+        true,
+        "The content owner acted for: it must link a channel of the caller (else `403 forbidden`).",
+    )];
+    for name in path {
+        params.push(json!({
+            "name": name, "in": "path", "required": true,
+            "description": "Id of the owner's resource (another owner's id is `404 notFound`).",
+            "schema": { "type": "string" },
+        }));
+    }
+    let mut op = youtube(summary, Value::Array(params), 200, body);
+    op["responses"]["403"] = google_error(
+        "`forbidden` (unknown or not-entitled `onBehalfOfContentOwner`) or `insufficientPermissions` (no `youtubepartner` scope).",
+    );
+    op["responses"]["404"] = google_error("`notFound`: no such asset or policy of the owner.");
+    op
+}
+
 /// `op` (a YouTube write) with the `Idempotency-Key` header and its refusals.
 fn idempotent(mut op: Value) -> Value {
     let header = json!({
@@ -377,6 +403,13 @@ pub fn operation(name: &str) -> Option<Value> {
     let client = || json!([path_param("clientId", "client")]);
     let user = || json!([path_param("userId", "user")]);
     let channel = || json!([path_param("userId", "user"), path_param("channelId", "channel")]);
+    let content_owner = || json!([path_param("contentOwnerId", "content owner")]);
+    let content_owner_channel = || {
+        json!([
+            path_param("contentOwnerId", "content owner"),
+            path_param("channelId", "channel")
+        ])
+    };
     let op = match name {
         "admin-clients-create" => admin(
             "Register an OAuth client; the reply carries its secret once.",
@@ -497,6 +530,18 @@ pub fn operation(name: &str) -> Option<Value> {
             ),
             &["404"],
         ),
+        "admin-videos-processing" => admin(
+            "The media plane reports a complete broadcast's recording processed or failed: the video's \
+uploadStatus moves from `uploaded` to `processed` or `failed`. A report is final: the same report again \
+answers `applied: false`, a different one is 409; so is a broadcast that is not complete.",
+            json!([path_param("userId", "user"), path_param("videoId", "video")]),
+            Some("VideoProcessingReport"),
+            (
+                "200",
+                ok_json("The video's status after the report.", "VideoProcessingReported"),
+            ),
+            &["400", "404", "409"],
+        ),
         "admin-channels-update" => admin(
             "Change any channel field, including enable/disable (optimistic: `expectedVersion`).",
             channel(),
@@ -504,6 +549,86 @@ pub fn operation(name: &str) -> Option<Value> {
             ("200", ok_json("The updated channel.", "Channel")),
             &["404", "409"],
         ),
+        "admin-content-owners-create" => admin(
+            "Register a Content ID owner (optionally approved for live fingerprinting).",
+            json!([]),
+            Some("CreateContentOwner"),
+            ("201", created("The content owner.", "ContentOwnerView")),
+            &[],
+        ),
+        "admin-content-owners-get" => admin(
+            "Read a content owner with its linked channels.",
+            content_owner(),
+            None,
+            ("200", ok_json("The content owner.", "ContentOwnerView")),
+            &["404"],
+        ),
+        "admin-content-owners-update" => admin(
+            "Rename a content owner or change its live-fingerprinting approval (optimistic: `expectedVersion`).",
+            content_owner(),
+            Some("UpdateContentOwner"),
+            ("200", ok_json("The updated content owner.", "ContentOwnerView")),
+            &["404", "409"],
+        ),
+        "admin-content-owners-link" => admin(
+            "Link a channel (owned by `userId`) to a content owner: the channel's user may then act for the owner.",
+            content_owner_channel(),
+            Some("LinkChannel"),
+            ("200", ok_json("The content owner.", "ContentOwnerView")),
+            &["404", "409"],
+        ),
+        "admin-content-owners-unlink" => admin(
+            "Unlink a channel from a content owner.",
+            content_owner_channel(),
+            None,
+            ("204", no_content()),
+            &["404", "409"],
+        ),
+        "partner-assets-insert" => partner(
+            "assets.insert: create an asset (`type`, `metadata.title`).",
+            &[],
+            true,
+        ),
+        "partner-assets-get" => partner("assets.get.", &["assetId"], false),
+        "partner-ownership-get" => partner(
+            "ownership.get: the asset's `general` ownership.",
+            &["assetId"],
+            false,
+        ),
+        "partner-ownership-update" => partner(
+            "ownership.update: replace the asset's ownership.",
+            &["assetId"],
+            true,
+        ),
+        "partner-ownership-patch" => partner(
+            "ownership.patch: replace the lists present in the body.",
+            &["assetId"],
+            true,
+        ),
+        "partner-match-policy-get" => partner("assetMatchPolicy.get.", &["assetId"], false),
+        "partner-match-policy-update" => partner(
+            "assetMatchPolicy.update: `policyId` of the owner's policy, or `rules`.",
+            &["assetId"],
+            true,
+        ),
+        "partner-match-policy-patch" => partner(
+            "assetMatchPolicy.patch: the field present replaces the other.",
+            &["assetId"],
+            true,
+        ),
+        "partner-policies-list" => {
+            let mut op = partner("policies.list: the owner's policies.", &[], false);
+            if let Some(params) = op["parameters"].as_array_mut() {
+                params.push(yt_query("id", false, "Comma-separated policy ids (at most 50)."));
+                params.push(yt_query(
+                    "sort",
+                    false,
+                    "`timeUpdatedAsc` (default) or `timeUpdatedDesc`.",
+                ));
+            }
+            op
+        }
+        "partner-policies-insert" => partner("policies.insert: `name`, `description`, `rules[]`.", &[], true),
         "admin-broadcasts-end" => admin(
             "End any broadcast as the platform (a plain YouTube one included): on air, it completes; never \
 aired, it ends as R10 ends a live. The ingest hook drops a non-reusable stream's encoder at its next update. \
@@ -885,6 +1010,27 @@ the ingest hook drops the encoder at its next update. Ending an ended live retur
             "liveStreams.delete.",
             json!([yt_query("id", true, "The stream.")]),
             204,
+            false,
+        ),
+        "youtube-videos-list" => youtube(
+            "videos.list: the videos of the caller's broadcasts by `id` (upload and processing status; \
+unknown and other users' ids are left out).",
+            json!([
+                yt_query(
+                    "part",
+                    true,
+                    "id, snippet, status, processingDetails, liveStreamingDetails."
+                ),
+                yt_query(
+                    "id",
+                    true,
+                    "Comma-separated video (= broadcast) ids (at most 50)."
+                ),
+                yt_query("maxResults", false, "0-50; checked, unused with `id`."),
+                yt_query("pageToken", false, "An `id` list has one page: empty only."),
+                yt_query("hl", false, "Accepted; onair has no localizations."),
+            ]),
+            200,
             false,
         ),
         "youtube-chat-messages-list" => youtube(

@@ -141,6 +141,26 @@ pub struct LiveStatisticsRecorded {
     like_count: u64,
 }
 
+/// `PUT /admin/users/{userId}/videos/{videoId}/processing` reply: the video after the report.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoProcessingReported {
+    user_id: String,
+    video_id: String,
+    /// `uploaded`, `processed`, `failed` or `rejected`.
+    upload_status: String,
+    /// `processing`, `succeeded`, `failed` or `terminated`.
+    processing_status: String,
+    /// Whether this report was stored now (`false`: the same report was already stored).
+    applied: bool,
+    /// When processing ended (absent before any report).
+    #[schema(format = DateTime, required = false)]
+    processed_at: String,
+    /// With `failed` only.
+    #[schema(required = false)]
+    failure_reason: String,
+}
+
 /// A page of clients, newest first.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -28,6 +28,9 @@ pub enum Need {
     Write,
     /// `liveBroadcasts.cuepoint`: `youtube`, `youtube.force-ssl` or `youtubepartner`.
     Cuepoint,
+    /// `videos.list`: `youtube`, `youtube.force-ssl`, `youtube.readonly` or `youtubepartner` (the
+    /// discovery document's scopes; a Content ID partner polls stage 6 with `youtubepartner`).
+    ReadVideos,
 }
 
 impl Need {
@@ -37,6 +40,10 @@ impl Need {
             Need::Read => matches!(name, "youtube" | "youtube.force-ssl" | "youtube.readonly"),
             Need::Write => matches!(name, "youtube" | "youtube.force-ssl"),
             Need::Cuepoint => matches!(name, "youtube" | "youtube.force-ssl" | "youtubepartner"),
+            Need::ReadVideos => matches!(
+                name,
+                "youtube" | "youtube.force-ssl" | "youtube.readonly" | "youtubepartner"
+            ),
         }
     }
 }

@@ -4,24 +4,27 @@
 //!
 //! One registry entry per method. Reads need read access to the lifecycle records; writes also write
 //! them (the registrations table) and read the signing key to verify tokens; `insert` and `transition`
-//! also keep their `Idempotency-Key` records (the tokens table).
+//! also keep their `Idempotency-Key` records (the tokens table). `videos.list` serves the videos of
+//! the caller's broadcasts (their upload and processing status).
 
 pub mod auth;
 pub mod broadcasts;
 pub mod chat;
 pub mod params;
+pub mod partner;
 pub mod reply;
 pub mod streams;
+pub mod videos;
 
 use crate::registry::{Access, Function, SecretAccess, TableAccess, http};
 
 /// Lists: read broadcasts and streams, verify tokens.
-const READ: Access = Access::NONE
+pub(crate) const READ: Access = Access::NONE
     .registrations(TableAccess::Read)
     .secrets(&[SecretAccess::SigningKeyRead]);
 
 /// Writes: also write broadcasts and streams.
-const WRITE: Access = Access::NONE
+pub(crate) const WRITE: Access = Access::NONE
     .registrations(TableAccess::ReadWrite)
     .secrets(&[SecretAccess::SigningKeyRead]);
 
@@ -124,5 +127,13 @@ pub static FUNCTIONS: &[Function] = &[
         YouTube,
         streams::delete,
         WRITE
+    ),
+    http!(
+        "youtube-videos-list",
+        GET,
+        "/youtube/v3/videos",
+        YouTube,
+        videos::list,
+        READ
     ),
 ];

@@ -9,6 +9,7 @@
 //! - [`streams`]: insert, list, update, delete.
 //! - [`schedule`]: which timed steps a broadcast needs, planned or cancelled after every write.
 //! - [`steps`]: what each timed step does when it is delivered (idempotent, at least once).
+//! - [`videos`]: `videos.list` for broadcasts and the media plane's processing report.
 //! - [`ingest`]: ingest servers' callbacks driving stream status (the port SRS or IVS can feed too).
 
 pub mod access;
@@ -20,3 +21,4 @@ pub mod schedule;
 pub mod steps;
 pub mod streams;
 pub mod transition;
+pub mod videos;

@@ -148,6 +148,22 @@ reasons! {
     /// Too many live broadcasts share this stream.
     SharedIngestionBroadcastsExceedLimit = "sharedIngestionBroadcastsExceedLimit" => 403,
 
+    // --- Content ID (youtubePartner; Google's generic reasons) ---
+    /// A required parameter or field is missing (`onBehalfOfContentOwner`, `metadata.title`, ...).
+    Required = "required" => 400,
+    /// A parameter or field has a value outside its domain (enum, range, territory code, ...).
+    InvalidValue = "invalidValue" => 400,
+    /// The caller may not act for this content owner (unknown and not-entitled owners alike).
+    Forbidden = "forbidden" => 403,
+    /// No such resource of the acting content owner.
+    NotFound = "notFound" => 404,
+    /// A write lost to a concurrent one, or the resource already exists.
+    Conflict = "conflict" => 409,
+    /// A scoped token without the `youtubepartner` scope.
+    InsufficientPermissions = "insufficientPermissions" => 403,
+    /// A live reference for an owner not approved for live fingerprinting.
+    FingerprintingNotAllowed = "fingerprintingNotAllowed" => 403,
+
     // --- cuepoints ---
     /// Both `insertionOffsetTimeMs` and `walltimeMs` were given.
     ConflictingTimeFields = "conflictingTimeFields" => 400,

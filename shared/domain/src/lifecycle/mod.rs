@@ -13,6 +13,7 @@
 //!   spec's gaps; [`ingest`]: the stream status machine; [`cuepoint`]: cuepoints.
 //! - [`render`]: records as API resources (`kind`, `etag`, selected parts).
 //! - [`step`]: timed steps (settle, auto-stop, scheduled start/end, stream changed) as payloads.
+//! - [`video`]: a broadcast's video (`videos.list`) and the media plane's processing report.
 
 pub mod body;
 pub mod broadcast;
@@ -27,6 +28,7 @@ pub mod resource;
 pub mod step;
 pub mod stream;
 pub mod validate;
+pub mod video;
 pub mod wire;
 
 #[cfg(test)]

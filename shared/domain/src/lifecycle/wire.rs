@@ -484,3 +484,64 @@ mod tests {
         assert_eq!(int_string::parse_value::<u64>(&json!("x")), None);
     }
 }
+
+wire_enum!(
+    /// `status.uploadStatus` of a video (spec §11). onair produces `uploaded`, `processed`, `failed`
+    /// and `rejected`; `deleted` exists on the wire only.
+    UploadStatus {
+        /// Not yet processed (every broadcast until the media plane reports on its recording).
+        Uploaded = "uploaded",
+        /// The recording is processed (stage 6 waits for this).
+        Processed = "processed",
+        /// Processing failed; `failureReason` says why.
+        Failed = "failed",
+        /// The video was rejected (onair: the broadcast was revoked).
+        Rejected = "rejected",
+        /// The video was deleted.
+        Deleted = "deleted",
+    }
+);
+
+wire_enum!(
+    /// `status.failureReason` of a video whose processing failed (spec §11).
+    FailureReason {
+        /// The recording could not be converted.
+        Conversion = "conversion",
+        /// The recording is not a valid file.
+        InvalidFile = "invalidFile",
+        /// The recording is empty.
+        EmptyFile = "emptyFile",
+        /// The recording is too small.
+        TooSmall = "tooSmall",
+        /// The codec is not supported.
+        Codec = "codec",
+        /// The upload of the recording was aborted.
+        UploadAborted = "uploadAborted",
+    }
+);
+
+wire_enum!(
+    /// `processingDetails.processingStatus` of a video (spec §11).
+    ProcessingStatus {
+        /// Not yet processed.
+        Processing = "processing",
+        /// Processed.
+        Succeeded = "succeeded",
+        /// Processing failed.
+        Failed = "failed",
+        /// Processing stopped for good (onair: the broadcast was revoked).
+        Terminated = "terminated",
+    }
+);
+
+wire_enum!(
+    /// `snippet.liveBroadcastContent` of a video.
+    LiveBroadcastContent {
+        /// A broadcast not yet on air.
+        Upcoming = "upcoming",
+        /// A broadcast on air (or starting).
+        Live = "live",
+        /// Not a live broadcast any more.
+        None = "none",
+    }
+);

@@ -48,6 +48,19 @@
 //! record (`doc`), because YouTube shows it again on every `liveStreams.list` with `part=cdn`; it is
 //! never part of a key, an index, an error or a log line.
 //!
+//! Content ID adds one partition per content owner, `CONTENTOWNER#{id}`, with no schema change
+//! (adapter in `content_id`):
+//!
+//! | item            | `pk`                 | `sk`           | attributes                                    |
+//! |-----------------|----------------------|----------------|-----------------------------------------------|
+//! | asset           | `CONTENTOWNER#{id}`  | `ASSET#{id}`   | `doc` (asset, ownership, match policy), `version` |
+//! | content owner   | `CONTENTOWNER#{id}`  | `OWNER`        | `doc`, `version`, `channels` (map channel → user) |
+//! | policy          | `CONTENTOWNER#{id}`  | `POLICY#{id}`  | `doc` (with `timeUpdated`), `version`         |
+//!
+//! A get reads the owner item with the records it needs (one `BatchGetItem`), `policies.list` is one
+//! `Query` (`sk BETWEEN "OWNER" AND "POLICY#…"`), and a write is one transaction whose condition
+//! check on the owner item requires the entitling link (`channels.{channel} = user`) still to be there.
+//!
 //! The registrations table also keeps the audit trail, one partition per UTC day:
 //!
 //! | item        | `pk`                  | `sk`                                   |

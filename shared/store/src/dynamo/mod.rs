@@ -21,6 +21,7 @@ mod batch;
 mod channels;
 mod chat;
 mod clients;
+mod content_id;
 mod errors;
 mod grants;
 mod idempotency;
@@ -38,10 +39,11 @@ pub use audit::DynamoAuditStore;
 pub use channels::DynamoChannelStore;
 pub use chat::DynamoChatStore;
 pub use clients::DynamoClientStore;
+pub use content_id::DynamoContentIdStore;
 pub(crate) use errors::error_chain;
 pub use grants::DynamoGrantStore;
 pub use idempotency::DynamoIdempotencyStore;
-pub use lifecycle::{DynamoBroadcastStore, DynamoStreamStore};
+pub use lifecycle::{DynamoBroadcastStore, DynamoStreamStore, DynamoVideoStore};
 pub use lives::DynamoLiveStore;
 pub use lockouts::DynamoLockoutStore;
 pub use round_trips::RoundTrips;
@@ -100,6 +102,11 @@ impl DynamoStores {
         DynamoClientStore::new(self.context.clone())
     }
 
+    /// The Content ID store (registrations table).
+    pub fn content_ids(&self) -> DynamoContentIdStore {
+        DynamoContentIdStore::new(self.context.clone())
+    }
+
     /// The user store.
     pub fn users(&self) -> DynamoUserStore {
         DynamoUserStore::new(self.context.clone())
@@ -129,6 +136,11 @@ impl DynamoStores {
     /// The liveBroadcast store (registrations table).
     pub fn broadcasts(&self) -> DynamoBroadcastStore {
         DynamoBroadcastStore::new(self.context.clone())
+    }
+
+    /// The store of broadcast videos' processing reports (registrations table).
+    pub fn videos(&self) -> DynamoVideoStore {
+        DynamoVideoStore::new(self.context.clone())
     }
 
     /// The liveStream store and its key reservations (registrations table).

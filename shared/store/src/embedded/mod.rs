@@ -9,6 +9,7 @@ mod audit;
 pub mod channels;
 mod chat;
 mod clients;
+mod content_id;
 mod grants;
 mod idempotency;
 mod lifecycle;
@@ -16,6 +17,7 @@ mod lives;
 mod lockouts;
 pub mod steps;
 mod users;
+mod videos;
 
 pub use steps::{EmbeddedSteps, StepSink};
 
@@ -53,6 +55,10 @@ struct State {
         HashMap<crate::idempotency_ports::IdempotencyScope, crate::idempotency_ports::IdempotencyRecord>,
     /// Live chats by chat id.
     chats: HashMap<String, chat::EmbeddedChat>,
+    /// Content ID partitions by content owner id.
+    content_owners: HashMap<String, content_id::Partition>,
+    /// Processing reports of broadcast videos, by video (= broadcast) id.
+    videos: HashMap<String, onair_domain::lifecycle::video::VideoProcessing>,
 }
 
 /// The in-process store; cheap to clone, clones share state.

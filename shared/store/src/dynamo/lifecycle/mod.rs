@@ -13,6 +13,9 @@
 //! version read, so racing writers have exactly one winner.
 
 pub(crate) mod item;
+mod videos;
+
+pub use videos::DynamoVideoStore;
 
 use super::Context;
 use super::attrs::{Item, Reader, attr, n, s};

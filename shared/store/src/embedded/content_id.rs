@@ -1,0 +1,110 @@
+//! The embedded Content ID store: one partition per owner, under the store's one lock.
+
+use super::{EmbeddedStore, check_version};
+use crate::content_id_ports::{
+    ContentIdStore, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord, WriteError,
+};
+use crate::error::StoreError;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+
+/// One owner's partition.
+#[derive(Debug, Clone)]
+pub(super) struct Partition {
+    owner: StoredOwner,
+    records: BTreeMap<String, StoredRecord>,
+}
+
+#[async_trait]
+impl ContentIdStore for EmbeddedStore {
+    async fn create_owner(&self, owner: &StoredOwner) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if state.content_owners.contains_key(&owner.owner.id) {
+            return Err(StoreError::Conflict("the content owner exists".into()));
+        }
+        state.content_owners.insert(
+            owner.owner.id.clone(),
+            Partition {
+                owner: owner.clone(),
+                records: BTreeMap::new(),
+            },
+        );
+        Ok(())
+    }
+
+    async fn update_owner(&self, owner: &StoredOwner, expected_version: u64) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let partition = state
+            .content_owners
+            .get_mut(&owner.owner.id)
+            .ok_or(StoreError::NotFound)?;
+        check_version(partition.owner.version, expected_version)?;
+        partition.owner = owner.clone();
+        Ok(())
+    }
+
+    async fn get_with(&self, owner_id: &str, sks: &[String]) -> Result<Option<OwnerView>, StoreError> {
+        let state = self.lock();
+        Ok(state.content_owners.get(owner_id).map(|p| {
+            let mut records: Vec<StoredRecord> = p
+                .records
+                .values()
+                .filter(|r| sks.contains(&r.sk))
+                .cloned()
+                .collect();
+            records.sort_by(|a, b| a.sk.cmp(&b.sk));
+            OwnerView {
+                owner: p.owner.clone(),
+                records,
+            }
+        }))
+    }
+
+    async fn list_with(&self, owner_id: &str, prefix: &str) -> Result<Option<OwnerView>, StoreError> {
+        let state = self.lock();
+        Ok(state.content_owners.get(owner_id).map(|p| OwnerView {
+            owner: p.owner.clone(),
+            records: p
+                .records
+                .range(prefix.to_owned()..)
+                .take_while(|(sk, _)| sk.starts_with(prefix))
+                .map(|(_, r)| r.clone())
+                .collect(),
+        }))
+    }
+
+    async fn write(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+    ) -> Result<(), WriteError> {
+        let mut state = self.lock();
+        let partition = state
+            .content_owners
+            .get_mut(owner_id)
+            .ok_or(WriteError::Unlinked)?;
+        if partition.owner.owner.channels.get(&guard.channel_id) != Some(&guard.user_id) {
+            return Err(WriteError::Unlinked);
+        }
+        // Check every expectation before changing anything: the write is all or nothing.
+        for w in writes {
+            match (w.expect, partition.records.get(&w.record.sk)) {
+                (Expect::Absent, None) => {}
+                (Expect::Absent, Some(_)) => return Err(WriteError::Conflict("the record exists".into())),
+                (Expect::Version(_), None) => return Err(WriteError::Missing),
+                (Expect::Version(v), Some(stored)) if stored.version == v => {}
+                (Expect::Version(v), Some(stored)) => {
+                    return Err(WriteError::Conflict(format!(
+                        "version mismatch: expected {v}, stored {}",
+                        stored.version
+                    )));
+                }
+            }
+        }
+        for w in writes {
+            partition.records.insert(w.record.sk.clone(), w.record.clone());
+        }
+        Ok(())
+    }
+}
