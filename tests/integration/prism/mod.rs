@@ -1,6 +1,7 @@
 //! PRISM's Service API resource calls.
 
 mod chat;
+mod chat_secrets;
 mod force_end;
 mod gateway_client;
 mod live_model;
