@@ -13,7 +13,6 @@ with `N run, 0 failed`.
 """
 
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -32,35 +31,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "infra/scripts"))
 from demo_login import access_token  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tests/python"))
+# The local server is started as the lifecycle end-to-end test starts it (its ingest settings unused here).
+from lifecycle_e2e import free_port, start_server  # noqa: E402
+
 ENV = {}
 SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
-
-
-def start_server(binary: str, store: str, workdir: Path):
-    demo_file = workdir / "demo.json"
-    env = dict(os.environ)
-    if store == "embedded":
-        env = {k: v for k, v in env.items() if not k.startswith("AWS_ENDPOINT_URL")}
-        env.update({"ONAIR_STORE": "embedded", "ONAIR_SECRETS": "static"})
-    else:
-        if "AWS_ENDPOINT_URL" not in env:
-            sys.exit("the dynamodb run needs AWS_ENDPOINT_URL (the moto server)")
-        suffix = secrets.token_hex(4)
-        env.update({"ONAIR_STORE": "dynamodb", "ONAIR_REGISTRATIONS_TABLE": f"e2e-chat-reg-{suffix}",
-                    "ONAIR_TOKENS_TABLE": f"e2e-chat-tok-{suffix}", "ONAIR_SECRET_PREFIX": f"e2e-chat-{suffix}/"})
-    env.update({"ONAIR_LISTEN": "127.0.0.1:0", "ONAIR_DEMO_FILE": str(demo_file), "RUST_LOG": "info"})
-    log = open(workdir / "server.log", "wb")
-    server = subprocess.Popen([binary], env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"onair-local exited with {server.returncode}:\n{(workdir / 'server.log').read_text()}")
-        try:
-            return server, json.loads(demo_file.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
-            time.sleep(0.1)
-    server.kill()
-    sys.exit("onair-local did not write its demo within 60 s")
 
 
 def youtube(token: str):
@@ -223,7 +199,7 @@ def main() -> int:
     binary, store = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory(prefix="onair-chat-e2e-") as tmp:
         workdir = Path(tmp)
-        server, demo = start_server(binary, store, workdir)
+        server, demo = start_server(binary, store, workdir, free_port(), secrets.token_urlsafe(24))
         try:
             ENV.update(base=demo["base_url"], demo=demo, token=access_token(demo, scope=SCOPE))
             suite = unittest.defaultTestLoader.loadTestsFromTestCase(Chat)

@@ -1,5 +1,6 @@
 //! Consistent `BatchGetItem` with the retry DynamoDB asks for: keys it leaves unprocessed (throttling)
-//! are re-sent with doubling pauses; every request is counted as a round trip.
+//! are re-sent with doubling pauses; every request is counted as a round trip. Also the one consistent
+//! `GetItem` of a single key.
 
 use super::Context;
 use super::attrs::Item;
@@ -11,6 +12,21 @@ use std::time::Duration;
 /// How many times `BatchGetItem` is re-sent for keys DynamoDB left unprocessed, with doubling pauses
 /// from [`FIRST_RETRY_PAUSE`]; beyond that the table is treated as unavailable.
 const UNPROCESSED_RETRIES: u32 = 4;
+
+/// The item at `key`, read strongly consistently in one `GetItem`; `None` if there is none.
+pub(super) async fn get_consistent(ctx: &Context, key: Item) -> Result<Option<Item>, StoreError> {
+    let request = ctx
+        .client
+        .get_item()
+        .table_name(&ctx.table)
+        .set_key(Some(key))
+        .consistent_read(true);
+    let output = ctx
+        .send(request.send())
+        .await
+        .map_err(|e| unavailable("GetItem", &e))?;
+    Ok(output.item)
+}
 const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(25);
 
 /// Every item under `keys` (distinct, at most 100) in `table` that exists, read consistently;

@@ -11,7 +11,7 @@ pub(crate) mod item;
 
 use super::Context;
 use super::attrs::{attr, n, s, timestamp};
-use super::batch::batch_get;
+use super::batch::{batch_get, get_consistent};
 use super::errors::{build_failed, cancelled, unavailable, version_failure, write_failure};
 use super::keys::{GSI1PK, GSI1SK, PK, SK};
 use super::lives::item::{channel_partition, mirror_list_sk};
@@ -45,20 +45,8 @@ impl DynamoChatStore {
     }
 
     async fn get_meta(&self, chat_id: &str) -> Result<ChatMeta, StoreError> {
-        let ctx = &self.context;
-        let request = ctx
-            .client
-            .get_item()
-            .table_name(&ctx.table)
-            .set_key(Some(chat_key(chat_id)))
-            .consistent_read(true);
-        let output = ctx
-            .send(request.send())
-            .await
-            .map_err(|e| unavailable("GetItem", &e))?;
-        output
-            .item
-            .as_ref()
+        let item = get_consistent(&self.context, chat_key(chat_id)).await?;
+        item.as_ref()
             .map(meta_from)
             .transpose()?
             .ok_or(StoreError::NotFound)
@@ -301,20 +289,8 @@ impl ChatStore for DynamoChatStore {
     }
 
     async fn message(&self, chat_id: &str, sequence: u64) -> Result<Message, StoreError> {
-        let ctx = &self.context;
-        let request = ctx
-            .client
-            .get_item()
-            .table_name(&ctx.table)
-            .set_key(Some(message_key(chat_id, sequence)))
-            .consistent_read(true);
-        let output = ctx
-            .send(request.send())
-            .await
-            .map_err(|e| unavailable("GetItem", &e))?;
-        output
-            .item
-            .as_ref()
+        let item = get_consistent(&self.context, message_key(chat_id, sequence)).await?;
+        item.as_ref()
             .map(message_from)
             .transpose()?
             .ok_or(StoreError::NotFound)

@@ -16,7 +16,7 @@ pub(crate) mod item;
 
 use super::Context;
 use super::attrs::{Item, Reader, attr, n, s};
-use super::batch::batch_get;
+use super::batch::{batch_get, get_consistent};
 use super::errors::{WriteFailure, build_failed, cancelled, unavailable, version_failure, write_failure};
 use super::keys::{GSI1, GSI1PK, PK, SK};
 use super::lifecycle::item::{Kind, broadcast_from, owner_of, stream_from};
@@ -125,18 +125,8 @@ impl LiveStore for DynamoLiveStore {
     }
 
     async fn get(&self, owner: &UserId, live_id: &str) -> Result<StoredLive, StoreError> {
-        let ctx = &self.context;
-        let request = ctx
-            .client
-            .get_item()
-            .table_name(&ctx.table)
-            .set_key(Some(live_key(live_id)))
-            .consistent_read(true);
-        let output = ctx
-            .send(request.send())
-            .await
-            .map_err(|e| unavailable("GetItem", &e))?;
-        let live = output.item.as_ref().map(live_from).transpose()?;
+        let item = get_consistent(&self.context, live_key(live_id)).await?;
+        let live = item.as_ref().map(live_from).transpose()?;
         live.filter(|l| &l.owner == owner).ok_or(StoreError::NotFound)
     }
 
@@ -340,20 +330,8 @@ impl LiveStore for DynamoLiveStore {
     }
 
     async fn find(&self, live_id: &str) -> Result<StoredLive, StoreError> {
-        let ctx = &self.context;
-        let request = ctx
-            .client
-            .get_item()
-            .table_name(&ctx.table)
-            .set_key(Some(live_key(live_id)))
-            .consistent_read(true);
-        let output = ctx
-            .send(request.send())
-            .await
-            .map_err(|e| unavailable("GetItem", &e))?;
-        output
-            .item
-            .as_ref()
+        let item = get_consistent(&self.context, live_key(live_id)).await?;
+        item.as_ref()
             .map(live_from)
             .transpose()?
             .ok_or(StoreError::NotFound)
