@@ -19,6 +19,10 @@
 //!   [`LinkGuard`] to the same user — so a write decided on an entitlement that a concurrent unlink
 //!   withdrew changes nothing. A failed guard is [`WriteError::Unlinked`]; a failed expectation is
 //!   [`WriteError::Conflict`] (record exists, or version moved) or [`WriteError::Missing`].
+//! - [`ContentIdStore::write_exclusive`] is `write` plus ONE item outside every owner's partition
+//!   (an [`Exclusive`] key such as `VIDEOCLAIM#{videoId}`), put in the same transaction on its absence:
+//!   the key is shared by all owners, so of two owners' racing writes naming it exactly one lands. A
+//!   taken key is [`WriteError::Taken`] and nothing is written.
 
 use crate::error::StoreError;
 use async_trait::async_trait;
@@ -99,9 +103,23 @@ pub enum WriteError {
     /// A record expected at a version does not exist.
     #[error("record not found")]
     Missing,
+    /// The [`Exclusive`] key of a [`ContentIdStore::write_exclusive`] is taken (by any owner).
+    #[error("the exclusive key is taken")]
+    Taken,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A key shared by every owner, written once: the first write naming it wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exclusive {
+    /// The key (`VIDEOCLAIM#{videoId}`): a partition of its own.
+    pub key: String,
+    /// The owner holding it.
+    pub owner_id: String,
+    /// The sort key of the owner's record it points at (`CLAIM#{id}`).
+    pub record_sk: String,
 }
 
 /// Most records one `get_with` reads besides the owner.
@@ -126,5 +144,13 @@ pub trait ContentIdStore: Send + Sync {
         owner_id: &str,
         guard: &LinkGuard,
         writes: &[RecordWrite],
+    ) -> Result<(), WriteError>;
+    /// [`ContentIdStore::write`] plus the `exclusive` key, put on its absence, atomically.
+    async fn write_exclusive(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: &Exclusive,
     ) -> Result<(), WriteError>;
 }

@@ -5,6 +5,7 @@
 
 mod admin_owners;
 mod bad_input;
+mod claims;
 mod concurrency;
 mod flows;
 mod round_trips;

@@ -629,6 +629,13 @@ answers `applied: false`, a different one is 409; so is a broadcast that is not 
             op
         }
         "partner-policies-insert" => partner("policies.insert: `name`, `description`, `rules[]`.", &[], true),
+        "partner-claims-insert" => partner(
+            "claims.insert: `assetId`, `videoId` (the caller's broadcast on a linked channel), `policy` \
+(`id` or `rules`), `contentType`; one active claim per video (`409 alreadyClaimed`).",
+            &[],
+            true,
+        ),
+        "partner-claims-get" => partner("claims.get.", &["claimId"], false),
         "admin-broadcasts-end" => admin(
             "End any broadcast as the platform (a plain YouTube one included): on air, it completes; never \
 aired, it ends as R10 ends a live. The ingest hook drops a non-reusable stream's encoder at its next update. \

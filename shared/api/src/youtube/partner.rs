@@ -1,5 +1,5 @@
-//! The Content ID API (`/youtube/partner/v1/…`, spec §12): assets, ownership, policies and asset match
-//! policies, on the YouTube surface (Google's error envelope, bearer access tokens).
+//! The Content ID API (`/youtube/partner/v1/…`, spec §12): assets, ownership, policies, asset match
+//! policies and claims, on the YouTube surface (Google's error envelope, bearer access tokens).
 //!
 //! Every method takes `onBehalfOfContentOwner`; the scope and entitlement rules are the use case's
 //! ([`onair_app::content_id`]): a scoped token needs `youtubepartner`, and the caller must own a
@@ -15,6 +15,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use onair_app::AppState;
+use onair_app::content_id::claims;
 use onair_app::content_id::partner::{self, Acting};
 
 /// The owner parameter every method takes.
@@ -190,6 +191,34 @@ pub async fn policies_insert(
     ))
 }
 
+/// `POST /youtube/partner/v1/claims` (`claims.insert`).
+pub async fn claims_insert(
+    State(state): State<AppState>,
+    caller: YouTubeCaller,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Result<Resource, GoogleError> {
+    let q = Query::parse(raw.as_deref(), &[OWNER])?;
+    let body = json_body(&body)?;
+    Ok(Resource(
+        claims::insert_claim(&state, acting(&caller, &q), &body).await?,
+    ))
+}
+
+/// `GET /youtube/partner/v1/claims/{claimId}` (`claims.get`).
+pub async fn claims_get(
+    State(state): State<AppState>,
+    caller: YouTubeCaller,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Resource, GoogleError> {
+    let id = asset_id(path)?;
+    let q = Query::parse(raw.as_deref(), &[OWNER])?;
+    Ok(Resource(
+        claims::get_claim(&state, acting(&caller, &q), &id).await?,
+    ))
+}
+
 /// The Content ID functions: reads need the registrations table (read) and the signing key; writes
 /// also write the registrations table.
 pub static FUNCTIONS: &[Function] = &[
@@ -272,5 +301,21 @@ pub static FUNCTIONS: &[Function] = &[
         YouTube,
         policies_insert,
         WRITE
+    ),
+    http!(
+        "partner-claims-insert",
+        POST,
+        "/youtube/partner/v1/claims",
+        YouTube,
+        claims_insert,
+        WRITE
+    ),
+    http!(
+        "partner-claims-get",
+        GET,
+        "/youtube/partner/v1/claims/{claimId}",
+        YouTube,
+        claims_get,
+        READ
     ),
 ];

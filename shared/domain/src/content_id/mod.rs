@@ -295,3 +295,65 @@ pub fn policy_sk(id: &str) -> String {
 
 /// The sort-key prefix of policies.
 pub const POLICY_PREFIX: &str = "POLICY#";
+
+/// A claim's policy (Google's `Policy` in a claim): a saved policy of the owner (`id`) or inline
+/// `rules`, exactly one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimPolicy {
+    /// A policy of the same owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Inline rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<PolicyRule>,
+}
+
+/// A claim: the owner's asset matched to a video (a broadcast), under a policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Claim {
+    /// Opaque id.
+    pub id: String,
+    /// The owner's asset.
+    pub asset_id: String,
+    /// The claimed video (= broadcast id).
+    pub video_id: String,
+    /// One of [`CONTENT_MATCH_TYPES`].
+    pub content_type: String,
+    /// The policy applied.
+    pub policy: ClaimPolicy,
+    /// `active` (onair has no claim release yet).
+    pub status: String,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub time_created: OffsetDateTime,
+}
+
+/// The body of `claims.insert`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimBody {
+    /// The owner's asset (required).
+    #[serde(default)]
+    pub asset_id: Option<String>,
+    /// The video (required).
+    #[serde(default)]
+    pub video_id: Option<String>,
+    /// The policy (required).
+    #[serde(default)]
+    pub policy: Option<ClaimPolicy>,
+    /// `audio`, `video` or `audiovisual` (required).
+    #[serde(default)]
+    pub content_type: Option<String>,
+}
+
+/// The storage sort key of a claim record in its owner's partition.
+pub fn claim_sk(id: &str) -> String {
+    format!("CLAIM#{id}")
+}
+
+/// The key, shared by all owners, holding a video's one active claim.
+pub fn video_claim_key(video_id: &str) -> String {
+    format!("VIDEOCLAIM#{video_id}")
+}

@@ -10,8 +10,8 @@
 
 use super::territory;
 use super::{
-    ACTIONS, ASSET_TYPES, AssetBody, AssetMatchPolicy, CONTENT_MATCH_TYPES, Conditions, IntervalCondition,
-    PolicyBody, PolicyRule, RightsOwnership, TERRITORY_TYPES,
+    ACTIONS, ASSET_TYPES, AssetBody, AssetMatchPolicy, CONTENT_MATCH_TYPES, ClaimBody, Conditions,
+    IntervalCondition, PolicyBody, PolicyRule, RightsOwnership, TERRITORY_TYPES,
 };
 use crate::lifecycle::error::{ErrorDomain, LifecycleError, Reason};
 
@@ -222,6 +222,24 @@ pub fn match_policy(body: &AssetMatchPolicy) -> Result<(), LifecycleError> {
             Err(invalid("policyId", "is not a policy id"))
         }
         _ => rules(&body.rules),
+    }
+}
+
+/// `claims.insert`: `assetId`, `videoId`, `contentType` (one of [`CONTENT_MATCH_TYPES`]) and a
+/// `policy` with exactly one of `id` and `rules`. Whether the ids name the owner's asset, policy and
+/// a video of a linked channel is the use case's read.
+pub fn claim(body: &ClaimBody) -> Result<(), LifecycleError> {
+    text("assetId", body.asset_id.as_deref(), true, 128)?;
+    text("videoId", body.video_id.as_deref(), true, 128)?;
+    one_of("contentType", body.content_type.as_deref(), &CONTENT_MATCH_TYPES)?;
+    let policy = body.policy.as_ref().ok_or_else(|| required("policy"))?;
+    match (&policy.id, policy.rules.is_empty()) {
+        (Some(_), false) => Err(invalid("policy.id", "and policy.rules may not both be set")),
+        (None, true) => Err(required("policy.id")),
+        (Some(id), true) if id.trim().is_empty() || id.len() > 128 => {
+            Err(invalid("policy.id", "is not a policy id"))
+        }
+        _ => rules(&policy.rules),
     }
 }
 

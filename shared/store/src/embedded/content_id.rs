@@ -2,7 +2,8 @@
 
 use super::{EmbeddedStore, check_version};
 use crate::content_id_ports::{
-    ContentIdStore, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord, WriteError,
+    ContentIdStore, Exclusive, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord,
+    WriteError,
 };
 use crate::error::StoreError;
 use async_trait::async_trait;
@@ -79,7 +80,32 @@ impl ContentIdStore for EmbeddedStore {
         guard: &LinkGuard,
         writes: &[RecordWrite],
     ) -> Result<(), WriteError> {
+        self.write_inner(owner_id, guard, writes, None)
+    }
+
+    async fn write_exclusive(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: &Exclusive,
+    ) -> Result<(), WriteError> {
+        self.write_inner(owner_id, guard, writes, Some(exclusive))
+    }
+}
+
+impl EmbeddedStore {
+    fn write_inner(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: Option<&Exclusive>,
+    ) -> Result<(), WriteError> {
         let mut state = self.lock();
+        if exclusive.is_some_and(|x| state.content_exclusive.contains_key(&x.key)) {
+            return Err(WriteError::Taken);
+        }
         let partition = state
             .content_owners
             .get_mut(owner_id)
@@ -104,6 +130,9 @@ impl ContentIdStore for EmbeddedStore {
         }
         for w in writes {
             partition.records.insert(w.record.sk.clone(), w.record.clone());
+        }
+        if let Some(x) = exclusive {
+            state.content_exclusive.insert(x.key.clone(), x.clone());
         }
         Ok(())
     }

@@ -13,6 +13,10 @@
 //! `get_with` is one `BatchGetItem`, `list_with` one `Query` (`sk BETWEEN` the owner and the prefix's
 //! end: `ASSET#` < `OWNER` < `POLICY#`, items of other kinds inside the range are dropped in code), and
 //! `write` one `TransactWriteItems` (the owner link check, then each record's put on its expectation).
+//!
+//! `write_exclusive` adds, last in the same transaction, the put of an item in a partition of its
+//! own (`pk = VIDEOCLAIM#{videoId}`, `sk = EXCLUSIVE`, attributes `owner`, `record`) on its absence.
+//! It is a different item from every partition record, so DynamoDB's one-operation-per-item rule holds.
 
 use super::Context;
 use super::attrs::{Item, Reader, attr, n, s};
@@ -21,8 +25,8 @@ use super::errors::{build_failed, cancelled, unavailable};
 use super::keys::{PK, SK, key};
 use super::versioned::{put_new, put_versioned};
 use crate::content_id_ports::{
-    ContentIdStore, Expect, LinkGuard, MAX_GET_WITH, MAX_WRITES, OwnerView, RecordWrite, StoredOwner,
-    StoredRecord, WriteError,
+    ContentIdStore, Exclusive, Expect, LinkGuard, MAX_GET_WITH, MAX_WRITES, OwnerView, RecordWrite,
+    StoredOwner, StoredRecord, WriteError,
 };
 use crate::error::StoreError;
 use async_trait::async_trait;
@@ -185,6 +189,31 @@ impl ContentIdStore for DynamoContentIdStore {
         guard: &LinkGuard,
         writes: &[RecordWrite],
     ) -> Result<(), WriteError> {
+        self.write_inner(owner_id, guard, writes, None).await
+    }
+
+    async fn write_exclusive(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: &Exclusive,
+    ) -> Result<(), WriteError> {
+        self.write_inner(owner_id, guard, writes, Some(exclusive)).await
+    }
+}
+
+/// `sk` of an exclusive item.
+const EXCLUSIVE_SK: &str = "EXCLUSIVE";
+
+impl DynamoContentIdStore {
+    async fn write_inner(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: Option<&Exclusive>,
+    ) -> Result<(), WriteError> {
         if writes.is_empty() || writes.len() > MAX_WRITES {
             return Err(WriteError::Conflict(format!(
                 "1 to {MAX_WRITES} records per write"
@@ -222,6 +251,21 @@ impl ContentIdStore for DynamoContentIdStore {
                     .build(),
             );
         }
+        if let Some(x) = exclusive {
+            let mut item = key(x.key.clone(), EXCLUSIVE_SK);
+            item.insert("owner".into(), s(x.owner_id.as_str()));
+            item.insert("record".into(), s(x.record_sk.as_str()));
+            let put = Put::builder()
+                .table_name(&ctx.table)
+                .set_item(Some(item))
+                .expression_attribute_names("#pk", PK)
+                .condition_expression("attribute_not_exists(#pk)");
+            items.push(
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(build_failed)?)
+                    .build(),
+            );
+        }
         let request = ctx.client.transact_write_items().set_transact_items(Some(items));
         let Err(err) = ctx.send(request.send()).await else {
             return Ok(());
@@ -238,6 +282,9 @@ impl ContentIdStore for DynamoContentIdStore {
                     Expect::Version(v) => WriteError::Conflict(format!("version mismatch: expected {v}")),
                 });
             }
+        }
+        if exclusive.is_some() && cancelled.condition_failed(writes.len() + 1) {
+            return Err(WriteError::Taken);
         }
         Err(cancelled.otherwise().into())
     }
