@@ -7,6 +7,7 @@
 //! together with the records a call needs in one request ([`entitled_with`]); every write carries the
 //! entitling link as a [`LinkGuard`], so an unlink that lands first makes the write change nothing.
 
+pub mod ad_options;
 pub mod claims;
 pub mod owners;
 pub mod partner;

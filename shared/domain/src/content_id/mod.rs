@@ -353,6 +353,68 @@ pub fn claim_sk(id: &str) -> String {
     format!("CLAIM#{id}")
 }
 
+/// `videoAdvertisingOptions.adFormats` values (Google's `VideoAdvertisingOption`).
+pub const AD_FORMATS: [&str; 6] = [
+    "long",
+    "overlay",
+    "standard_instream",
+    "third_party",
+    "trueview_inslate",
+    "trueview_instream",
+];
+
+/// Ad break positions (`breakPosition`, `adBreaks[].position`).
+pub const BREAK_POSITIONS: [&str; 3] = ["preroll", "midroll", "postroll"];
+
+/// One ad break (`AdBreak`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdBreak {
+    /// `preroll`, `midroll` or `postroll`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// Seconds into the video of a midroll.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub midroll_seconds: Option<u64>,
+}
+
+/// A claimed video's advertising options (`VideoAdvertisingOption`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdOptions {
+    /// Ad formats allowed, of [`AD_FORMATS`].
+    #[serde(default)]
+    pub ad_formats: Vec<String>,
+    /// Break positions allowed, of [`BREAK_POSITIONS`]; `midroll` lets the broadcast take cuepoints.
+    #[serde(default)]
+    pub break_position: Vec<String>,
+    /// Explicit breaks.
+    #[serde(default)]
+    pub ad_breaks: Vec<AdBreak>,
+    /// Whether YouTube may place breaks itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_generated_breaks: Option<bool>,
+    /// The third-party ad server's id of the video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tp_ad_server_video_id: Option<String>,
+    /// The third-party ad server's targeting URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tp_targeting_url: Option<String>,
+    /// Extra URL parameters for the third-party ad server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tp_url_parameters: Option<String>,
+}
+
+impl AdOptions {
+    /// Whether midroll breaks are enabled (what a claimed broadcast's cuepoint needs).
+    pub fn midroll(&self) -> bool {
+        self.break_position.iter().any(|p| p == "midroll")
+    }
+}
+
+/// The `sk` of a video's advertising options in the video's shared partition.
+pub const AD_OPTIONS_SK: &str = "ADOPTIONS";
+
 /// The key, shared by all owners, holding a video's one active claim.
 pub fn video_claim_key(video_id: &str) -> String {
     format!("VIDEOCLAIM#{video_id}")

@@ -3,7 +3,7 @@
 use super::{EmbeddedStore, check_version};
 use crate::content_id_ports::{
     ContentIdStore, Exclusive, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord,
-    WriteError,
+    VideoView, WriteError,
 };
 use crate::error::StoreError;
 use async_trait::async_trait;
@@ -81,6 +81,56 @@ impl ContentIdStore for EmbeddedStore {
         writes: &[RecordWrite],
     ) -> Result<(), WriteError> {
         self.write_inner(owner_id, guard, writes, None)
+    }
+
+    async fn video(&self, key: &str, sks: &[String]) -> Result<VideoView, StoreError> {
+        let state = self.lock();
+        let mut records: Vec<StoredRecord> = sks
+            .iter()
+            .filter_map(|sk| state.content_video_records.get(&(key.to_owned(), sk.clone())))
+            .cloned()
+            .collect();
+        records.sort_by(|a, b| a.sk.cmp(&b.sk));
+        records.dedup_by(|a, b| a.sk == b.sk);
+        Ok(VideoView {
+            holder: state.content_exclusive.get(key).cloned(),
+            records,
+        })
+    }
+
+    async fn write_video(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        key: &str,
+        write: &RecordWrite,
+    ) -> Result<(), WriteError> {
+        let mut state = self.lock();
+        let linked = state
+            .content_owners
+            .get(owner_id)
+            .is_some_and(|p| p.owner.owner.channels.get(&guard.channel_id) == Some(&guard.user_id));
+        if !linked {
+            return Err(WriteError::Unlinked);
+        }
+        if state.content_exclusive.get(key).map(|x| x.owner_id.as_str()) != Some(owner_id) {
+            return Err(WriteError::Missing);
+        }
+        let slot = (key.to_owned(), write.record.sk.clone());
+        match (write.expect, state.content_video_records.get(&slot)) {
+            (Expect::Absent, None) => {}
+            (Expect::Absent, Some(_)) => return Err(WriteError::Conflict("the record exists".into())),
+            (Expect::Version(_), None) => return Err(WriteError::Missing),
+            (Expect::Version(v), Some(stored)) if stored.version == v => {}
+            (Expect::Version(v), Some(stored)) => {
+                return Err(WriteError::Conflict(format!(
+                    "version mismatch: expected {v}, stored {}",
+                    stored.version
+                )));
+            }
+        }
+        state.content_video_records.insert(slot, write.record.clone());
+        Ok(())
     }
 
     async fn write_exclusive(
