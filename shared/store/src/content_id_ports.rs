@@ -19,6 +19,14 @@
 //!   [`LinkGuard`] to the same user — so a write decided on an entitlement that a concurrent unlink
 //!   withdrew changes nothing. A failed guard is [`WriteError::Unlinked`]; a failed expectation is
 //!   [`WriteError::Conflict`] (record exists, or version moved) or [`WriteError::Missing`].
+//! - [`ContentIdStore::write_exclusive`] is `write` plus ONE item outside every owner's partition
+//!   (an [`Exclusive`] key such as `VIDEOCLAIM#{videoId}`), put in the same transaction on its absence:
+//!   the key is shared by all owners, so of two owners' racing writes naming it exactly one lands. A
+//!   taken key is [`WriteError::Taken`] and nothing is written.
+//! - The exclusive key's partition also holds records of the video shared by every reader (the
+//!   advertising options, `sk = ADOPTIONS`): [`ContentIdStore::video`] reads the holder and those
+//!   records in ONE request; [`ContentIdStore::write_video`] writes one of them on its expectation,
+//!   only while the writing owner holds the key (else [`WriteError::Missing`]) and links the guard.
 
 use crate::error::StoreError;
 use async_trait::async_trait;
@@ -99,9 +107,32 @@ pub enum WriteError {
     /// A record expected at a version does not exist.
     #[error("record not found")]
     Missing,
+    /// The [`Exclusive`] key of a [`ContentIdStore::write_exclusive`] is taken (by any owner).
+    #[error("the exclusive key is taken")]
+    Taken,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A key shared by every owner, written once: the first write naming it wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exclusive {
+    /// The key (`VIDEOCLAIM#{videoId}`): a partition of its own.
+    pub key: String,
+    /// The owner holding it.
+    pub owner_id: String,
+    /// The sort key of the owner's record it points at (`CLAIM#{id}`).
+    pub record_sk: String,
+}
+
+/// A video's shared partition as read: who holds its claim key and the records read with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VideoView {
+    /// The holder of the video's exclusive key (`None`: unclaimed).
+    pub holder: Option<Exclusive>,
+    /// The records read (those of the `sks` asked for that exist).
+    pub records: Vec<StoredRecord>,
 }
 
 /// Most records one `get_with` reads besides the owner.
@@ -126,5 +157,24 @@ pub trait ContentIdStore: Send + Sync {
         owner_id: &str,
         guard: &LinkGuard,
         writes: &[RecordWrite],
+    ) -> Result<(), WriteError>;
+    /// The holder of the exclusive key `key` and the records `sks` of its partition, in one request.
+    async fn video(&self, key: &str, sks: &[String]) -> Result<VideoView, StoreError>;
+    /// Writes `write` into the partition of the exclusive key `key`, only while `owner_id` holds the
+    /// key and links the guard, on the record's expectation; atomically.
+    async fn write_video(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        key: &str,
+        write: &RecordWrite,
+    ) -> Result<(), WriteError>;
+    /// [`ContentIdStore::write`] plus the `exclusive` key, put on its absence, atomically.
+    async fn write_exclusive(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: &Exclusive,
     ) -> Result<(), WriteError>;
 }

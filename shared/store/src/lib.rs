@@ -26,7 +26,8 @@ pub mod video_ports;
 
 pub use chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post};
 pub use content_id_ports::{
-    ContentIdStore, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord, WriteError,
+    ContentIdStore, Exclusive, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord,
+    WriteError,
 };
 pub use error::StoreError;
 pub use idempotency_ports::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};

@@ -3,8 +3,10 @@
 //! of the issue for assets, ownership, policies and match policies (each changing nothing), owner
 //! isolation, parallel writes, and DynamoDB round trips.
 
+mod ad_options;
 mod admin_owners;
 mod bad_input;
+mod claims;
 mod concurrency;
 mod flows;
 mod round_trips;

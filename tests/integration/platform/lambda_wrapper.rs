@@ -692,6 +692,36 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
             Some("{}".into()),
         ),
         (
+            "partner-claims-insert",
+            "/youtube/partner/v1/claims?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-claims-get",
+            "/youtube/partner/v1/claims/c1?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "partner-ad-options-get",
+            "/youtube/partner/v1/videoAdvertisingOptions/v1?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
+            "partner-ad-options-update",
+            "/youtube/partner/v1/videoAdvertisingOptions/v1?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-ad-options-patch",
+            "/youtube/partner/v1/videoAdvertisingOptions/v1?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
             "ingest-nginx-rtmp",
             "/ingest/nginx-rtmp".into(),
             vec![(form_type.0, form_type.1.into())],

@@ -1,5 +1,6 @@
-//! The Content ID API (`/youtube/partner/v1/…`, spec §12): assets, ownership, policies and asset match
-//! policies, on the YouTube surface (Google's error envelope, bearer access tokens).
+//! The Content ID API (`/youtube/partner/v1/…`, spec §12): assets, ownership, policies, asset match
+//! policies, claims and
+//! video advertising options, on the YouTube surface (Google's error envelope, bearer access tokens).
 //!
 //! Every method takes `onBehalfOfContentOwner`; the scope and entitlement rules are the use case's
 //! ([`onair_app::content_id`]): a scoped token needs `youtubepartner`, and the caller must own a
@@ -16,6 +17,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use onair_app::AppState;
 use onair_app::content_id::partner::{self, Acting};
+use onair_app::content_id::{ad_options, claims};
 
 /// The owner parameter every method takes.
 const OWNER: &str = "onBehalfOfContentOwner";
@@ -190,6 +192,84 @@ pub async fn policies_insert(
     ))
 }
 
+/// `POST /youtube/partner/v1/claims` (`claims.insert`).
+pub async fn claims_insert(
+    State(state): State<AppState>,
+    caller: YouTubeCaller,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Result<Resource, GoogleError> {
+    let q = Query::parse(raw.as_deref(), &[OWNER])?;
+    let body = json_body(&body)?;
+    Ok(Resource(
+        claims::insert_claim(&state, acting(&caller, &q), &body).await?,
+    ))
+}
+
+/// `GET /youtube/partner/v1/claims/{claimId}` (`claims.get`).
+pub async fn claims_get(
+    State(state): State<AppState>,
+    caller: YouTubeCaller,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Resource, GoogleError> {
+    let id = asset_id(path)?;
+    let q = Query::parse(raw.as_deref(), &[OWNER])?;
+    Ok(Resource(
+        claims::get_claim(&state, acting(&caller, &q), &id).await?,
+    ))
+}
+
+/// `GET /youtube/partner/v1/videoAdvertisingOptions/{videoId}` (`videoAdvertisingOptions.get`).
+pub async fn ad_options_get(
+    State(state): State<AppState>,
+    caller: YouTubeCaller,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Resource, GoogleError> {
+    let id = asset_id(path)?;
+    let q = Query::parse(raw.as_deref(), &[OWNER])?;
+    Ok(Resource(ad_options::get(&state, acting(&caller, &q), &id).await?))
+}
+
+async fn ad_options_put(
+    state: AppState,
+    caller: YouTubeCaller,
+    path: Result<Path<String>, PathRejection>,
+    raw: Option<String>,
+    body: Bytes,
+    patch: bool,
+) -> Result<Resource, GoogleError> {
+    let id = asset_id(path)?;
+    let q = Query::parse(raw.as_deref(), &[OWNER])?;
+    let body = json_body(&body)?;
+    Ok(Resource(
+        ad_options::put(&state, acting(&caller, &q), &id, &body, patch).await?,
+    ))
+}
+
+/// `PUT /youtube/partner/v1/videoAdvertisingOptions/{videoId}` (`videoAdvertisingOptions.update`).
+pub async fn ad_options_update(
+    State(state): State<AppState>,
+    caller: YouTubeCaller,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Result<Resource, GoogleError> {
+    ad_options_put(state, caller, path, raw, body, false).await
+}
+
+/// `PATCH /youtube/partner/v1/videoAdvertisingOptions/{videoId}` (`videoAdvertisingOptions.patch`).
+pub async fn ad_options_patch(
+    State(state): State<AppState>,
+    caller: YouTubeCaller,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Result<Resource, GoogleError> {
+    ad_options_put(state, caller, path, raw, body, true).await
+}
+
 /// The Content ID functions: reads need the registrations table (read) and the signing key; writes
 /// also write the registrations table.
 pub static FUNCTIONS: &[Function] = &[
@@ -271,6 +351,46 @@ pub static FUNCTIONS: &[Function] = &[
         "/youtube/partner/v1/policies",
         YouTube,
         policies_insert,
+        WRITE
+    ),
+    http!(
+        "partner-claims-insert",
+        POST,
+        "/youtube/partner/v1/claims",
+        YouTube,
+        claims_insert,
+        WRITE
+    ),
+    http!(
+        "partner-claims-get",
+        GET,
+        "/youtube/partner/v1/claims/{claimId}",
+        YouTube,
+        claims_get,
+        READ
+    ),
+    http!(
+        "partner-ad-options-get",
+        GET,
+        "/youtube/partner/v1/videoAdvertisingOptions/{videoId}",
+        YouTube,
+        ad_options_get,
+        READ
+    ),
+    http!(
+        "partner-ad-options-update",
+        PUT,
+        "/youtube/partner/v1/videoAdvertisingOptions/{videoId}",
+        YouTube,
+        ad_options_update,
+        WRITE
+    ),
+    http!(
+        "partner-ad-options-patch",
+        PATCH,
+        "/youtube/partner/v1/videoAdvertisingOptions/{videoId}",
+        YouTube,
+        ad_options_patch,
         WRITE
     ),
 ];

@@ -7,6 +7,8 @@
 //! together with the records a call needs in one request ([`entitled_with`]); every write carries the
 //! entitling link as a [`LinkGuard`], so an unlink that lands first makes the write change nothing.
 
+pub mod ad_options;
+pub mod claims;
 pub mod owners;
 pub mod partner;
 pub mod records;
@@ -146,6 +148,11 @@ pub fn write_error(err: WriteError) -> AppError {
             format!("The resource was changed concurrently ({why}); read it again."),
         )),
         WriteError::Missing => not_found("resource"),
+        WriteError::Taken => AppError::Lifecycle(LifecycleError::new(
+            ErrorDomain::Global,
+            Reason::AlreadyClaimed,
+            "The video already has an active claim.",
+        )),
         WriteError::Store(err) => err.into(),
     }
 }

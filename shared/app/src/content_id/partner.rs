@@ -37,11 +37,11 @@ pub struct Acting<'a> {
     pub owner: Option<&'a str>,
 }
 
-fn etag(kind: &str, id: &str, version: u64) -> String {
+pub(super) fn etag(kind: &str, id: &str, version: u64) -> String {
     token_hash(&format!("{kind}/{id}/{version}"))
 }
 
-fn parse<T: DeserializeOwned>(body: &Value) -> Result<T, AppError> {
+pub(super) fn parse<T: DeserializeOwned>(body: &Value) -> Result<T, AppError> {
     if !body.is_object() {
         return Err(parse_error("the body must be a JSON object"));
     }
@@ -57,7 +57,7 @@ fn parse_error(why: &str) -> AppError {
     .into()
 }
 
-fn id_param(name: &str, value: &str) -> Result<(), AppError> {
+pub(super) fn id_param(name: &str, value: &str) -> Result<(), AppError> {
     // Ids are generated (alphanumerics, `-`, `_`); anything else cannot name a record.
     let ok = !value.is_empty()
         && value.len() <= 128
@@ -138,7 +138,7 @@ fn render_policy(policy: &Policy, version: u64) -> Value {
     out
 }
 
-fn time_string(t: time::OffsetDateTime) -> String {
+pub(super) fn time_string(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }

@@ -2,7 +2,8 @@
 //!
 //! Decision: cuepoints are not stored. Inserting one validates it against the broadcast (it must be
 //! `live` with its bound stream `active`) and returns it with a fresh id; ad insertion itself is the
-//! media plane's job, and the spec has no method that reads cuepoints back.
+//! media plane's job, and the spec has no method that reads cuepoints back. A CLAIMED broadcast
+//! (Content ID) also needs `midroll` in its video advertising options (`403 midrollNotEnabled`).
 
 use super::access::{broadcast_not_found, or_not_found, require_id};
 use crate::{AppError, AppState};
@@ -55,6 +56,15 @@ pub async fn insert(
         None => None,
     };
     machine::check_cuepoint(&current.broadcast, stream)?;
+    // A claimed broadcast takes cuepoints only with midroll breaks enabled by its claim's owner.
+    if !crate::content_id::ad_options::cuepoint_allowed(state, &id).await? {
+        return Err(LifecycleError::new(
+            ErrorDomain::Global,
+            Reason::MidrollNotEnabled,
+            "The broadcast is claimed and its advertising options do not enable midroll breaks.",
+        )
+        .into());
+    }
     let mut body = match serde_json::to_value(&cue) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),

@@ -295,3 +295,165 @@ pub fn policy_sk(id: &str) -> String {
 
 /// The sort-key prefix of policies.
 pub const POLICY_PREFIX: &str = "POLICY#";
+
+/// A claim's policy (Google's `Policy` in a claim): a saved policy of the owner (`id`) or inline
+/// `rules`, exactly one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimPolicy {
+    /// A policy of the same owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Inline rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<PolicyRule>,
+}
+
+/// A claim: the owner's asset matched to a video (a broadcast), under a policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Claim {
+    /// Opaque id.
+    pub id: String,
+    /// The owner's asset.
+    pub asset_id: String,
+    /// The claimed video (= broadcast id).
+    pub video_id: String,
+    /// One of [`CONTENT_MATCH_TYPES`].
+    pub content_type: String,
+    /// The policy applied.
+    pub policy: ClaimPolicy,
+    /// `active` (onair has no claim release yet).
+    pub status: String,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub time_created: OffsetDateTime,
+}
+
+/// The body of `claims.insert`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimBody {
+    /// The owner's asset (required).
+    #[serde(default)]
+    pub asset_id: Option<String>,
+    /// The video (required).
+    #[serde(default)]
+    pub video_id: Option<String>,
+    /// The policy (required).
+    #[serde(default)]
+    pub policy: Option<ClaimPolicy>,
+    /// `audio`, `video` or `audiovisual` (required).
+    #[serde(default)]
+    pub content_type: Option<String>,
+}
+
+/// The storage sort key of a claim record in its owner's partition.
+pub fn claim_sk(id: &str) -> String {
+    format!("CLAIM#{id}")
+}
+
+/// `videoAdvertisingOptions.adFormats` values (Google's `VideoAdvertisingOption`).
+pub const AD_FORMATS: [&str; 6] = [
+    "long",
+    "overlay",
+    "standard_instream",
+    "third_party",
+    "trueview_inslate",
+    "trueview_instream",
+];
+
+/// Ad break positions (`breakPosition`, `adBreaks[].position`).
+pub const BREAK_POSITIONS: [&str; 3] = ["preroll", "midroll", "postroll"];
+
+/// One ad break (`AdBreak`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdBreak {
+    /// `preroll`, `midroll` or `postroll`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// Seconds into the video of a midroll.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub midroll_seconds: Option<u64>,
+}
+
+/// A claimed video's advertising options (`VideoAdvertisingOption`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdOptions {
+    /// Ad formats allowed, of [`AD_FORMATS`].
+    #[serde(default)]
+    pub ad_formats: Vec<String>,
+    /// Break positions allowed, of [`BREAK_POSITIONS`]; `midroll` lets the broadcast take cuepoints.
+    #[serde(default)]
+    pub break_position: Vec<String>,
+    /// Explicit breaks.
+    #[serde(default)]
+    pub ad_breaks: Vec<AdBreak>,
+    /// Whether YouTube may place breaks itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_generated_breaks: Option<bool>,
+    /// The third-party ad server's id of the video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tp_ad_server_video_id: Option<String>,
+    /// The third-party ad server's targeting URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tp_targeting_url: Option<String>,
+    /// Extra URL parameters for the third-party ad server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tp_url_parameters: Option<String>,
+}
+
+impl AdOptions {
+    /// Whether midroll breaks are enabled (what a claimed broadcast's cuepoint needs): `midroll`
+    /// in `breakPosition`, or an explicit `adBreaks` entry at `midroll` — Google's clients set
+    /// either, and both say "breaks may be inserted mid-video".
+    pub fn midroll(&self) -> bool {
+        self.break_position.iter().any(|p| p == "midroll")
+            || self
+                .ad_breaks
+                .iter()
+                .any(|b| b.position.as_deref() == Some("midroll"))
+    }
+}
+
+/// The `sk` of a video's advertising options in the video's shared partition.
+pub const AD_OPTIONS_SK: &str = "ADOPTIONS";
+
+/// The key, shared by all owners, holding a video's one active claim.
+pub fn video_claim_key(video_id: &str) -> String {
+    format!("VIDEOCLAIM#{video_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AdBreak, AdOptions};
+
+    #[test]
+    fn midroll_is_enabled_by_a_break_position_or_an_explicit_break() {
+        assert!(!AdOptions::default().midroll());
+        let by_position = AdOptions {
+            break_position: vec!["preroll".into(), "midroll".into()],
+            ..AdOptions::default()
+        };
+        assert!(by_position.midroll());
+        let by_break = AdOptions {
+            ad_breaks: vec![AdBreak {
+                position: Some("midroll".into()),
+                midroll_seconds: Some(600),
+            }],
+            ..AdOptions::default()
+        };
+        assert!(by_break.midroll());
+        let preroll_only = AdOptions {
+            break_position: vec!["preroll".into()],
+            ad_breaks: vec![AdBreak {
+                position: Some("postroll".into()),
+                midroll_seconds: None,
+            }],
+            ..AdOptions::default()
+        };
+        assert!(!preroll_only.midroll());
+    }
+}

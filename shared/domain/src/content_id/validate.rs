@@ -10,8 +10,9 @@
 
 use super::territory;
 use super::{
-    ACTIONS, ASSET_TYPES, AssetBody, AssetMatchPolicy, CONTENT_MATCH_TYPES, Conditions, IntervalCondition,
-    PolicyBody, PolicyRule, RightsOwnership, TERRITORY_TYPES,
+    ACTIONS, AD_FORMATS, ASSET_TYPES, AdOptions, AssetBody, AssetMatchPolicy, BREAK_POSITIONS,
+    CONTENT_MATCH_TYPES, ClaimBody, Conditions, IntervalCondition, PolicyBody, PolicyRule, RightsOwnership,
+    TERRITORY_TYPES,
 };
 use crate::lifecycle::error::{ErrorDomain, LifecycleError, Reason};
 
@@ -223,6 +224,64 @@ pub fn match_policy(body: &AssetMatchPolicy) -> Result<(), LifecycleError> {
         }
         _ => rules(&body.rules),
     }
+}
+
+/// `claims.insert`: `assetId`, `videoId`, `contentType` (one of [`CONTENT_MATCH_TYPES`]) and a
+/// `policy` with exactly one of `id` and `rules`. Whether the ids name the owner's asset, policy and
+/// a video of a linked channel is the use case's read.
+pub fn claim(body: &ClaimBody) -> Result<(), LifecycleError> {
+    text("assetId", body.asset_id.as_deref(), true, 128)?;
+    text("videoId", body.video_id.as_deref(), true, 128)?;
+    one_of("contentType", body.content_type.as_deref(), &CONTENT_MATCH_TYPES)?;
+    let policy = body.policy.as_ref().ok_or_else(|| required("policy"))?;
+    match (&policy.id, policy.rules.is_empty()) {
+        (Some(_), false) => Err(invalid("policy.id", "and policy.rules may not both be set")),
+        (None, true) => Err(required("policy.id")),
+        (Some(id), true) if id.trim().is_empty() || id.len() > 128 => {
+            Err(invalid("policy.id", "is not a policy id"))
+        }
+        _ => rules(&policy.rules),
+    }
+}
+
+/// `videoAdvertisingOptions.update` / `.patch` (after a patch is merged): enums from
+/// [`AD_FORMATS`] and [`BREAK_POSITIONS`] without duplicates, at most 50 breaks, third-party fields
+/// at most 2,000 characters, the targeting URL `http(s)`.
+pub fn ad_options(body: &AdOptions) -> Result<(), LifecycleError> {
+    let listed = |field: &str, values: &[String], allowed: &[&str]| -> Result<(), LifecycleError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for v in values {
+            one_of(field, Some(v), allowed)?;
+            if !seen.insert(v.as_str()) {
+                return Err(invalid(field, &format!("lists {v} twice")));
+            }
+        }
+        Ok(())
+    };
+    listed("adFormats", &body.ad_formats, &AD_FORMATS)?;
+    listed("breakPosition", &body.break_position, &BREAK_POSITIONS)?;
+    if body.ad_breaks.len() > MAX_ENTRIES {
+        return Err(invalid(
+            "adBreaks",
+            &format!("has more than {MAX_ENTRIES} breaks"),
+        ));
+    }
+    for b in &body.ad_breaks {
+        one_of("adBreaks.position", b.position.as_deref(), &BREAK_POSITIONS)?;
+    }
+    text(
+        "tpAdServerVideoId",
+        body.tp_ad_server_video_id.as_deref(),
+        false,
+        2000,
+    )?;
+    text("tpUrlParameters", body.tp_url_parameters.as_deref(), false, 2000)?;
+    text("tpTargetingUrl", body.tp_targeting_url.as_deref(), false, 2000)?;
+    let web = |url: &String| url.starts_with("https://") || url.starts_with("http://");
+    if body.tp_targeting_url.as_ref().is_some_and(|url| !web(url)) {
+        return Err(invalid("tpTargetingUrl", "must be an http(s) URL"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -163,6 +163,10 @@ reasons! {
     InsufficientPermissions = "insufficientPermissions" => 403,
     /// A live reference for an owner not approved for live fingerprinting.
     FingerprintingNotAllowed = "fingerprintingNotAllowed" => 403,
+    /// The video already has an active claim (of any content owner): one active claim per video.
+    AlreadyClaimed = "alreadyClaimed" => 409,
+    /// A cuepoint on a claimed broadcast whose advertising options do not enable midroll breaks.
+    MidrollNotEnabled = "midrollNotEnabled" => 403,
 
     // --- cuepoints ---
     /// Both `insertionOffsetTimeMs` and `walltimeMs` were given.

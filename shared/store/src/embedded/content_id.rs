@@ -2,7 +2,8 @@
 
 use super::{EmbeddedStore, check_version};
 use crate::content_id_ports::{
-    ContentIdStore, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord, WriteError,
+    ContentIdStore, Exclusive, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord,
+    VideoView, WriteError,
 };
 use crate::error::StoreError;
 use async_trait::async_trait;
@@ -79,7 +80,82 @@ impl ContentIdStore for EmbeddedStore {
         guard: &LinkGuard,
         writes: &[RecordWrite],
     ) -> Result<(), WriteError> {
+        self.write_inner(owner_id, guard, writes, None)
+    }
+
+    async fn video(&self, key: &str, sks: &[String]) -> Result<VideoView, StoreError> {
+        let state = self.lock();
+        let mut records: Vec<StoredRecord> = sks
+            .iter()
+            .filter_map(|sk| state.content_video_records.get(&(key.to_owned(), sk.clone())))
+            .cloned()
+            .collect();
+        records.sort_by(|a, b| a.sk.cmp(&b.sk));
+        records.dedup_by(|a, b| a.sk == b.sk);
+        Ok(VideoView {
+            holder: state.content_exclusive.get(key).cloned(),
+            records,
+        })
+    }
+
+    async fn write_video(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        key: &str,
+        write: &RecordWrite,
+    ) -> Result<(), WriteError> {
         let mut state = self.lock();
+        let linked = state
+            .content_owners
+            .get(owner_id)
+            .is_some_and(|p| p.owner.owner.channels.get(&guard.channel_id) == Some(&guard.user_id));
+        if !linked {
+            return Err(WriteError::Unlinked);
+        }
+        if state.content_exclusive.get(key).map(|x| x.owner_id.as_str()) != Some(owner_id) {
+            return Err(WriteError::Missing);
+        }
+        let slot = (key.to_owned(), write.record.sk.clone());
+        match (write.expect, state.content_video_records.get(&slot)) {
+            (Expect::Absent, None) => {}
+            (Expect::Absent, Some(_)) => return Err(WriteError::Conflict("the record exists".into())),
+            (Expect::Version(_), None) => return Err(WriteError::Missing),
+            (Expect::Version(v), Some(stored)) if stored.version == v => {}
+            (Expect::Version(v), Some(stored)) => {
+                return Err(WriteError::Conflict(format!(
+                    "version mismatch: expected {v}, stored {}",
+                    stored.version
+                )));
+            }
+        }
+        state.content_video_records.insert(slot, write.record.clone());
+        Ok(())
+    }
+
+    async fn write_exclusive(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: &Exclusive,
+    ) -> Result<(), WriteError> {
+        self.write_inner(owner_id, guard, writes, Some(exclusive))
+    }
+}
+
+impl EmbeddedStore {
+    fn write_inner(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: Option<&Exclusive>,
+    ) -> Result<(), WriteError> {
+        let mut state = self.lock();
+        if exclusive.is_some_and(|x| state.content_exclusive.contains_key(&x.key)) {
+            return Err(WriteError::Taken);
+        }
         let partition = state
             .content_owners
             .get_mut(owner_id)
@@ -104,6 +180,9 @@ impl ContentIdStore for EmbeddedStore {
         }
         for w in writes {
             partition.records.insert(w.record.sk.clone(), w.record.clone());
+        }
+        if let Some(x) = exclusive {
+            state.content_exclusive.insert(x.key.clone(), x.clone());
         }
         Ok(())
     }

@@ -57,6 +57,10 @@ struct State {
     chats: HashMap<String, chat::EmbeddedChat>,
     /// Content ID partitions by content owner id.
     content_owners: HashMap<String, content_id::Partition>,
+    /// Content ID keys shared by all owners (`VIDEOCLAIM#{videoId}`) → their holder.
+    content_exclusive: HashMap<String, crate::content_id_ports::Exclusive>,
+    /// Records of those keys' partitions, by (key, sk).
+    content_video_records: HashMap<(String, String), crate::content_id_ports::StoredRecord>,
     /// Processing reports of broadcast videos, by video (= broadcast) id.
     videos: HashMap<String, onair_domain::lifecycle::video::VideoProcessing>,
 }

@@ -13,6 +13,13 @@
 //! `get_with` is one `BatchGetItem`, `list_with` one `Query` (`sk BETWEEN` the owner and the prefix's
 //! end: `ASSET#` < `OWNER` < `POLICY#`, items of other kinds inside the range are dropped in code), and
 //! `write` one `TransactWriteItems` (the owner link check, then each record's put on its expectation).
+//!
+//! `write_exclusive` adds, last in the same transaction, the put of an item in a partition of its
+//! own (`pk = VIDEOCLAIM#{videoId}`, `sk = EXCLUSIVE`, attributes `owner`, `record`) on its absence.
+//! It is a different item from every partition record, so DynamoDB's one-operation-per-item rule holds.
+//! The same partition holds the video's shared records (`sk = ADOPTIONS`: `doc`, `version`):
+//! `video` reads the key item and those records in one `BatchGetItem`; `write_video` is one
+//! transaction of the owner link check, a check that the key item names the owner, and the put.
 
 use super::Context;
 use super::attrs::{Item, Reader, attr, n, s};
@@ -20,9 +27,10 @@ use super::batch::batch_get;
 use super::errors::{build_failed, cancelled, unavailable};
 use super::keys::{PK, SK, key};
 use super::versioned::{put_new, put_versioned};
+use crate::content_id_ports::VideoView;
 use crate::content_id_ports::{
-    ContentIdStore, Expect, LinkGuard, MAX_GET_WITH, MAX_WRITES, OwnerView, RecordWrite, StoredOwner,
-    StoredRecord, WriteError,
+    ContentIdStore, Exclusive, Expect, LinkGuard, MAX_GET_WITH, MAX_WRITES, OwnerView, RecordWrite,
+    StoredOwner, StoredRecord, WriteError,
 };
 use crate::error::StoreError;
 use async_trait::async_trait;
@@ -185,6 +193,132 @@ impl ContentIdStore for DynamoContentIdStore {
         guard: &LinkGuard,
         writes: &[RecordWrite],
     ) -> Result<(), WriteError> {
+        self.write_inner(owner_id, guard, writes, None).await
+    }
+
+    async fn video(&self, key_name: &str, sks: &[String]) -> Result<VideoView, StoreError> {
+        let mut wanted: Vec<&str> = sks
+            .iter()
+            .map(String::as_str)
+            .filter(|sk| *sk != EXCLUSIVE_SK)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.len() > MAX_GET_WITH {
+            return Err(StoreError::Conflict(format!(
+                "at most {MAX_GET_WITH} records per read"
+            )));
+        }
+        let mut keys = vec![key(key_name.to_owned(), EXCLUSIVE_SK)];
+        keys.extend(wanted.iter().map(|sk| key(key_name.to_owned(), sk)));
+        let ctx = &self.context;
+        let items = batch_get(ctx, &ctx.table, keys, None).await?;
+        let mut view = VideoView::default();
+        for item in &items {
+            let r = Reader::new(item);
+            if r.s(SK)? == EXCLUSIVE_SK {
+                view.holder = Some(Exclusive {
+                    key: key_name.to_owned(),
+                    owner_id: r.s(OWNER_ATTR)?.to_owned(),
+                    record_sk: r.s(RECORD_ATTR)?.to_owned(),
+                });
+            } else {
+                view.records.push(record_from(item)?);
+            }
+        }
+        view.records.sort_by(|a, b| a.sk.cmp(&b.sk));
+        Ok(view)
+    }
+
+    async fn write_video(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        key_name: &str,
+        write: &RecordWrite,
+    ) -> Result<(), WriteError> {
+        let ctx = &self.context;
+        let link = ConditionCheck::builder()
+            .table_name(&ctx.table)
+            .set_key(Some(key(partition(owner_id), OWNER_SK)))
+            .condition_expression("#channels.#channel = :user")
+            .expression_attribute_names("#channels", CHANNELS)
+            .expression_attribute_names("#channel", guard.channel_id.as_str())
+            .expression_attribute_values(":user", s(guard.user_id.as_str()))
+            .build()
+            .map_err(build_failed)?;
+        let holder = ConditionCheck::builder()
+            .table_name(&ctx.table)
+            .set_key(Some(key(key_name.to_owned(), EXCLUSIVE_SK)))
+            .condition_expression("#owner = :owner")
+            .expression_attribute_names("#owner", OWNER_ATTR)
+            .expression_attribute_values(":owner", s(owner_id))
+            .build()
+            .map_err(build_failed)?;
+        let mut item = key(key_name.to_owned(), &write.record.sk);
+        item.insert(attr::DOC.into(), s(write.record.doc.as_str()));
+        item.insert(attr::VERSION.into(), n(write.record.version));
+        let put = Put::builder()
+            .table_name(&ctx.table)
+            .set_item(Some(item))
+            .expression_attribute_names("#pk", PK);
+        let put = match write.expect {
+            Expect::Absent => put.condition_expression("attribute_not_exists(#pk)"),
+            Expect::Version(v) => put
+                .condition_expression("attribute_exists(#pk) AND #version = :expected")
+                .expression_attribute_names("#version", attr::VERSION)
+                .expression_attribute_values(":expected", n(v)),
+        };
+        let items = vec![
+            TransactWriteItem::builder().condition_check(link).build(),
+            TransactWriteItem::builder().condition_check(holder).build(),
+            TransactWriteItem::builder()
+                .put(put.build().map_err(build_failed)?)
+                .build(),
+        ];
+        let request = ctx.client.transact_write_items().set_transact_items(Some(items));
+        let Err(err) = ctx.send(request.send()).await else {
+            return Ok(());
+        };
+        let cancelled = cancelled("TransactWriteItems", err)?;
+        if cancelled.condition_failed(0) {
+            return Err(WriteError::Unlinked);
+        }
+        if cancelled.condition_failed(1) {
+            return Err(WriteError::Missing);
+        }
+        if cancelled.condition_failed(2) {
+            return Err(WriteError::Conflict("the record moved on".into()));
+        }
+        Err(cancelled.otherwise().into())
+    }
+
+    async fn write_exclusive(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: &Exclusive,
+    ) -> Result<(), WriteError> {
+        self.write_inner(owner_id, guard, writes, Some(exclusive)).await
+    }
+}
+
+/// `sk` of an exclusive item.
+const EXCLUSIVE_SK: &str = "EXCLUSIVE";
+/// The exclusive item's holder.
+const OWNER_ATTR: &str = "owner";
+/// The holder's record the exclusive item points at.
+const RECORD_ATTR: &str = "record";
+
+impl DynamoContentIdStore {
+    async fn write_inner(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: Option<&Exclusive>,
+    ) -> Result<(), WriteError> {
         if writes.is_empty() || writes.len() > MAX_WRITES {
             return Err(WriteError::Conflict(format!(
                 "1 to {MAX_WRITES} records per write"
@@ -222,6 +356,21 @@ impl ContentIdStore for DynamoContentIdStore {
                     .build(),
             );
         }
+        if let Some(x) = exclusive {
+            let mut item = key(x.key.clone(), EXCLUSIVE_SK);
+            item.insert(OWNER_ATTR.into(), s(x.owner_id.as_str()));
+            item.insert(RECORD_ATTR.into(), s(x.record_sk.as_str()));
+            let put = Put::builder()
+                .table_name(&ctx.table)
+                .set_item(Some(item))
+                .expression_attribute_names("#pk", PK)
+                .condition_expression("attribute_not_exists(#pk)");
+            items.push(
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(build_failed)?)
+                    .build(),
+            );
+        }
         let request = ctx.client.transact_write_items().set_transact_items(Some(items));
         let Err(err) = ctx.send(request.send()).await else {
             return Ok(());
@@ -238,6 +387,9 @@ impl ContentIdStore for DynamoContentIdStore {
                     Expect::Version(v) => WriteError::Conflict(format!("version mismatch: expected {v}")),
                 });
             }
+        }
+        if exclusive.is_some() && cancelled.condition_failed(writes.len() + 1) {
+            return Err(WriteError::Taken);
         }
         Err(cancelled.otherwise().into())
     }
