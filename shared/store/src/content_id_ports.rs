@@ -25,7 +25,8 @@
 //!   taken key is [`WriteError::Taken`] and nothing is written.
 //! - The exclusive key's partition also holds records of the video shared by every reader (the
 //!   advertising options, `sk = ADOPTIONS`): [`ContentIdStore::video`] reads the holder and those
-//!   records in ONE request; [`ContentIdStore::write_video`] writes one of them on its expectation,
+//!   records in ONE request ([`ContentIdStore::get_with_video`]: with the owner's, still one);
+//!   [`ContentIdStore::write_video`] writes one of them on its expectation,
 //!   only while the writing owner holds the key (else [`WriteError::Missing`]) and links the guard.
 
 use crate::error::StoreError;
@@ -160,6 +161,15 @@ pub trait ContentIdStore: Send + Sync {
     ) -> Result<(), WriteError>;
     /// The holder of the exclusive key `key` and the records `sks` of its partition, in one request.
     async fn video(&self, key: &str, sks: &[String]) -> Result<VideoView, StoreError>;
+    /// [`ContentIdStore::get_with`] and [`ContentIdStore::video`] together, in ONE request: what a
+    /// call on a claimed video's shared records needs (the entitlement and the claim holder).
+    async fn get_with_video(
+        &self,
+        owner_id: &str,
+        sks: &[String],
+        video_key: &str,
+        video_sks: &[String],
+    ) -> Result<(Option<OwnerView>, VideoView), StoreError>;
     /// Writes `write` into the partition of the exclusive key `key`, only while `owner_id` holds the
     /// key and links the guard, on the record's expectation; atomically.
     async fn write_video(

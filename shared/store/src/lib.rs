@@ -27,7 +27,7 @@ pub mod video_ports;
 pub use chat_ports::{AuthorState, ChatMeta, ChatOpen, ChatStore, Inserted, Post};
 pub use content_id_ports::{
     ContentIdStore, Exclusive, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord,
-    WriteError,
+    VideoView, WriteError,
 };
 pub use error::StoreError;
 pub use idempotency_ports::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};

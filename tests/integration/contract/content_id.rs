@@ -27,12 +27,12 @@ crate::support::on_both_backends!(
     dynamodb_only: [dynamodb_content_id_round_trips_are_one_per_call],
 );
 
-struct Ports {
-    store: Arc<dyn ContentIdStore>,
-    dynamo: Option<DynamoStores>,
+pub(super) struct Ports {
+    pub(super) store: Arc<dyn ContentIdStore>,
+    pub(super) dynamo: Option<DynamoStores>,
 }
 
-async fn ports(backend: Backend) -> Ports {
+pub(super) async fn ports(backend: Backend) -> Ports {
     match backend {
         Backend::Embedded => Ports {
             store: Arc::new(EmbeddedStore::new()),
@@ -48,7 +48,7 @@ async fn ports(backend: Backend) -> Ports {
     }
 }
 
-fn owner(id: &str, links: &[(&str, &str)]) -> StoredOwner {
+pub(super) fn owner(id: &str, links: &[(&str, &str)]) -> StoredOwner {
     StoredOwner {
         owner: ContentOwner {
             id: id.into(),
@@ -63,7 +63,7 @@ fn owner(id: &str, links: &[(&str, &str)]) -> StoredOwner {
     }
 }
 
-fn record(sk: &str, doc: &str, version: u64) -> StoredRecord {
+pub(super) fn record(sk: &str, doc: &str, version: u64) -> StoredRecord {
     StoredRecord {
         sk: sk.into(),
         doc: doc.into(),
@@ -71,14 +71,14 @@ fn record(sk: &str, doc: &str, version: u64) -> StoredRecord {
     }
 }
 
-fn guard(channel: &str, user: &str) -> LinkGuard {
+pub(super) fn guard(channel: &str, user: &str) -> LinkGuard {
     LinkGuard {
         channel_id: channel.into(),
         user_id: user.into(),
     }
 }
 
-fn put(sk: &str, doc: &str, version: u64, expect: Expect) -> RecordWrite {
+pub(super) fn put(sk: &str, doc: &str, version: u64, expect: Expect) -> RecordWrite {
     RecordWrite {
         record: record(sk, doc, version),
         expect,

@@ -257,10 +257,10 @@ async fn ad_option_calls_and_the_cuepoint_stay_within_their_round_trip_budget() 
             "update",
             Method::PUT,
             Some(json!({ "breakPosition": ["midroll"] })),
-            3,
+            2,
         ),
-        ("patch", Method::PATCH, Some(json!({ "adFormats": ["long"] })), 3),
-        ("get", Method::GET, None, 2),
+        ("patch", Method::PATCH, Some(json!({ "adFormats": ["long"] })), 2),
+        ("get", Method::GET, None, 1),
     ] {
         trips.reset();
         let r = p.call(method, &opts(&b), body).await;

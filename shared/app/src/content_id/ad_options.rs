@@ -6,11 +6,12 @@
 //! live beside the claim key in the video's shared partition (`VIDEOCLAIM#{videoId}`, `ADOPTIONS`),
 //! so a cuepoint reads the claim and the options in one request. A write is one transaction: the
 //! entitling link, the claim still held by the owner, and the options on their version. Round trips:
-//! get 2 (owner, video), update/patch 3 (owner, video, transaction).
+//! get 1 (the owner and the video's partition in one `BatchGetItem`), update/patch 2 (that read, the
+//! transaction).
 
 use super::partner::{Acting, etag, id_param, parse};
 use super::records::{decode, encode};
-use super::{entitled_with, not_found, write_error};
+use super::{entitled_with, entitled_with_video, not_found, write_error};
 use crate::AppError;
 use crate::state::AppState;
 use onair_domain::content_id::{AD_OPTIONS_SK, AdOptions, validate, video_claim_key};
@@ -35,12 +36,14 @@ async fn read(
     acting: Acting<'_>,
     video_id: &str,
 ) -> Result<(super::Entitlement, Option<StoredRecord>), AppError> {
-    let ent = entitled_with(state, acting.user, acting.scope, acting.owner, &[]).await?;
-    id_param("videoId", video_id).map_err(|_| not_found("video"))?;
-    let view = state
-        .content_ids
-        .video(&video_claim_key(video_id), &[AD_OPTIONS_SK.to_owned()])
-        .await?;
+    // The entitlement is decided before the id is judged, so an unentitled caller learns nothing;
+    // a malformed id is never made into a storage key.
+    if id_param("videoId", video_id).is_err() {
+        entitled_with(state, acting.user, acting.scope, acting.owner, &[]).await?;
+        return Err(not_found("video"));
+    }
+    let key = video_claim_key(video_id);
+    let (ent, view) = entitled_with_video(state, &acting, &key, &[AD_OPTIONS_SK.to_owned()]).await?;
     if view.holder.as_ref().map(|h| h.owner_id.as_str()) != Some(ent.owner().id.as_str()) {
         return Err(not_found("video"));
     }

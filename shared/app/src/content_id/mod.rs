@@ -18,7 +18,7 @@ use crate::state::AppState;
 use onair_domain::UserId;
 use onair_domain::content_id::ContentOwner;
 use onair_domain::lifecycle::error::{ErrorDomain, LifecycleError, Reason};
-use onair_store::{LinkGuard, OwnerView, WriteError};
+use onair_store::{LinkGuard, OwnerView, VideoView, WriteError};
 
 /// Google's prefix of scope URLs.
 const SCOPE_URL: &str = "https://www.googleapis.com/auth/";
@@ -122,6 +122,22 @@ pub async fn entitled_with(
     let owner_id = precheck(scope, owner_id)?;
     let view = state.content_ids.get_with(&owner_id, sks).await?;
     decide(view, user)
+}
+
+/// [`entitled_with`], reading also the video's shared partition (its claim holder and the records
+/// under `video_sks`) in the same request.
+pub async fn entitled_with_video(
+    state: &AppState,
+    acting: &partner::Acting<'_>,
+    video_key: &str,
+    video_sks: &[String],
+) -> Result<(Entitlement, VideoView), AppError> {
+    let owner_id = precheck(acting.scope, acting.owner)?;
+    let (view, video) = state
+        .content_ids
+        .get_with_video(&owner_id, &[], video_key, video_sks)
+        .await?;
+    Ok((decide(view, acting.user)?, video))
 }
 
 /// Checks scope and entitlement and answers the owner (one read). Part 2 reuses it.

@@ -1,6 +1,6 @@
 //! The embedded Content ID store: one partition per owner, under the store's one lock.
 
-use super::{EmbeddedStore, check_version};
+use super::{EmbeddedStore, State, check_version};
 use crate::content_id_ports::{
     ContentIdStore, Exclusive, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord,
     VideoView, WriteError,
@@ -45,20 +45,7 @@ impl ContentIdStore for EmbeddedStore {
     }
 
     async fn get_with(&self, owner_id: &str, sks: &[String]) -> Result<Option<OwnerView>, StoreError> {
-        let state = self.lock();
-        Ok(state.content_owners.get(owner_id).map(|p| {
-            let mut records: Vec<StoredRecord> = p
-                .records
-                .values()
-                .filter(|r| sks.contains(&r.sk))
-                .cloned()
-                .collect();
-            records.sort_by(|a, b| a.sk.cmp(&b.sk));
-            OwnerView {
-                owner: p.owner.clone(),
-                records,
-            }
-        }))
+        Ok(owner_view(&self.lock(), owner_id, sks))
     }
 
     async fn list_with(&self, owner_id: &str, prefix: &str) -> Result<Option<OwnerView>, StoreError> {
@@ -84,18 +71,22 @@ impl ContentIdStore for EmbeddedStore {
     }
 
     async fn video(&self, key: &str, sks: &[String]) -> Result<VideoView, StoreError> {
+        Ok(video_view(&self.lock(), key, sks))
+    }
+
+    async fn get_with_video(
+        &self,
+        owner_id: &str,
+        sks: &[String],
+        video_key: &str,
+        video_sks: &[String],
+    ) -> Result<(Option<OwnerView>, VideoView), StoreError> {
+        // Both under one lock, as DynamoDB reads both in one request.
         let state = self.lock();
-        let mut records: Vec<StoredRecord> = sks
-            .iter()
-            .filter_map(|sk| state.content_video_records.get(&(key.to_owned(), sk.clone())))
-            .cloned()
-            .collect();
-        records.sort_by(|a, b| a.sk.cmp(&b.sk));
-        records.dedup_by(|a, b| a.sk == b.sk);
-        Ok(VideoView {
-            holder: state.content_exclusive.get(key).cloned(),
-            records,
-        })
+        Ok((
+            owner_view(&state, owner_id, sks),
+            video_view(&state, video_key, video_sks),
+        ))
     }
 
     async fn write_video(
@@ -185,5 +176,37 @@ impl EmbeddedStore {
             state.content_exclusive.insert(x.key.clone(), x.clone());
         }
         Ok(())
+    }
+}
+
+/// The owner with its records under `sks`.
+fn owner_view(state: &State, owner_id: &str, sks: &[String]) -> Option<OwnerView> {
+    state.content_owners.get(owner_id).map(|p| {
+        let mut records: Vec<StoredRecord> = p
+            .records
+            .values()
+            .filter(|r| sks.contains(&r.sk))
+            .cloned()
+            .collect();
+        records.sort_by(|a, b| a.sk.cmp(&b.sk));
+        OwnerView {
+            owner: p.owner.clone(),
+            records,
+        }
+    })
+}
+
+/// The holder of the video key `key` and the video's records under `sks`.
+fn video_view(state: &State, key: &str, sks: &[String]) -> VideoView {
+    let mut records: Vec<StoredRecord> = sks
+        .iter()
+        .filter_map(|sk| state.content_video_records.get(&(key.to_owned(), sk.clone())))
+        .cloned()
+        .collect();
+    records.sort_by(|a, b| a.sk.cmp(&b.sk));
+    records.dedup_by(|a, b| a.sk == b.sk);
+    VideoView {
+        holder: state.content_exclusive.get(key).cloned(),
+        records,
     }
 }

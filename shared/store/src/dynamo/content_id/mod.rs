@@ -18,7 +18,8 @@
 //! own (`pk = VIDEOCLAIM#{videoId}`, `sk = EXCLUSIVE`, attributes `owner`, `record`) on its absence.
 //! It is a different item from every partition record, so DynamoDB's one-operation-per-item rule holds.
 //! The same partition holds the video's shared records (`sk = ADOPTIONS`: `doc`, `version`):
-//! `video` reads the key item and those records in one `BatchGetItem`; `write_video` is one
+//! `video` reads the key item and those records in one `BatchGetItem`, and `get_with_video` the owner's
+//! items and the video's together in one; `write_video` is one
 //! transaction of the owner link check, a check that the key item names the owner, and the put.
 
 use super::Context;
@@ -105,6 +106,60 @@ fn view_of(items: &[Item], keep: impl Fn(&str) -> bool) -> Result<Option<OwnerVi
     Ok(owner.map(|owner| OwnerView { owner, records }))
 }
 
+/// The keys of the owner item and the records `sks` of its partition (deduplicated).
+fn owner_keys(owner_id: &str, sks: &[String]) -> Result<Vec<Item>, StoreError> {
+    let mut keys = vec![key(partition(owner_id), OWNER_SK)];
+    keys.extend(
+        wanted(sks, OWNER_SK)?
+            .iter()
+            .map(|sk| key(partition(owner_id), sk)),
+    );
+    Ok(keys)
+}
+
+/// The keys of a video's exclusive item and the records `sks` of its partition (deduplicated).
+fn video_keys(key_name: &str, sks: &[String]) -> Result<Vec<Item>, StoreError> {
+    let mut keys = vec![key(key_name.to_owned(), EXCLUSIVE_SK)];
+    keys.extend(
+        wanted(sks, EXCLUSIVE_SK)?
+            .iter()
+            .map(|sk| key(key_name.to_owned(), sk)),
+    );
+    Ok(keys)
+}
+
+/// The sort keys asked for besides `head`, sorted and deduplicated, at most [`MAX_GET_WITH`].
+fn wanted<'a>(sks: &'a [String], head: &str) -> Result<Vec<&'a str>, StoreError> {
+    let mut wanted: Vec<&str> = sks.iter().map(String::as_str).filter(|sk| *sk != head).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if wanted.len() > MAX_GET_WITH {
+        return Err(StoreError::Conflict(format!(
+            "at most {MAX_GET_WITH} records per read"
+        )));
+    }
+    Ok(wanted)
+}
+
+/// A video's partition as read: the holder of its exclusive key and its records (sorted by `sk`).
+fn video_view(key_name: &str, items: &[Item]) -> Result<VideoView, StoreError> {
+    let mut view = VideoView::default();
+    for item in items {
+        let r = Reader::new(item);
+        if r.s(SK)? == EXCLUSIVE_SK {
+            view.holder = Some(Exclusive {
+                key: key_name.to_owned(),
+                owner_id: r.s(OWNER_ATTR)?.to_owned(),
+                record_sk: r.s(RECORD_ATTR)?.to_owned(),
+            });
+        } else {
+            view.records.push(record_from(item)?);
+        }
+    }
+    view.records.sort_by(|a, b| a.sk.cmp(&b.sk));
+    Ok(view)
+}
+
 /// The Content ID store over DynamoDB.
 #[derive(Debug, Clone)]
 pub struct DynamoContentIdStore {
@@ -132,23 +187,30 @@ impl ContentIdStore for DynamoContentIdStore {
     }
 
     async fn get_with(&self, owner_id: &str, sks: &[String]) -> Result<Option<OwnerView>, StoreError> {
-        let mut wanted: Vec<&str> = sks
-            .iter()
-            .map(String::as_str)
-            .filter(|sk| *sk != OWNER_SK)
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        if wanted.len() > MAX_GET_WITH {
-            return Err(StoreError::Conflict(format!(
-                "at most {MAX_GET_WITH} records per read"
-            )));
-        }
-        let mut keys = vec![key(partition(owner_id), OWNER_SK)];
-        keys.extend(wanted.iter().map(|sk| key(partition(owner_id), sk)));
+        let ctx = &self.context;
+        let items = batch_get(ctx, &ctx.table, owner_keys(owner_id, sks)?, None).await?;
+        view_of(&items, |_| true)
+    }
+
+    async fn get_with_video(
+        &self,
+        owner_id: &str,
+        sks: &[String],
+        video_key: &str,
+        video_sks: &[String],
+    ) -> Result<(Option<OwnerView>, VideoView), StoreError> {
+        let mut keys = owner_keys(owner_id, sks)?;
+        keys.extend(video_keys(video_key, video_sks)?);
         let ctx = &self.context;
         let items = batch_get(ctx, &ctx.table, keys, None).await?;
-        view_of(&items, |_| true)
+        let owner_pk = partition(owner_id);
+        let (owner_items, video_items): (Vec<Item>, Vec<Item>) = items
+            .into_iter()
+            .partition(|item| Reader::new(item).s(PK).is_ok_and(|pk| pk == owner_pk));
+        Ok((
+            view_of(&owner_items, |_| true)?,
+            video_view(video_key, &video_items)?,
+        ))
     }
 
     async fn list_with(&self, owner_id: &str, prefix: &str) -> Result<Option<OwnerView>, StoreError> {
@@ -197,37 +259,9 @@ impl ContentIdStore for DynamoContentIdStore {
     }
 
     async fn video(&self, key_name: &str, sks: &[String]) -> Result<VideoView, StoreError> {
-        let mut wanted: Vec<&str> = sks
-            .iter()
-            .map(String::as_str)
-            .filter(|sk| *sk != EXCLUSIVE_SK)
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        if wanted.len() > MAX_GET_WITH {
-            return Err(StoreError::Conflict(format!(
-                "at most {MAX_GET_WITH} records per read"
-            )));
-        }
-        let mut keys = vec![key(key_name.to_owned(), EXCLUSIVE_SK)];
-        keys.extend(wanted.iter().map(|sk| key(key_name.to_owned(), sk)));
         let ctx = &self.context;
-        let items = batch_get(ctx, &ctx.table, keys, None).await?;
-        let mut view = VideoView::default();
-        for item in &items {
-            let r = Reader::new(item);
-            if r.s(SK)? == EXCLUSIVE_SK {
-                view.holder = Some(Exclusive {
-                    key: key_name.to_owned(),
-                    owner_id: r.s(OWNER_ATTR)?.to_owned(),
-                    record_sk: r.s(RECORD_ATTR)?.to_owned(),
-                });
-            } else {
-                view.records.push(record_from(item)?);
-            }
-        }
-        view.records.sort_by(|a, b| a.sk.cmp(&b.sk));
-        Ok(view)
+        let items = batch_get(ctx, &ctx.table, video_keys(key_name, sks)?, None).await?;
+        video_view(key_name, &items)
     }
 
     async fn write_video(
