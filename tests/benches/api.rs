@@ -1,5 +1,5 @@
-//! Benchmark of the hot paths on the local server: token exchange, refresh, user info, channel list and
-//! the ingest hook, over real HTTP, on the embedded store and on DynamoDB (moto), with DynamoDB round trips per operation
+//! Benchmark of the hot paths on the local server: token exchange, refresh, user info, channel list,
+//! the lifecycle, Content ID and the ingest hook, over real HTTP, on the embedded store and on DynamoDB (moto), with DynamoDB round trips per operation
 //! read from the adapter's counter. Also compares the two access-token designs' validation cost: a
 //! signed JWT (verified in memory) against the one store read an opaque token needs on every call.
 //!
@@ -15,6 +15,7 @@
 // A benchmark reads its environment and the real clock directly.
 #![allow(clippy::disallowed_methods)]
 
+mod content_id;
 mod ingest;
 mod prism_scale;
 
@@ -494,6 +495,7 @@ async fn bench_store(aws: bool, workers: usize, n: usize) {
         stats.print(t);
     }
     youtube(&server, &ctx, &access, workers, n).await;
+    content_id::bench(&server, &ctx, &access, workers, n).await;
     ingest::bench(&server, &ctx.http, workers, n).await;
     let refresh_seed = chains[0].lock().await.clone();
 
