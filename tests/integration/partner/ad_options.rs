@@ -235,6 +235,26 @@ async fn a_cuepoint_on_a_claimed_broadcast_needs_midroll(backend: Backend) {
     let r = cuepoint(&p, &b).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["kind"], "youtube#cuepoint");
+    // An explicit midroll break enables it too; taking every midroll away refuses again.
+    let r = p
+        .call(
+            Method::PUT,
+            &opts(&b),
+            Some(json!({ "adBreaks": [{ "position": "midroll", "midrollSeconds": 600 }] })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(cuepoint(&p, &b).await.status, StatusCode::OK);
+    let r = p
+        .call(
+            Method::PUT,
+            &opts(&b),
+            Some(json!({ "adBreaks": [{ "position": "preroll" }] })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = cuepoint(&p, &b).await;
+    assert_eq!(reason(&r), "midrollNotEnabled", "{}", r.text);
 }
 
 async fn an_unclaimed_broadcast_takes_cuepoints_as_before(backend: Backend) {
