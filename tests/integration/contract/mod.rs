@@ -3,6 +3,7 @@
 
 mod chat;
 mod content_id;
+mod content_id_broadcast;
 mod idempotency;
 mod lifecycle;
 mod lifecycle_batch;

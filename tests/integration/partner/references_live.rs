@@ -4,7 +4,7 @@
 //! recordFromStartModificationNotAllowed` and changes nothing; other changes still land; the lock is
 //! never rendered). From `testStarting` on, or with a failed recording, the approved owner is refused
 //! `fingerprintingNotAllowed`. A reference racing an update that turns `recordFromStart` off never
-//! lets both land.
+//! lets both land, and one racing the transition to testing is either refused or locked in.
 
 use super::references::{REFERENCES, claim, insert, partner, processed_claim, report, stored};
 use super::{Partner, reason};
@@ -21,7 +21,19 @@ crate::support::on_both_backends!(
     a_failed_recording_is_not_processed_even_for_an_approved_owner,
     the_processed_path_of_an_approved_owner_locks_nothing,
     a_live_reference_and_an_update_turning_record_from_start_off_never_both_land,
+    a_live_reference_racing_the_transition_to_testing_is_never_left_unlocked,
 );
+
+/// The head starts of a race's round: alternately one side waits 0–45 ms (steps of 5 ms: on moto the insert takes tens of ms), so the rounds sweep the
+/// interleavings of the reference's three round trips against the other write.
+fn stagger(round: u64) -> (std::time::Duration, std::time::Duration) {
+    let wait = std::time::Duration::from_millis(round / 2 * 5);
+    if round % 2 == 0 {
+        (std::time::Duration::ZERO, wait)
+    } else {
+        (wait, std::time::Duration::ZERO)
+    }
+}
 
 /// `liveBroadcasts.update` of `contentDetails` with `recordFromStart` and `enableDvr`.
 async fn update(p: &Partner, video: &str, record_from_start: bool, dvr: bool) -> Reply {
@@ -150,16 +162,23 @@ async fn the_processed_path_of_an_approved_owner_locks_nothing(backend: Backend)
 async fn a_live_reference_and_an_update_turning_record_from_start_off_never_both_land(backend: Backend) {
     let p = Arc::new(partner(backend, true).await);
     let (mut references_won, mut updates_won) = (0, 0);
-    for round in 0..20 {
+    for round in 0..20u64 {
         let video = p.yt.insert_broadcast(false).await;
         let claim = claim(&p, &video).await;
+        let (wait_reference, wait_other) = stagger(round);
         let reference = {
             let (p, claim) = (p.clone(), claim.clone());
-            tokio::spawn(async move { insert(&p, &claim, json!({})).await })
+            tokio::spawn(async move {
+                tokio::time::sleep(wait_reference).await;
+                insert(&p, &claim, json!({})).await
+            })
         };
         let turn_off = {
             let (p, video) = (p.clone(), video.clone());
-            tokio::spawn(async move { update(&p, &video, false, true).await })
+            tokio::spawn(async move {
+                tokio::time::sleep(wait_other).await;
+                update(&p, &video, false, true).await
+            })
         };
         let replies = join_all([reference, turn_off]).await;
         let (r, u) = (replies[0].as_ref().unwrap(), replies[1].as_ref().unwrap());
@@ -207,5 +226,59 @@ async fn a_live_reference_and_an_update_turning_record_from_start_off_never_both
     }
     println!(
         "20 rounds of references.insert vs update(recordFromStart=false): {references_won} references, {updates_won} updates won"
+    );
+}
+
+async fn a_live_reference_racing_the_transition_to_testing_is_never_left_unlocked(backend: Backend) {
+    let p = Arc::new(partner(backend, true).await);
+    let (mut references_won, mut refused) = (0, 0);
+    for round in 0..20u64 {
+        let (video, _stream) = p.yt.ready_with_active_stream(true).await;
+        let claim = claim(&p, &video).await;
+        let (wait_reference, wait_other) = stagger(round);
+        let reference = {
+            let (p, claim) = (p.clone(), claim.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(wait_reference).await;
+                insert(&p, &claim, json!({})).await
+            })
+        };
+        let testing = {
+            let (p, video) = (p.clone(), video.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(wait_other).await;
+                p.yt.transition(&video, "testing").await
+            })
+        };
+        let replies = join_all([reference, testing]).await;
+        let (r, t) = (replies[0].as_ref().unwrap(), replies[1].as_ref().unwrap());
+        let now = stored(&p, &video).await;
+        let details = &now.broadcast.content_details;
+        if r.status == StatusCode::OK {
+            references_won += 1;
+            // The reference was decided before testing, and its write held that version: the lock
+            // is in, whatever the transition did after it.
+            assert!(
+                details.record_from_start_locked,
+                "round {round}: a reference without the lock"
+            );
+        } else {
+            refused += 1;
+            assert!(
+                matches!(reason(r), "fingerprintingNotAllowed" | "conflict"),
+                "round {round}: {}",
+                r.text
+            );
+            assert!(
+                !details.record_from_start_locked,
+                "round {round}: a lock without a reference"
+            );
+            assert_eq!(t.status, StatusCode::OK, "round {round}: {}", t.text);
+        }
+        let (refs, _) = super::references::stored_references(&p).await;
+        assert_eq!(refs, references_won, "round {round}");
+    }
+    println!(
+        "20 rounds of references.insert vs transition(testing): {references_won} references, {refused} refused"
     );
 }
