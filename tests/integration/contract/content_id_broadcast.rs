@@ -132,6 +132,16 @@ async fn records_and_the_broadcast_are_written_together(backend: Backend) {
     assert_eq!(stored, next, "the broadcast as written, lock included");
 }
 
+/// A refused write: its name, guard, records, broadcast, expected version and the error it gets.
+type Case = (
+    &'static str,
+    LinkGuard,
+    Vec<RecordWrite>,
+    StoredBroadcast,
+    u64,
+    WriteError,
+);
+
 async fn any_failed_condition_writes_nothing_on_either_side(backend: Backend) {
     let p = ports(backend).await;
     let b = setup(&p).await;
@@ -149,14 +159,7 @@ async fn any_failed_condition_writes_nothing_on_either_side(backend: Backend) {
         channel_id: "ch1".into(),
         user_id: "u2".into(),
     };
-    let cases: Vec<(
-        &str,
-        LinkGuard,
-        Vec<RecordWrite>,
-        StoredBroadcast,
-        u64,
-        WriteError,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         (
             "stale version",
             guard(),

@@ -28,7 +28,7 @@ crate::support::on_both_backends!(
 /// interleavings of the reference's three round trips against the other write.
 fn stagger(round: u64) -> (std::time::Duration, std::time::Duration) {
     let wait = std::time::Duration::from_millis(round / 2 * 5);
-    if round % 2 == 0 {
+    if round.is_multiple_of(2) {
         (std::time::Duration::ZERO, wait)
     } else {
         (wait, std::time::Duration::ZERO)
