@@ -3,6 +3,7 @@
 
 mod chat;
 mod content_id;
+mod content_id_broadcast;
 mod content_id_videos;
 mod idempotency;
 mod lifecycle;

@@ -9,6 +9,8 @@ mod bad_input;
 mod claims;
 mod concurrency;
 mod flows;
+mod references;
+mod references_live;
 mod round_trips;
 
 use crate::support::{Backend, Reply, admin};

@@ -660,6 +660,55 @@ fn update_content_details_only_while_created_or_ready() {
 }
 
 #[test]
+fn a_record_from_start_lock_refuses_turning_it_off_in_every_state_and_keeps_the_rest() {
+    for &state in S::ALL {
+        let mut b = in_state(state);
+        b.content_details.record_from_start_locked = true;
+        let off = update(
+            &b,
+            "contentDetails",
+            json!({"id": "b-1", "contentDetails": {"recordFromStart": false}}),
+        );
+        assert_eq!(
+            reason_of(off.clone()),
+            "recordFromStartModificationNotAllowed",
+            "{state}"
+        );
+        assert!(
+            off.err()
+                .is_some_and(|e| e.message.contains("Content ID reference")),
+            "{state}"
+        );
+        // Keeping it on is accepted wherever content details may change, and the lock is kept.
+        let on = update(
+            &b,
+            "contentDetails",
+            json!({"id": "b-1", "contentDetails": {"recordFromStart": true}}),
+        );
+        if machine::allowed(Mutation::ContentDetails, state) {
+            let n = on.unwrap();
+            assert!(n.content_details.record_from_start_locked, "{state}");
+        }
+    }
+    // The lock is stored but never rendered.
+    let mut b = in_state(S::Ready);
+    b.content_details.record_from_start_locked = true;
+    let stored = serde_json::to_value(&b).unwrap();
+    assert_eq!(stored["contentDetails"]["recordFromStartLocked"], true);
+    let back: super::broadcast::Broadcast = serde_json::from_value(stored).unwrap();
+    assert_eq!(back, b);
+    let shown = render::broadcast(&b, &Parts::of(&[Part::ContentDetails]));
+    assert!(
+        shown["contentDetails"].get("recordFromStartLocked").is_none(),
+        "{shown}"
+    );
+    assert_eq!(shown["contentDetails"]["recordFromStart"], true);
+    // An unlocked broadcast stores no flag at all (records written before the lock read back).
+    let plain = serde_json::to_value(in_state(S::Ready)).unwrap();
+    assert!(plain["contentDetails"].get("recordFromStartLocked").is_none());
+}
+
+#[test]
 fn update_with_unchanged_content_details_is_accepted_in_any_state() {
     for &state in S::ALL {
         let r = update(
