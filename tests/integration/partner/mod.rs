@@ -9,6 +9,7 @@ mod bad_input;
 mod claims;
 mod concurrency;
 mod flows;
+mod guide_client;
 mod round_trips;
 
 use crate::support::{Backend, Reply, admin};
