@@ -27,8 +27,15 @@
 //!   advertising options, `sk = ADOPTIONS`): [`ContentIdStore::video`] reads the holder and those
 //!   records in ONE request; [`ContentIdStore::write_video`] writes one of them on its expectation,
 //!   only while the writing owner holds the key (else [`WriteError::Missing`]) and links the guard.
+//! - [`ContentIdStore::write_with_broadcast`] is `write` plus ONE broadcast of the lifecycle store,
+//!   replaced on its expected version (owner, version and binding as read) in the same atomic write
+//!   (DynamoDB: the same `TransactWriteItems`; both stores live in one table). A live reference locks
+//!   `recordFromStart` with it: a concurrent transition or update of the broadcast and the reference
+//!   have exactly one winner. A moved, deleted or another user's broadcast is
+//!   [`WriteError::BroadcastMoved`] and nothing is written.
 
 use crate::error::StoreError;
+use crate::lifecycle_ports::StoredBroadcast;
 use async_trait::async_trait;
 use onair_domain::content_id::ContentOwner;
 
@@ -110,6 +117,10 @@ pub enum WriteError {
     /// The [`Exclusive`] key of a [`ContentIdStore::write_exclusive`] is taken (by any owner).
     #[error("the exclusive key is taken")]
     Taken,
+    /// The broadcast of a [`ContentIdStore::write_with_broadcast`] is no longer at the version
+    /// read (or is gone, or is another user's).
+    #[error("the broadcast changed since it was read")]
+    BroadcastMoved,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -168,6 +179,16 @@ pub trait ContentIdStore: Send + Sync {
         guard: &LinkGuard,
         key: &str,
         write: &RecordWrite,
+    ) -> Result<(), WriteError>;
+    /// [`ContentIdStore::write`] plus `broadcast` (carrying `expected_version + 1`, binding as stored)
+    /// written on `expected_version`, atomically.
+    async fn write_with_broadcast(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        broadcast: &StoredBroadcast,
+        expected_version: u64,
     ) -> Result<(), WriteError>;
     /// [`ContentIdStore::write`] plus the `exclusive` key, put on its absence, atomically.
     async fn write_exclusive(

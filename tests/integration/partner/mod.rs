@@ -10,6 +10,8 @@ mod claims;
 mod concurrency;
 mod flows;
 mod guide_client;
+mod references;
+mod references_live;
 mod round_trips;
 
 use crate::support::{Backend, Reply, admin};

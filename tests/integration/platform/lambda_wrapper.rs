@@ -722,6 +722,18 @@ async fn every_public_route_answers_through_the_lambda_wrapper_as_through_the_lo
             Some("{}".into()),
         ),
         (
+            "partner-references-insert",
+            "/youtube/partner/v1/references?claimId=c1&onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone()), json_type()],
+            Some("{}".into()),
+        ),
+        (
+            "partner-references-get",
+            "/youtube/partner/v1/references/r1?onBehalfOfContentOwner=nope".into(),
+            vec![("authorization", bearer.clone())],
+            None,
+        ),
+        (
             "ingest-nginx-rtmp",
             "/ingest/nginx-rtmp".into(),
             vec![(form_type.0, form_type.1.into())],

@@ -1,6 +1,5 @@
 //! The Content ID API (`/youtube/partner/v1/…`, spec §12): assets, ownership, policies, asset match
-//! policies, claims and
-//! video advertising options, on the YouTube surface (Google's error envelope, bearer access tokens).
+//! policies, claims, video advertising options and references, on the YouTube surface (Google's error envelope, bearer access tokens).
 //!
 //! Every method takes `onBehalfOfContentOwner`; the scope and entitlement rules are the use case's
 //! ([`onair_app::content_id`]): a scoped token needs `youtubepartner`, and the caller must own a
@@ -17,7 +16,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use onair_app::AppState;
 use onair_app::content_id::partner::{self, Acting};
-use onair_app::content_id::{ad_options, claims};
+use onair_app::content_id::{ad_options, claims, references};
 
 /// The owner parameter every method takes.
 const OWNER: &str = "onBehalfOfContentOwner";
@@ -270,6 +269,34 @@ pub async fn ad_options_patch(
     ad_options_put(state, caller, path, raw, body, true).await
 }
 
+/// `POST /youtube/partner/v1/references?claimId=…` (`references.insert`).
+pub async fn references_insert(
+    State(state): State<AppState>,
+    caller: YouTubeCaller,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Result<Resource, GoogleError> {
+    let q = Query::parse(raw.as_deref(), &[OWNER, "claimId"])?;
+    let body = json_body(&body)?;
+    Ok(Resource(
+        references::insert_reference(&state, acting(&caller, &q), q.get("claimId"), &body).await?,
+    ))
+}
+
+/// `GET /youtube/partner/v1/references/{referenceId}` (`references.get`).
+pub async fn references_get(
+    State(state): State<AppState>,
+    caller: YouTubeCaller,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Resource, GoogleError> {
+    let id = asset_id(path)?;
+    let q = Query::parse(raw.as_deref(), &[OWNER])?;
+    Ok(Resource(
+        references::get_reference(&state, acting(&caller, &q), &id).await?,
+    ))
+}
+
 /// The Content ID functions: reads need the registrations table (read) and the signing key; writes
 /// also write the registrations table.
 pub static FUNCTIONS: &[Function] = &[
@@ -392,5 +419,21 @@ pub static FUNCTIONS: &[Function] = &[
         YouTube,
         ad_options_patch,
         WRITE
+    ),
+    http!(
+        "partner-references-insert",
+        POST,
+        "/youtube/partner/v1/references",
+        YouTube,
+        references_insert,
+        WRITE
+    ),
+    http!(
+        "partner-references-get",
+        GET,
+        "/youtube/partner/v1/references/{referenceId}",
+        YouTube,
+        references_get,
+        READ
     ),
 ];

@@ -12,6 +12,7 @@ pub mod claims;
 pub mod owners;
 pub mod partner;
 pub mod records;
+pub mod references;
 
 use crate::AppError;
 use crate::state::AppState;
@@ -152,6 +153,11 @@ pub fn write_error(err: WriteError) -> AppError {
             ErrorDomain::Global,
             Reason::AlreadyClaimed,
             "The video already has an active claim.",
+        )),
+        WriteError::BroadcastMoved => AppError::Lifecycle(LifecycleError::new(
+            ErrorDomain::Global,
+            Reason::Conflict,
+            "The broadcast was changed concurrently; read it again.",
         )),
         WriteError::Store(err) => err.into(),
     }

@@ -353,6 +353,84 @@ pub fn claim_sk(id: &str) -> String {
     format!("CLAIM#{id}")
 }
 
+/// Reference statuses onair sets: `active` (built from the processed recording) and `activating`
+/// (live fingerprinting: the media plane fingerprints the stream while it runs).
+pub const REFERENCE_STATUSES: [&str; 2] = ["active", "activating"];
+
+/// A span of the reference excluded from matching, in seconds (`excludedIntervals[]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExcludedInterval {
+    /// Start, in seconds from the reference's start.
+    #[serde(default)]
+    pub low: Option<f64>,
+    /// End, in seconds from the reference's start.
+    #[serde(default)]
+    pub high: Option<f64>,
+}
+
+/// A reference: the fingerprint source of an owner's asset, built from a claimed broadcast.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reference {
+    /// Opaque id.
+    pub id: String,
+    /// The claim it was created from.
+    pub claim_id: String,
+    /// The claim's asset.
+    pub asset_id: String,
+    /// The claim's video (= broadcast id).
+    pub video_id: String,
+    /// One of [`CONTENT_MATCH_TYPES`].
+    pub content_type: String,
+    /// One of [`REFERENCE_STATUSES`].
+    pub status: String,
+    /// Spans excluded from matching.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_intervals: Vec<ExcludedInterval>,
+    /// Whether the reference's fingerprints come straight from the owner (`fpDirect`).
+    #[serde(default)]
+    pub fp_direct: bool,
+    /// Whether matches against this reference are ignored (`ignoreFpMatch`).
+    #[serde(default)]
+    pub ignore_fp_match: bool,
+    /// Whether the reference was made while the broadcast was still to go live (live fingerprinting).
+    pub live: bool,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub time_created: OffsetDateTime,
+}
+
+/// The body of `references.insert` (the claim comes in the `claimId` parameter; the asset and video
+/// are the claim's, so body fields naming them are not read).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferenceBody {
+    /// `audio`, `video` or `audiovisual`; the claim's when omitted.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// Spans excluded from matching.
+    #[serde(default)]
+    pub excluded_intervals: Option<Vec<ExcludedInterval>>,
+    /// `fpDirect`.
+    #[serde(default)]
+    pub fp_direct: Option<bool>,
+    /// `ignoreFpMatch`.
+    #[serde(default)]
+    pub ignore_fp_match: Option<bool>,
+}
+
+/// The storage sort key of a reference record in its owner's partition.
+pub fn reference_sk(id: &str) -> String {
+    format!("REFERENCE#{id}")
+}
+
+/// The storage sort key of a claim's reference marker (one reference per claim): written with the
+/// reference on its absence, it points at the reference's id.
+pub fn claim_reference_sk(claim_id: &str) -> String {
+    format!("CLAIMREF#{claim_id}")
+}
+
 /// `videoAdvertisingOptions.adFormats` values (Google's `VideoAdvertisingOption`).
 pub const AD_FORMATS: [&str; 6] = [
     "long",

@@ -11,8 +11,8 @@
 use super::territory;
 use super::{
     ACTIONS, AD_FORMATS, ASSET_TYPES, AdOptions, AssetBody, AssetMatchPolicy, BREAK_POSITIONS,
-    CONTENT_MATCH_TYPES, ClaimBody, Conditions, IntervalCondition, PolicyBody, PolicyRule, RightsOwnership,
-    TERRITORY_TYPES,
+    CONTENT_MATCH_TYPES, ClaimBody, Conditions, IntervalCondition, PolicyBody, PolicyRule, ReferenceBody,
+    RightsOwnership, TERRITORY_TYPES,
 };
 use crate::lifecycle::error::{ErrorDomain, LifecycleError, Reason};
 
@@ -244,6 +244,34 @@ pub fn claim(body: &ClaimBody) -> Result<(), LifecycleError> {
     }
 }
 
+/// `references.insert`: `contentType`, when given, one of [`CONTENT_MATCH_TYPES`]; at most
+/// [`MAX_INTERVALS`] `excludedIntervals`, each with finite, non-negative bounds and `low < high`.
+/// Whether the claim exists and allows a reference is the use case's read.
+pub fn reference(body: &ReferenceBody) -> Result<(), LifecycleError> {
+    if body.content_type.is_some() {
+        one_of("contentType", body.content_type.as_deref(), &CONTENT_MATCH_TYPES)?;
+    }
+    let intervals = body.excluded_intervals.as_deref().unwrap_or_default();
+    if intervals.len() > MAX_INTERVALS {
+        return Err(invalid(
+            "excludedIntervals",
+            &format!("has more than {MAX_INTERVALS} intervals"),
+        ));
+    }
+    for i in intervals {
+        let (Some(low), Some(high)) = (i.low, i.high) else {
+            return Err(required("excludedIntervals.low and excludedIntervals.high"));
+        };
+        if !(low.is_finite() && high.is_finite()) || low < 0.0 || low >= high {
+            return Err(invalid(
+                "excludedIntervals",
+                "needs finite, non-negative bounds with low < high",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `videoAdvertisingOptions.update` / `.patch` (after a patch is merged): enums from
 /// [`AD_FORMATS`] and [`BREAK_POSITIONS`] without duplicates, at most 50 breaks, third-party fields
 /// at most 2,000 characters, the targeting URL `http(s)`.
@@ -418,5 +446,47 @@ mod tests {
             .is_err()
         );
         assert!(match_policy(&AssetMatchPolicy::default()).is_err());
+    }
+
+    #[test]
+    fn references_take_a_known_content_type_and_ordered_intervals() {
+        use super::super::ExcludedInterval;
+        let reason = |b: &ReferenceBody| reference(b).err().map(|e| e.reason);
+        assert_eq!(reason(&ReferenceBody::default()), None);
+        for t in CONTENT_MATCH_TYPES {
+            let b = ReferenceBody {
+                content_type: Some(t.into()),
+                ..Default::default()
+            };
+            assert_eq!(reason(&b), None, "{t}");
+        }
+        let bad_type = ReferenceBody {
+            content_type: Some("audiovideo".into()),
+            ..Default::default()
+        };
+        assert_eq!(reason(&bad_type), Some(Reason::InvalidValue));
+        let span = |low: Option<f64>, high: Option<f64>| ReferenceBody {
+            excluded_intervals: Some(vec![ExcludedInterval { low, high }]),
+            ..Default::default()
+        };
+        assert_eq!(reason(&span(Some(0.0), Some(10.5))), None);
+        assert_eq!(reason(&span(Some(5.0), Some(5.0))), Some(Reason::InvalidValue));
+        assert_eq!(reason(&span(Some(-1.0), Some(5.0))), Some(Reason::InvalidValue));
+        assert_eq!(
+            reason(&span(Some(0.0), Some(f64::INFINITY))),
+            Some(Reason::InvalidValue)
+        );
+        assert_eq!(reason(&span(None, Some(5.0))), Some(Reason::Required));
+        let many = ReferenceBody {
+            excluded_intervals: Some(vec![
+                ExcludedInterval {
+                    low: Some(0.0),
+                    high: Some(1.0)
+                };
+                MAX_INTERVALS + 1
+            ]),
+            ..Default::default()
+        };
+        assert_eq!(reason(&many), Some(Reason::InvalidValue));
     }
 }

@@ -153,6 +153,11 @@ pub struct BroadcastContentDetails {
     /// Extension: a live broadcast completes at `scheduledEndTime`.
     #[serde(default)]
     pub onair_stop_at_scheduled_end_time: bool,
+    /// Internal, never rendered: a live Content ID reference fingerprints this broadcast's whole
+    /// recording, so `recordFromStart` may no longer be turned off. Set only by `references.insert`
+    /// (live path), in the reference's own transaction.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_from_start_locked: bool,
 }
 
 impl Default for BroadcastContentDetails {
@@ -178,6 +183,7 @@ impl Default for BroadcastContentDetails {
             enable_auto_stop: false,
             onair_start_at_scheduled_time: false,
             onair_stop_at_scheduled_end_time: false,
+            record_from_start_locked: false,
         }
     }
 }

@@ -167,6 +167,10 @@ reasons! {
     AlreadyClaimed = "alreadyClaimed" => 409,
     /// A cuepoint on a claimed broadcast whose advertising options do not enable midroll breaks.
     MidrollNotEnabled = "midrollNotEnabled" => 403,
+    /// A reference from a claim whose broadcast does not record from the start (`recordFromStart`).
+    RecordFromStartRequired = "recordFromStartRequired" => 403,
+    /// The resource exists already (a second reference from the same claim).
+    AlreadyExists = "alreadyExists" => 409,
 
     // --- cuepoints ---
     /// Both `insertionOffsetTimeMs` and `walltimeMs` were given.

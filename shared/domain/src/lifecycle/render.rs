@@ -47,6 +47,10 @@ pub fn broadcast(b: &Broadcast, parts: &Parts) -> Value {
     if b.state() != LifeCycleStatus::Live {
         available.remove("statistics");
     }
+    // The Content ID lock is onair's bookkeeping, not a field of YouTube's resource.
+    if let Some(Value::Object(details)) = available.get_mut("contentDetails") {
+        details.remove("recordFromStartLocked");
+    }
     finish(BROADCAST_KIND, &b.id, parts, available)
 }
 

@@ -160,6 +160,13 @@ pub fn update_broadcast(
     if parts.contains(Part::ContentDetails) {
         let cd = body.content_details.clone().unwrap_or_default();
         let wanted = validate::content_details(&cd, &current.content_details, Omitted::Update)?;
+        if current.content_details.record_from_start_locked && !wanted.record_from_start {
+            return Err(LifecycleError::broadcast(
+                Reason::RecordFromStartModificationNotAllowed,
+                "contentDetails.recordFromStart cannot be turned off: a live Content ID reference \
+fingerprints this broadcast's whole recording",
+            ));
+        }
         if !allowed(Mutation::ContentDetails, state) {
             check_frozen_details(&current.content_details, &wanted, state)?;
         }

@@ -1,11 +1,12 @@
 //! The embedded Content ID store: one partition per owner, under the store's one lock.
 
-use super::{EmbeddedStore, check_version};
+use super::{EmbeddedStore, State, check_version};
 use crate::content_id_ports::{
     ContentIdStore, Exclusive, Expect, LinkGuard, OwnerView, RecordWrite, StoredOwner, StoredRecord,
     VideoView, WriteError,
 };
 use crate::error::StoreError;
+use crate::lifecycle_ports::StoredBroadcast;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 
@@ -142,6 +143,33 @@ impl ContentIdStore for EmbeddedStore {
     ) -> Result<(), WriteError> {
         self.write_inner(owner_id, guard, writes, Some(exclusive))
     }
+
+    async fn write_with_broadcast(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        broadcast: &StoredBroadcast,
+        expected_version: u64,
+    ) -> Result<(), WriteError> {
+        // The broadcasts sit in the same state under the same lock: checking the broadcast, then the
+        // partition, before changing either makes the pair as atomic as the DynamoDB transaction.
+        let mut state = self.lock();
+        let id = &broadcast.broadcast.id;
+        let current = state
+            .broadcasts
+            .get(id)
+            .filter(|b| b.owner == broadcast.owner)
+            .ok_or(WriteError::BroadcastMoved)?;
+        if current.version != expected_version
+            || current.broadcast.bound_stream_id() != broadcast.broadcast.bound_stream_id()
+        {
+            return Err(WriteError::BroadcastMoved);
+        }
+        Self::write_locked(&mut state, owner_id, guard, writes, None)?;
+        state.broadcasts.insert(id.clone(), broadcast.clone());
+        Ok(())
+    }
 }
 
 impl EmbeddedStore {
@@ -152,7 +180,17 @@ impl EmbeddedStore {
         writes: &[RecordWrite],
         exclusive: Option<&Exclusive>,
     ) -> Result<(), WriteError> {
-        let mut state = self.lock();
+        Self::write_locked(&mut self.lock(), owner_id, guard, writes, exclusive)
+    }
+
+    /// The partition write under the lock already held: every check first, then the changes.
+    fn write_locked(
+        state: &mut State,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: Option<&Exclusive>,
+    ) -> Result<(), WriteError> {
         if exclusive.is_some_and(|x| state.content_exclusive.contains_key(&x.key)) {
             return Err(WriteError::Taken);
         }

@@ -20,6 +20,11 @@
 //! The same partition holds the video's shared records (`sk = ADOPTIONS`: `doc`, `version`):
 //! `video` reads the key item and those records in one `BatchGetItem`; `write_video` is one
 //! transaction of the owner link check, a check that the key item names the owner, and the put.
+//!
+//! `write_with_broadcast` appends to `write`'s transaction the lifecycle store's own broadcast put
+//! (on its owner, version and binding, plus the PRISM live's copy when the broadcast has one): the
+//! broadcast items are in the same table, so the live reference and its `recordFromStart` lock are one
+//! `TransactWriteItems`.
 
 use super::Context;
 use super::attrs::{Item, Reader, attr, n, s};
@@ -33,6 +38,7 @@ use crate::content_id_ports::{
     StoredOwner, StoredRecord, WriteError,
 };
 use crate::error::StoreError;
+use crate::lifecycle_ports::StoredBroadcast;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use onair_domain::content_id::ContentOwner;
@@ -193,7 +199,19 @@ impl ContentIdStore for DynamoContentIdStore {
         guard: &LinkGuard,
         writes: &[RecordWrite],
     ) -> Result<(), WriteError> {
-        self.write_inner(owner_id, guard, writes, None).await
+        self.write_inner(owner_id, guard, writes, None, None).await
+    }
+
+    async fn write_with_broadcast(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        broadcast: &StoredBroadcast,
+        expected_version: u64,
+    ) -> Result<(), WriteError> {
+        self.write_inner(owner_id, guard, writes, None, Some((broadcast, expected_version)))
+            .await
     }
 
     async fn video(&self, key_name: &str, sks: &[String]) -> Result<VideoView, StoreError> {
@@ -300,7 +318,8 @@ impl ContentIdStore for DynamoContentIdStore {
         writes: &[RecordWrite],
         exclusive: &Exclusive,
     ) -> Result<(), WriteError> {
-        self.write_inner(owner_id, guard, writes, Some(exclusive)).await
+        self.write_inner(owner_id, guard, writes, Some(exclusive), None)
+            .await
     }
 }
 
@@ -318,6 +337,7 @@ impl DynamoContentIdStore {
         guard: &LinkGuard,
         writes: &[RecordWrite],
         exclusive: Option<&Exclusive>,
+        broadcast: Option<(&StoredBroadcast, u64)>,
     ) -> Result<(), WriteError> {
         if writes.is_empty() || writes.len() > MAX_WRITES {
             return Err(WriteError::Conflict(format!(
@@ -371,6 +391,12 @@ impl DynamoContentIdStore {
                     .build(),
             );
         }
+        let broadcast_at = items.len();
+        if let Some((next, expected)) = broadcast {
+            // The lifecycle adapter's own put: the broadcast on its owner, version and binding as
+            // stored, then the live's copy if any (unconditional, guarded by the broadcast's put).
+            items.extend(super::lifecycle::put_broadcast(ctx, next, expected, &[], true)?);
+        }
         let request = ctx.client.transact_write_items().set_transact_items(Some(items));
         let Err(err) = ctx.send(request.send()).await else {
             return Ok(());
@@ -378,6 +404,9 @@ impl DynamoContentIdStore {
         let cancelled = cancelled("TransactWriteItems", err)?;
         if cancelled.condition_failed(0) {
             return Err(WriteError::Unlinked);
+        }
+        if broadcast.is_some() && cancelled.condition_failed(broadcast_at) {
+            return Err(WriteError::BroadcastMoved);
         }
         for (i, w) in writes.iter().enumerate() {
             if cancelled.condition_failed(i + 1) {
