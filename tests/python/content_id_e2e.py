@@ -102,7 +102,8 @@ class Owner:
         return reply.json()
 
     def refused(self, name: str, method: str, path: str, body, status: int, why: str, **params):
-        error = self.call(name, method, path, body, expect=status, **params)["error"]
+        # Refusals are timed apart from the successes of the same method.
+        error = self.call(f"{name} (refused)", method, path, body, expect=status, **params)["error"]
         self.test.assertEqual(error["code"], status, error)
         self.test.assertEqual(error["errors"][0]["reason"], why, error)
 
@@ -282,12 +283,26 @@ class Guide(unittest.TestCase):
         self.assertEqual(v["snippet"]["liveBroadcastContent"], "none")
         self.assertIn("actualStartTime", v["liveStreamingDetails"])
         self.assertIn("actualEndTime", v["liveStreamingDetails"])
+        # This owner is not approved for live fingerprinting: no reference before the recording is processed.
+        owner.refused("references.insert", "POST", "/references", {}, 403, "fingerprintingNotAllowed",
+                      claimId=claim["id"])
         reported = admin("PUT", f"/admin/users/{ENV['demo']['user_id']}/videos/{b['id']}/processing",
                          {"status": "processed"})
         self.assertEqual(reported.status_code, 200, reported.text)
         wait_for("the video to be processed", lambda: self.yt.videos().list(part="status", id=b["id"]).execute()
                  ["items"][0]["status"]["uploadStatus"] == "processed", timeout=10, every=0.2)
         self.assertEqual(self.video(b["id"])["processingDetails"]["processingStatus"], "succeeded")
+        # Stage 6.2: the reference from the claim, built from the processed recording.
+        reference = owner.call("references.insert", "POST", "/references", {}, claimId=claim["id"])
+        self.assertEqual(reference["kind"], "youtubePartner#reference")
+        self.assertTrue(reference["etag"])
+        self.assertEqual(reference["status"], "active")
+        self.assertEqual((reference["claimId"], reference["assetId"], reference["videoId"]),
+                         (claim["id"], asset["id"], b["id"]))
+        self.assertEqual(reference["contentType"], "audiovisual")
+        self.assertEqual(owner.call("references.get", "GET", f"/references/{reference['id']}"), reference)
+        # One reference per claim.
+        owner.refused("references.insert", "POST", "/references", {}, 409, "alreadyExists", claimId=claim["id"])
 
     def test_a_midroll_cuepoint_on_a_claimed_broadcast_without_midroll_is_refused(self):
         b, s = self.bound("guide no midroll", monitor=False)
@@ -305,6 +320,43 @@ class Guide(unittest.TestCase):
                    {"breakPosition": ["preroll", "midroll"]})
         self.assertTrue(self.cuepoint(b["id"]).execute()["id"])
         self.yt.liveBroadcasts().transition(id=b["id"], part="status", broadcastStatus="complete").execute()
+
+
+    def test_an_owner_approved_for_live_fingerprinting_references_a_ready_broadcast_and_locks_its_recording(self):
+        b, _ = self.bound("guide live fingerprinting")
+        owner = Owner(self, "Live Rights", b["snippet"]["channelId"], live_fingerprinting=True)
+        claim = owner.claim(b["id"], ["preroll", "midroll"])
+        # Before testing, the approved owner's reference is built while the broadcast runs.
+        reference = owner.call("references.insert", "POST", "/references", {}, claimId=claim["id"])
+        self.assertEqual(reference["kind"], "youtubePartner#reference")
+        self.assertEqual(reference["status"], "activating")
+        self.assertEqual((reference["claimId"], reference["videoId"]), (claim["id"], b["id"]))
+        self.assertEqual(owner.call("references.get", "GET", f"/references/{reference['id']}"), reference)
+        # recordFromStart is now locked on, although the broadcast is still ready.
+        with self.assertRaises(HttpError) as caught:
+            self.yt.liveBroadcasts().update(part="contentDetails", body={"id": b["id"], "contentDetails": {
+                "recordFromStart": False, "enableDvr": True, "enableAutoStart": False, "enableAutoStop": False,
+                "monitorStream": {"enableMonitorStream": True}}}).execute()
+        self.assertEqual(caught.exception.resp.status, 403, caught.exception.content)
+        self.assertEqual(reason(caught.exception), "recordFromStartModificationNotAllowed", caught.exception.content)
+        now = self.broadcast_now(b["id"])
+        self.assertTrue(now["contentDetails"]["recordFromStart"])
+        self.assertEqual(now["status"]["lifeCycleStatus"], "ready")
+
+    def test_an_unapproved_owner_waits_for_processing_and_a_reference_needs_record_from_start(self):
+        b, _ = self.bound("guide unapproved")
+        owner = Owner(self, "Unapproved Rights", b["snippet"]["channelId"])
+        claim = owner.claim(b["id"], ["preroll"])
+        owner.refused("references.insert", "POST", "/references", {}, 403, "fingerprintingNotAllowed",
+                      claimId=claim["id"])
+        # The refusal locked nothing: the streamer may still turn recording off, and then no reference
+        # can be made from the claim at all.
+        updated = self.yt.liveBroadcasts().update(part="contentDetails", body={"id": b["id"], "contentDetails": {
+            "recordFromStart": False, "enableDvr": True, "enableAutoStart": False, "enableAutoStop": False,
+            "monitorStream": {"enableMonitorStream": True}}}).execute()
+        self.assertFalse(updated["contentDetails"]["recordFromStart"])
+        owner.refused("references.insert", "POST", "/references", {}, 403, "recordFromStartRequired",
+                      claimId=claim["id"])
 
 
 def report_latency(store: str, wall: float):
