@@ -9,6 +9,7 @@ mod bad_input;
 mod claims;
 mod concurrency;
 mod flows;
+mod guide_client;
 mod references;
 mod references_live;
 mod round_trips;
