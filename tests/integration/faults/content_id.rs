@@ -436,6 +436,10 @@ async fn asset_and_policy_inserts_leave_no_half_written_record(backend: Backend)
 // method answers 503 — a store failure must not look like "not entitled" (403) or "no such thing"
 // (404) — and the retry gets the real answer.
 
+/// (port operation, method, path, body, the retry's status after the port fault and after the SDK
+/// fault).
+type EntitledCall = (&'static str, Method, String, Option<Value>, [u16; 2]);
+
 async fn a_store_fault_on_the_entitlement_read_answers_503_never_403_or_404(backend: Backend) {
     let c = Cid::new(backend).await;
     let asset = c.p.asset("Live").await;
@@ -449,9 +453,7 @@ async fn a_store_fault_on_the_entitlement_read_answers_503_never_403_or_404(back
     let claim = r.body["id"].as_str().unwrap().to_owned();
     let base = "/youtube/partner/v1";
     let opts = format!("{base}/videoAdvertisingOptions/{claimed}");
-    // (port operation, method, path, body, the retry's status after the port fault and after the SDK
-    // fault).
-    let calls: Vec<(&str, Method, String, Option<Value>, [u16; 2])> = vec![
+    let calls: Vec<EntitledCall> = vec![
         (
             "get_with",
             Method::GET,
