@@ -326,7 +326,7 @@ async fn parallel_bans_and_unbans_of_one_author_have_exactly_one_winner(backend:
     p.chats.open(&opening("c1", "u1", "b1")).await.unwrap();
     post(&*p.chats, "c1", "v1").await;
     let (_, read) = p.chats.author("c1", "v1").await.unwrap();
-    let tasks = (0..10).map(|i| {
+    let tasks = (0..50).map(|i| {
         let chats = p.chats.clone();
         let read = read.clone();
         tokio::spawn(async move {
@@ -374,7 +374,7 @@ async fn parallel_bans_and_unbans_of_one_author_have_exactly_one_winner(backend:
 async fn parallel_moderator_changes_have_exactly_one_winner_and_leave_the_sequence_alone(backend: Backend) {
     let p = ports(backend).await;
     let read = p.chats.open(&opening("c1", "u1", "b1")).await.unwrap();
-    let tasks = (0..10).map(|i| {
+    let tasks = (0..50).map(|i| {
         let chats = p.chats.clone();
         let read = read.clone();
         tokio::spawn(async move {

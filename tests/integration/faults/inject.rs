@@ -1,7 +1,8 @@
 //! A fault-injecting decorator for every store port.
 //!
 //! [`wrap`] takes any [`AppState`] (embedded or DynamoDB, as `TestApp` builds it) and puts every port —
-//! clients, users, channels, grants, lockouts, audit, broadcasts, streams, lives, idempotency, chats, secrets — behind a decorator that consults one
+//! clients, users, channels, grants, lockouts, audit, broadcasts, streams, lives, idempotency, chats,
+//! content ids, videos, secrets — behind a decorator that consults one
 //! shared [`Faults`] plan before each call. A rule picks calls by operation name (`"grants.rotate_refresh"`,
 //! `"secrets.create"`, … — `"<port>.<method>"`), either the Nth matching call or every matching call, and
 //! fails it with one of three [`Fault`]s:
@@ -36,6 +37,10 @@ use onair_store::{
     StreamStore,
 };
 use onair_store::{Claim, ClaimOutcome, IdempotencyScope, IdempotencyStore, StoredResponse};
+use onair_store::{
+    ContentIdStore, Exclusive, LinkGuard, OwnerView, RecordWrite, StoredOwner, WriteError,
+    content_id_ports::VideoView,
+};
 use onair_store::{LiveStore, StoredLive};
 use onair_store::{StoredVideo, VideoStore};
 use std::future::Future;
@@ -201,8 +206,7 @@ pub fn wrap(state: &AppState, faults: &Faults) -> AppState {
         lives: Arc::new(Faulty::new(state.lives.clone(), faults)),
         idempotency: Arc::new(Faulty::new(state.idempotency.clone(), faults)),
         chats: Arc::new(Faulty::new(state.chats.clone(), faults)),
-        // Content ID is not under fault injection (its writes are single transactions).
-        content_ids: state.content_ids.clone(),
+        content_ids: Arc::new(Faulty::new(state.content_ids.clone(), faults)),
         videos: Arc::new(Faulty::new(state.videos.clone(), faults)),
     };
     onair_platform::wiring::state(
@@ -775,6 +779,76 @@ impl ChatStore for Faulty<dyn ChatStore> {
             .guard(
                 "chats.set_moderators",
                 self.inner.set_moderators(meta, expected_version),
+            )
+            .await
+    }
+}
+
+#[async_trait]
+impl ContentIdStore for Faulty<dyn ContentIdStore> {
+    async fn create_owner(&self, owner: &StoredOwner) -> Result<(), StoreError> {
+        self.faults
+            .guard("content_ids.create_owner", self.inner.create_owner(owner))
+            .await
+    }
+    async fn update_owner(&self, owner: &StoredOwner, expected_version: u64) -> Result<(), StoreError> {
+        self.faults
+            .guard(
+                "content_ids.update_owner",
+                self.inner.update_owner(owner, expected_version),
+            )
+            .await
+    }
+    async fn get_with(&self, owner_id: &str, sks: &[String]) -> Result<Option<OwnerView>, StoreError> {
+        self.faults
+            .guard("content_ids.get_with", self.inner.get_with(owner_id, sks))
+            .await
+    }
+    async fn list_with(&self, owner_id: &str, prefix: &str) -> Result<Option<OwnerView>, StoreError> {
+        self.faults
+            .guard("content_ids.list_with", self.inner.list_with(owner_id, prefix))
+            .await
+    }
+    async fn write(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+    ) -> Result<(), WriteError> {
+        self.faults
+            .guard("content_ids.write", self.inner.write(owner_id, guard, writes))
+            .await
+    }
+    async fn video(&self, key: &str, sks: &[String]) -> Result<VideoView, StoreError> {
+        self.faults
+            .guard("content_ids.video", self.inner.video(key, sks))
+            .await
+    }
+    async fn write_video(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        key: &str,
+        write: &RecordWrite,
+    ) -> Result<(), WriteError> {
+        self.faults
+            .guard(
+                "content_ids.write_video",
+                self.inner.write_video(owner_id, guard, key, write),
+            )
+            .await
+    }
+    async fn write_exclusive(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        exclusive: &Exclusive,
+    ) -> Result<(), WriteError> {
+        self.faults
+            .guard(
+                "content_ids.write_exclusive",
+                self.inner.write_exclusive(owner_id, guard, writes, exclusive),
             )
             .await
     }

@@ -1,11 +1,12 @@
 //! Fault injection: a decorator for every port ([`inject`]), an SDK interceptor for the steps inside
 //! one DynamoDB / Secrets Manager adapter method ([`sdk`]), and the table of every multi-step write
-//! with a fault at each step ([`table`], and federation's first login in [`federation`]), run on both
-//! stores.
+//! with a fault at each step ([`table`], federation's first login in [`federation`], Content ID and
+//! the processing report in [`content_id`]), run on both stores.
 //!
 //! [`FaultApp`] is `TestApp` with its ports wrapped: its `router` goes through the decorator,
 //! `base` reaches the same store directly so a test can read what was really written.
 
+mod content_id;
 mod federation;
 pub mod inject;
 pub mod sdk;

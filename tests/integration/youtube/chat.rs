@@ -714,7 +714,7 @@ async fn parallel_bans_and_unbans_leave_one_consistent_state(backend: Backend) {
     let chat = public_chat(&yt).await;
     let v = viewer(&yt).await;
     let ban_id = format!("{chat}.ban.{}", v.id);
-    let calls = (0..20).map(|i| {
+    let calls = (0..50).map(|i| {
         let router = yt.router.clone();
         let token = yt.token.clone();
         let (chat, target, ban_id) = (chat.clone(), v.id.clone(), ban_id.clone());
