@@ -42,20 +42,20 @@ crate::support::on_both_backends!(
 
 /// One injected fault.
 #[derive(Debug, Clone, Copy)]
-enum Step {
+pub(super) enum Step {
     /// The `n`-th call of a port operation.
     Port(&'static str, u32, Fault),
     /// The `n`-th request of a DynamoDB operation (DynamoDB only).
     Sdk(&'static str, u32, SdkFault),
 }
 
-use Fault::{LostResponse, Unavailable};
-use SdkFault::{BeforeSend, LostResponse as Lost};
-use Step::{Port, Sdk};
+pub(super) use Fault::{LostResponse, Unavailable};
+pub(super) use SdkFault::{BeforeSend, LostResponse as Lost};
+pub(super) use Step::{Port, Sdk};
 
 /// What the store holds after the fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Held {
+pub(super) enum Held {
     /// None of the write.
     Nothing,
     /// All of it (the write landed, its answer was lost).
@@ -63,24 +63,24 @@ enum Held {
 }
 
 #[derive(Debug)]
-struct Row {
-    step: Step,
-    held: Held,
+pub(super) struct Row {
+    pub(super) step: Step,
+    pub(super) held: Held,
 }
 
-const fn row(step: Step, held: Held) -> Row {
+pub(super) const fn row(step: Step, held: Held) -> Row {
     Row { step, held }
 }
 
 /// The partner harness over a fault app: `p.yt.router` and `p.yt.app.state` go through the decorator,
 /// `app.base` reads the store directly.
-struct Cid {
-    app: FaultApp,
-    p: Partner,
+pub(super) struct Cid {
+    pub(super) app: FaultApp,
+    pub(super) p: Partner,
 }
 
 impl Cid {
-    async fn new(backend: Backend) -> Cid {
+    pub(super) async fn new(backend: Backend) -> Cid {
         let clock = Arc::new(FixedClock::at(T0));
         let app = FaultApp::with_clock(backend, clock.clone(), |_| {}).await;
         let test_app = TestApp {
@@ -93,7 +93,7 @@ impl Cid {
     }
 
     /// Arms the row's fault; `false` when it needs an SDK the backend does not have.
-    fn arm(&self, step: Step) -> bool {
+    pub(super) fn arm(&self, step: Step) -> bool {
         match step {
             Port(op, n, fault) => {
                 self.app.faults.fail_nth(op, n, fault);
@@ -109,7 +109,7 @@ impl Cid {
 
     /// Checks that the armed fault fired once, then disarms.
     #[track_caller]
-    fn check_fired(&self, step: Step) {
+    pub(super) fn check_fired(&self, step: Step) {
         let (port, sdk) = match step {
             Port(..) => (1, 0),
             Sdk(..) => (0, 1),
@@ -132,7 +132,7 @@ impl Cid {
     }
 
     /// The owner's records whose sort key starts with `prefix`, read directly.
-    async fn records(&self, prefix: &str) -> Vec<StoredRecord> {
+    pub(super) async fn records(&self, prefix: &str) -> Vec<StoredRecord> {
         self.app
             .base
             .content_ids
@@ -171,7 +171,7 @@ impl Cid {
 
 /// A store failure on the Content ID API: 503 `backendError` in Google's envelope, with `Retry-After`.
 #[track_caller]
-fn assert_backend_error(reply: &Reply, what: &str) {
+pub(super) fn assert_backend_error(reply: &Reply, what: &str) {
     assert_503(reply, what);
     assert_google_error(reply, StatusCode::SERVICE_UNAVAILABLE, "backendError");
 }
@@ -524,16 +524,15 @@ async fn a_store_fault_on_the_entitlement_read_answers_503_never_403_or_404(back
             None,
             [200, 200],
         ),
-        ("get_with", Method::GET, opts.clone(), None, [200, 200]),
+        // The owner and the video's claim partition are read together.
+        ("get_with_video", Method::GET, opts.clone(), None, [200, 200]),
         (
-            "get_with",
+            "get_with_video",
             Method::PUT,
             opts.clone(),
             Some(json!({ "adFormats": ["overlay"] })),
             [200, 200],
         ),
-        // After the entitlement, the read of the video's claim key.
-        ("video", Method::GET, opts.clone(), None, [200, 200]),
         // A second claim on the claimed video: the real answer is 409, never before the store answers.
         (
             "get_with",
@@ -544,11 +543,11 @@ async fn a_store_fault_on_the_entitlement_read_answers_503_never_403_or_404(back
         ),
     ];
     for (op, method, path, body, retries) in calls {
-        // The port call, and the SDK request that carries it (the claim key is read after the owner).
+        // The port call, and the SDK request that carries it.
         let (port, sdk) = match op {
             "get_with" => ("content_ids.get_with", ("BatchGetItem", 1)),
             "list_with" => ("content_ids.list_with", ("Query", 1)),
-            _ => ("content_ids.video", ("BatchGetItem", 2)),
+            _ => ("content_ids.get_with_video", ("BatchGetItem", 1)),
         };
         let steps = [Port(port, 1, Unavailable), Sdk(sdk.0, sdk.1, BeforeSend)];
         for (step, retry) in steps.into_iter().zip(retries) {

@@ -838,6 +838,36 @@ impl ContentIdStore for Faulty<dyn ContentIdStore> {
             )
             .await
     }
+    async fn get_with_video(
+        &self,
+        owner_id: &str,
+        sks: &[String],
+        video_key: &str,
+        video_sks: &[String],
+    ) -> Result<(Option<OwnerView>, VideoView), StoreError> {
+        self.faults
+            .guard(
+                "content_ids.get_with_video",
+                self.inner.get_with_video(owner_id, sks, video_key, video_sks),
+            )
+            .await
+    }
+    async fn write_with_broadcast(
+        &self,
+        owner_id: &str,
+        guard: &LinkGuard,
+        writes: &[RecordWrite],
+        broadcast: &StoredBroadcast,
+        expected_version: u64,
+    ) -> Result<(), WriteError> {
+        self.faults
+            .guard(
+                "content_ids.write_with_broadcast",
+                self.inner
+                    .write_with_broadcast(owner_id, guard, writes, broadcast, expected_version),
+            )
+            .await
+    }
     async fn write_exclusive(
         &self,
         owner_id: &str,

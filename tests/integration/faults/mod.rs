@@ -7,6 +7,7 @@
 //! `base` reaches the same store directly so a test can read what was really written.
 
 mod content_id;
+mod content_id_references;
 mod federation;
 pub mod inject;
 pub mod sdk;

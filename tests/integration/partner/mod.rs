@@ -10,7 +10,7 @@ mod claims;
 mod concurrency;
 mod flows;
 mod guide_client;
-mod references;
+pub mod references;
 mod references_live;
 mod round_trips;
 
