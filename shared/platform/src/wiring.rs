@@ -229,7 +229,11 @@ pub fn assemble(
         settings,
     };
     if let Some(embedded) = embedded {
-        embedded.connect(dispatcher(state.clone()));
+        // The dispatcher's state schedules through a weak handle: the scheduler holds the dispatcher,
+        // so a strong one would be a cycle that never frees the state.
+        let mut fired = state.clone();
+        fired.steps = Arc::new(embedded.downgrade());
+        embedded.connect(dispatcher(fired));
     }
     state
 }

@@ -19,7 +19,7 @@ pub mod steps;
 mod users;
 mod videos;
 
-pub use steps::{EmbeddedSteps, StepSink};
+pub use steps::{EmbeddedSteps, StepSink, WeakSteps};
 
 use onair_domain::audit::AuditEntry;
 use onair_domain::channel::Channel;

@@ -16,7 +16,7 @@ use onair_domain::lifecycle::step::{Step, StepKind};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// Where fired steps go: normally a dispatcher onto the registry's step functions.
 pub type StepSink = Arc<dyn Fn(Step) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
@@ -62,6 +62,17 @@ impl EmbeddedSteps {
         };
         for (step, token) in due {
             self.arm(step, token);
+        }
+    }
+
+    /// A handle that schedules into this scheduler without keeping it alive: for the sink's own state.
+    /// The sink holds an application state, and that state holds a step scheduler; were it this one,
+    /// scheduler → sink → state → scheduler would be a cycle that outlives every other owner, keeping
+    /// the state's stores and password-hashing threads (19 MiB each) alive for the whole process.
+    pub fn downgrade(&self) -> WeakSteps {
+        WeakSteps {
+            inner: Arc::downgrade(&self.inner),
+            clock: self.clock.clone(),
         }
     }
 
@@ -119,5 +130,44 @@ impl StepScheduler for EmbeddedSteps {
     async fn cancel(&self, kind: StepKind, target: &str) -> Result<(), StoreError> {
         self.lock().pending.remove(&Step::name_of(kind, target));
         Ok(())
+    }
+}
+
+/// An [`EmbeddedSteps`] that does not keep it alive (see [`EmbeddedSteps::downgrade`]): once the
+/// scheduler is gone, planning is refused as unavailable, as a stopped server would.
+#[derive(Clone)]
+pub struct WeakSteps {
+    inner: Weak<Mutex<Inner>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for WeakSteps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WeakSteps")
+            .field("alive", &(self.inner.strong_count() > 0))
+            .finish()
+    }
+}
+
+impl WeakSteps {
+    fn upgrade(&self) -> Result<EmbeddedSteps, StoreError> {
+        self.inner
+            .upgrade()
+            .map(|inner| EmbeddedSteps {
+                inner,
+                clock: self.clock.clone(),
+            })
+            .ok_or_else(|| StoreError::Unavailable("the step scheduler has stopped".into()))
+    }
+}
+
+#[async_trait]
+impl StepScheduler for WeakSteps {
+    async fn schedule(&self, step: &Step) -> Result<(), StoreError> {
+        self.upgrade()?.schedule(step).await
+    }
+
+    async fn cancel(&self, kind: StepKind, target: &str) -> Result<(), StoreError> {
+        self.upgrade()?.cancel(kind, target).await
     }
 }
