@@ -8,6 +8,7 @@ mod local_server;
 mod local_timeouts;
 mod openapi;
 mod outages;
+mod state_lifetime;
 mod step_delivery;
 mod step_template;
 mod unavailable;

@@ -13,12 +13,12 @@
 
 use super::partner::{Acting, etag, id_param, parse, time_string};
 use super::records::{decode, encode};
-use super::{entitled_with, not_found, write_error};
+use super::{entitled_with, linked_video, not_found, owned_record, write_error};
 use crate::AppError;
 use crate::state::AppState;
 use onair_domain::content_id::validate;
 use onair_domain::content_id::{Claim, ClaimBody, asset_sk, claim_sk, policy_sk, video_claim_key};
-use onair_store::{Exclusive, Expect, RecordWrite, StoreError};
+use onair_store::{Exclusive, Expect, RecordWrite};
 use serde_json::{Value, json};
 
 /// The claim as the API answers it.
@@ -71,16 +71,7 @@ pub async fn insert_claim(state: &AppState, acting: Acting<'_>, body: &Value) ->
         return Err(not_found("policy"));
     }
     id_param("videoId", &video_id).map_err(|_| not_found("video"))?;
-    let video = match state.videos.get(acting.user, &video_id).await {
-        Ok(video) => video,
-        Err(StoreError::NotFound) => return Err(not_found("video")),
-        Err(err) => return Err(err.into()),
-    };
-    // The video's channel must be linked to the owner for the caller.
-    let channel = video.broadcast.broadcast.snippet.channel_id.as_str();
-    if ent.owner().channels.get(channel).map(String::as_str) != Some(acting.user.as_str()) {
-        return Err(not_found("video"));
-    }
+    linked_video(state, &ent, acting.user, &video_id).await?;
     let claim = Claim {
         id: state.generator.id(),
         asset_id,
@@ -114,15 +105,8 @@ pub async fn insert_claim(state: &AppState, acting: Acting<'_>, body: &Value) ->
 
 /// `claims.get`: a claim of the acting owner (another owner's id is `404 notFound`). One read.
 pub async fn get_claim(state: &AppState, acting: Acting<'_>, claim_id: &str) -> Result<Value, AppError> {
-    let sk = claim_sk(claim_id);
-    let valid = id_param("claimId", claim_id).is_ok();
-    let sks = if valid { vec![sk.clone()] } else { vec![] };
-    // The entitlement is decided before the id is judged, so an unentitled caller learns nothing.
-    let ent = entitled_with(state, acting.user, acting.scope, acting.owner, &sks).await?;
-    if !valid {
-        return Err(not_found("claim"));
-    }
-    let record = ent.view.record(&sk).ok_or_else(|| not_found("claim"))?;
-    let claim: Claim = decode(record)?;
+    let id = ("claimId", claim_id, claim_sk as fn(&str) -> String);
+    let (_, record) = owned_record(state, &acting, id, "claim", &[]).await?;
+    let claim: Claim = decode(&record)?;
     Ok(render(&claim, record.version))
 }

@@ -19,7 +19,7 @@ use crate::state::AppState;
 use onair_domain::UserId;
 use onair_domain::content_id::ContentOwner;
 use onair_domain::lifecycle::error::{ErrorDomain, LifecycleError, Reason};
-use onair_store::{LinkGuard, OwnerView, VideoView, WriteError};
+use onair_store::{LinkGuard, OwnerView, StoreError, StoredRecord, StoredVideo, VideoView, WriteError};
 
 /// Google's prefix of scope URLs.
 const SCOPE_URL: &str = "https://www.googleapis.com/auth/";
@@ -139,6 +139,51 @@ pub async fn entitled_with_video(
         .get_with_video(&owner_id, &[], video_key, video_sks)
         .await?;
     Ok((decide(view, acting.user)?, video))
+}
+
+/// The acting owner's record `sk_of(id)`, read with the entitlement (and the records under `extra`)
+/// in one request. The entitlement is decided before the id is judged, so an unentitled caller learns
+/// nothing; a malformed id is never made into a storage key, and it, an unknown id and another
+/// owner's id are the same `404 notFound` (`what` names the resource).
+pub async fn owned_record(
+    state: &AppState,
+    acting: &partner::Acting<'_>,
+    (param, id, sk_of): (&str, &str, fn(&str) -> String),
+    what: &str,
+    extra: &[String],
+) -> Result<(Entitlement, StoredRecord), AppError> {
+    let valid = partner::id_param(param, id).is_ok();
+    let sk = sk_of(id);
+    let mut sks = if valid { vec![sk.clone()] } else { Vec::new() };
+    sks.extend(extra.iter().cloned());
+    let ent = entitled_with(state, acting.user, acting.scope, acting.owner, &sks).await?;
+    if !valid {
+        return Err(not_found(what));
+    }
+    let record = ent.view.record(&sk).cloned().ok_or_else(|| not_found(what))?;
+    Ok((ent, record))
+}
+
+/// The caller's broadcast `video_id` as a video, on a channel the acting owner links for the caller.
+/// Videos are addressed through their owning user and the entitling link is the caller's, so another
+/// user's broadcast — even on a linked channel — an unlinked channel's and an unknown id are all
+/// `404 notFound`. One read.
+pub async fn linked_video(
+    state: &AppState,
+    ent: &Entitlement,
+    user: &UserId,
+    video_id: &str,
+) -> Result<StoredVideo, AppError> {
+    let video = match state.videos.get(user, video_id).await {
+        Ok(video) => video,
+        Err(StoreError::NotFound) => return Err(not_found("video")),
+        Err(err) => return Err(err.into()),
+    };
+    let channel = video.broadcast.broadcast.snippet.channel_id.as_str();
+    if ent.owner().channels.get(channel).map(String::as_str) != Some(user.as_str()) {
+        return Err(not_found("video"));
+    }
+    Ok(video)
 }
 
 /// Checks scope and entitlement and answers the owner (one read). Part 2 reuses it.

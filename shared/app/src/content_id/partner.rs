@@ -7,7 +7,7 @@
 //! it is simply not in the acting owner's partition.
 
 use super::records::{decode, encode};
-use super::{Entitlement, entitled_with, not_found, write_error};
+use super::{Entitlement, entitled_with, not_found, owned_record, write_error};
 use crate::AppError;
 use crate::state::AppState;
 use onair_domain::UserId;
@@ -77,16 +77,8 @@ async fn with_asset(
     asset_id: &str,
     extra: &[String],
 ) -> Result<(Entitlement, StoredRecord, Asset), AppError> {
-    let mut sks = vec![asset_sk(asset_id)];
-    sks.extend(extra.iter().cloned());
-    // The entitlement is decided before the id is judged, so an unentitled caller learns nothing.
-    let ent = entitled_with(state, acting.user, acting.scope, acting.owner, &sks).await?;
-    id_param("assetId", asset_id).map_err(|_| not_found("asset"))?;
-    let record = ent
-        .view
-        .record(&sks[0])
-        .cloned()
-        .ok_or_else(|| not_found("asset"))?;
+    let id = ("assetId", asset_id, asset_sk as fn(&str) -> String);
+    let (ent, record) = owned_record(state, &acting, id, "asset", extra).await?;
     let asset: Asset = decode(&record)?;
     Ok((ent, record, asset))
 }

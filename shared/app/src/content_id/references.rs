@@ -21,14 +21,14 @@
 
 use super::partner::{Acting, etag, id_param, parse, time_string};
 use super::records::{decode, encode};
-use super::{entitled_with, not_found, write_error};
+use super::{entitled_with, linked_video, not_found, owned_record, write_error};
 use crate::AppError;
 use crate::state::AppState;
 use onair_domain::content_id::validate;
 use onair_domain::content_id::{Claim, Reference, ReferenceBody, claim_reference_sk, claim_sk, reference_sk};
 use onair_domain::lifecycle::error::{ErrorDomain, LifecycleError, Reason};
 use onair_domain::lifecycle::wire::{LifeCycleStatus, UploadStatus};
-use onair_store::{Expect, RecordWrite, StoreError, WriteError};
+use onair_store::{Expect, RecordWrite, WriteError};
 use serde_json::{Value, json};
 
 /// How many times an insert that lost a race with a broadcast write reads and decides again.
@@ -101,16 +101,8 @@ pub async fn insert_reference(
         return Err(already_exists());
     }
     for _ in 0..ATTEMPTS {
-        let video = match state.videos.get(acting.user, &claim.video_id).await {
-            Ok(video) => video,
-            Err(StoreError::NotFound) => return Err(not_found("video")),
-            Err(err) => return Err(err.into()),
-        };
-        // As for claims: the video's channel must still be linked to the owner for the caller.
-        let channel = video.broadcast.broadcast.snippet.channel_id.as_str();
-        if ent.owner().channels.get(channel).map(String::as_str) != Some(acting.user.as_str()) {
-            return Err(not_found("video"));
-        }
+        // As for claims: the caller's broadcast, on a channel still linked to the owner.
+        let video = linked_video(state, &ent, acting.user, &claim.video_id).await?;
         let broadcast = &video.broadcast;
         if !broadcast.broadcast.content_details.record_from_start {
             return Err(refuse(
@@ -194,15 +186,8 @@ pub async fn get_reference(
     acting: Acting<'_>,
     reference_id: &str,
 ) -> Result<Value, AppError> {
-    let sk = reference_sk(reference_id);
-    let valid = id_param("referenceId", reference_id).is_ok();
-    let sks = if valid { vec![sk.clone()] } else { vec![] };
-    // The entitlement is decided before the id is judged, so an unentitled caller learns nothing.
-    let ent = entitled_with(state, acting.user, acting.scope, acting.owner, &sks).await?;
-    if !valid {
-        return Err(not_found("reference"));
-    }
-    let record = ent.view.record(&sk).ok_or_else(|| not_found("reference"))?;
-    let reference: Reference = decode(record)?;
+    let id = ("referenceId", reference_id, reference_sk as fn(&str) -> String);
+    let (_, record) = owned_record(state, &acting, id, "reference", &[]).await?;
+    let reference: Reference = decode(&record)?;
     Ok(render(&reference, record.version))
 }
