@@ -5,8 +5,8 @@
 
 use crate::support::oauth::create_user;
 use crate::support::{Backend, TestApp};
-use onair_domain::{Clock, UserId};
 use onair_domain::lifecycle::step::{Step, StepKind};
+use onair_domain::{Clock, UserId};
 use std::sync::Arc;
 use std::time::Duration;
 
