@@ -12,7 +12,6 @@ Usage: chat_client.py LOCAL_BINARY {embedded|dynamodb}   (run by the integration
 with `N run, 0 failed`.
 """
 
-import json
 import secrets
 import subprocess
 import sys
@@ -23,8 +22,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
-from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,16 +30,9 @@ from demo_login import access_token  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests/python"))
 # The local server is started as the lifecycle end-to-end test starts it (its ingest settings unused here).
-from lifecycle_e2e import free_port, start_server  # noqa: E402
+from lifecycle_e2e import ENV, free_port, reason, start_server, youtube  # noqa: E402
 
-ENV = {}
 SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
-
-
-def youtube(token: str):
-    """The stock client, built from the shipped discovery document, pointed at onair."""
-    return build("youtube", "v3", credentials=Credentials(token), static_discovery=True,
-                 client_options={"api_endpoint": ENV["base"] + "/"}, cache_discovery=False)
 
 
 def new_user(name: str) -> tuple[str, object]:
@@ -56,11 +46,6 @@ def new_user(name: str) -> tuple[str, object]:
         raise RuntimeError(f"creating {name}: {reply.status_code} {reply.text}")
     token = access_token({**demo, "username": login, "password": password}, scope=SCOPE, state=name)
     return reply.json()["userId"], youtube(token)
-
-
-def reason(err: HttpError) -> str:
-    body = json.loads(err.content)
-    return body["error"]["errors"][0]["reason"]
 
 
 def in_an_hour() -> str:

@@ -21,7 +21,6 @@ Usage: content_id_e2e.py LOCAL_BINARY {embedded|dynamodb}   (run by the integrat
 passed; the last line of stdout ends with `N run, 0 failed`.
 """
 
-import json
 import secrets
 import statistics
 import subprocess
@@ -30,12 +29,9 @@ import tempfile
 import time
 import unittest
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
-from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,35 +40,14 @@ from demo_login import access_token  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests/python"))
 # The server, the ingest, the encoder and the polling loop are the lifecycle end-to-end test's own.
-from lifecycle_e2e import Publisher, free_port, start_ingest, start_server, wait_for  # noqa: E402
+from lifecycle_e2e import (ENV, Publisher, admin, free_port, in_a_minute, reason, start_ingest,  # noqa: E402
+                           start_server, wait_for, youtube)
 
-ENV = {}
 SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl https://www.googleapis.com/auth/youtubepartner"
 PARTNER = "/youtube/partner/v1"
 VIDEO_PARTS = "id,snippet,status,processingDetails,liveStreamingDetails"
 # Client-side latency of each partner call, in seconds, by method name.
 LATENCY = defaultdict(list)
-
-
-def youtube(token: str):
-    """The stock client, built from the shipped discovery document, pointed at onair."""
-    return build("youtube", "v3", credentials=Credentials(token), static_discovery=True,
-                 client_options={"api_endpoint": ENV["base"] + "/"}, cache_discovery=False)
-
-
-def admin(method: str, path: str, body=None) -> requests.Response:
-    return requests.request(method, ENV["base"] + path, timeout=30, json=body,
-                            headers={"Authorization": f"Bearer {ENV['demo']['admin_token']}"})
-
-
-def reason(err: HttpError) -> str:
-    body = json.loads(err.content)
-    assert body["error"]["code"] == err.resp.status, body
-    return body["error"]["errors"][0]["reason"]
-
-
-def in_a_minute() -> str:
-    return (datetime.now(timezone.utc) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Owner:

@@ -24,6 +24,7 @@ import unittest
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import requests
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
@@ -34,6 +35,8 @@ from demo_login import access_token  # noqa: E402
 
 SETTLE_SECONDS = 1
 AUTO_STOP_SECONDS = 3
+# The run's settings (server, tokens, ingest), filled by each script's main; the scripts that import
+# this harness share it, with `youtube`, `reason` and `admin`.
 ENV = {}
 
 
@@ -120,6 +123,12 @@ def reason(err: HttpError) -> str:
     assert set(body) == {"error"}, body
     assert body["error"]["code"] == err.resp.status, body
     return body["error"]["errors"][0]["reason"]
+
+
+def admin(method: str, path: str, body=None) -> requests.Response:
+    """A call of the admin API with the demo's admin token, as the platform makes it."""
+    return requests.request(method, ENV["base"] + path, timeout=30, json=body,
+                            headers={"Authorization": f"Bearer {ENV['demo']['admin_token']}"})
 
 
 class Publisher:

@@ -12,7 +12,6 @@ Usage: videos_client.py LOCAL_BINARY {embedded|dynamodb}   (run by the integrati
 with `N run, 0 failed`.
 """
 
-import json
 import secrets
 import subprocess
 import sys
@@ -23,8 +22,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
-from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,26 +30,10 @@ from demo_login import access_token  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests/python"))
 # The local server is started as the lifecycle end-to-end test starts it (its ingest settings unused here).
-from lifecycle_e2e import free_port, start_server  # noqa: E402
+from lifecycle_e2e import ENV, admin, free_port, reason, start_server, youtube  # noqa: E402
 
-ENV = {}
 SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
 PARTS = "id,snippet,status,processingDetails,liveStreamingDetails"
-
-
-def youtube(token: str):
-    """The stock client, built from the shipped discovery document, pointed at onair."""
-    return build("youtube", "v3", credentials=Credentials(token), static_discovery=True,
-                 client_options={"api_endpoint": ENV["base"] + "/"}, cache_discovery=False)
-
-
-def admin(method: str, path: str, body=None) -> requests.Response:
-    return requests.request(method, ENV["base"] + path, timeout=30, json=body,
-                            headers={"Authorization": f"Bearer {ENV['demo']['admin_token']}"})
-
-
-def reason(err: HttpError) -> str:
-    return json.loads(err.content)["error"]["errors"][0]["reason"]
 
 
 def in_an_hour() -> str:
