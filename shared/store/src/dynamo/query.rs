@@ -1,5 +1,5 @@
-//! The one paged read of the adapters: a `Query` that returns exactly one page in list order and says
-//! whether another page follows.
+//! The paged reads of the adapters: a `Query` that returns exactly one page in list order and says
+//! whether another page follows ([`read_page`]), and one that reads every page ([`read_all`]).
 //!
 //! It asks for one item more than the page: that item's presence says whether a next page exists, so the
 //! last page never carries a token that leads to an empty page. A short read that still has a
@@ -43,6 +43,27 @@ pub(super) async fn read_page(
     let more = items.len() > limit;
     items.truncate(limit);
     Ok((items, more))
+}
+
+/// Every item the query matches, page after page (DynamoDB stops each response at 1 MB). `query`
+/// builds the request for a start key; everything else is the caller's.
+pub(super) async fn read_all(
+    ctx: &Context,
+    query: impl Fn(Option<Item>) -> QueryFluentBuilder,
+) -> Result<Vec<Item>, StoreError> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let output = ctx
+            .send(query(start.take()).send())
+            .await
+            .map_err(|e| unavailable("Query", &e))?;
+        start = output.last_evaluated_key().cloned();
+        items.extend(output.items.unwrap_or_default());
+        if start.is_none() {
+            return Ok(items);
+        }
+    }
 }
 
 #[cfg(test)]

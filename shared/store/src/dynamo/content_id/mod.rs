@@ -30,8 +30,9 @@
 use super::Context;
 use super::attrs::{Item, Reader, attr, n, s};
 use super::batch::batch_get;
-use super::errors::{build_failed, cancelled, unavailable};
+use super::errors::{build_failed, cancelled};
 use super::keys::{PK, SK, key};
+use super::query::read_all;
 use super::versioned::{put_new, put_versioned};
 use crate::content_id_ports::VideoView;
 use crate::content_id_ports::{
@@ -227,11 +228,8 @@ impl ContentIdStore for DynamoContentIdStore {
         } else {
             (OWNER_SK.to_owned(), end)
         };
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let request = ctx
-                .client
+        let items = read_all(ctx, |start| {
+            ctx.client
                 .query()
                 .table_name(&ctx.table)
                 .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
@@ -241,17 +239,9 @@ impl ContentIdStore for DynamoContentIdStore {
                 .expression_attribute_values(":low", s(low.as_str()))
                 .expression_attribute_values(":high", s(high.as_str()))
                 .consistent_read(true)
-                .set_exclusive_start_key(start.take());
-            let output = ctx
-                .send(request.send())
-                .await
-                .map_err(|e| unavailable("Query", &e))?;
-            items.extend(output.items().iter().cloned());
-            match output.last_evaluated_key() {
-                Some(key) => start = Some(key.clone()),
-                None => break,
-            }
-        }
+                .set_exclusive_start_key(start)
+        })
+        .await?;
         view_of(&items, |sk| sk.starts_with(prefix))
     }
 

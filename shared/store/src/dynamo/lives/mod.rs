@@ -17,10 +17,11 @@ pub(crate) mod item;
 use super::Context;
 use super::attrs::{Item, Reader, attr, n, s};
 use super::batch::{batch_get, get_consistent};
-use super::errors::{WriteFailure, build_failed, cancelled, unavailable, version_failure, write_failure};
+use super::errors::{WriteFailure, build_failed, cancelled, version_failure, write_failure};
 use super::keys::{GSI1, GSI1PK, PK, SK};
 use super::lifecycle::item::{Kind, broadcast_from, owner_of, stream_from};
 use super::lifecycle::{enabled_checks, lost, put_broadcast, transact};
+use super::query::read_all;
 use super::versioned::put_new;
 use crate::error::StoreError;
 use crate::lifecycle_ports::{GuardedWriteError, distinct_ids};
@@ -171,11 +172,8 @@ impl LiveStore for DynamoLiveStore {
 
     async fn list(&self, owner: &UserId, channel: &ChannelId) -> Result<Vec<StoredLive>, StoreError> {
         let ctx = &self.context;
-        let mut lives = Vec::new();
-        let mut start = None;
-        loop {
-            let request = ctx
-                .client
+        let items = read_all(ctx, |start| {
+            ctx.client
                 .query()
                 .table_name(&ctx.table)
                 .index_name(GSI1)
@@ -186,20 +184,14 @@ impl LiveStore for DynamoLiveStore {
                 .expression_attribute_values(":gpk", s(channel_partition(channel)))
                 .expression_attribute_values(":owner", s(owner.as_str()))
                 .scan_index_forward(false)
-                .set_exclusive_start_key(start.take());
-            let output = ctx
-                .send(request.send())
-                .await
-                .map_err(|e| unavailable("Query", &e))?;
-            // The channel's partition also lists the copies kept in each live's partition.
-            for item in output.items() {
-                if Reader::new(item).s(SK)? == LIVE_SK {
-                    lives.push(live_from(item)?);
-                }
-            }
-            match output.last_evaluated_key() {
-                Some(key) => start = Some(key.clone()),
-                None => break,
+                .set_exclusive_start_key(start)
+        })
+        .await?;
+        // The channel's partition also lists the copies kept in each live's partition.
+        let mut lives = Vec::new();
+        for item in &items {
+            if Reader::new(item).s(SK)? == LIVE_SK {
+                lives.push(live_from(item)?);
             }
         }
         // The index is eventually consistent and sorts by the same key; sorting again costs nothing
@@ -215,11 +207,8 @@ impl LiveStore for DynamoLiveStore {
         consistent: bool,
     ) -> Result<StoredLiveView, StoreError> {
         let ctx = &self.context;
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let request = ctx
-                .client
+        let items = read_all(ctx, |start| {
+            ctx.client
                 .query()
                 .table_name(&ctx.table)
                 .key_condition_expression("#pk = :pk AND #sk > :floor")
@@ -228,17 +217,9 @@ impl LiveStore for DynamoLiveStore {
                 .expression_attribute_values(":pk", s(live_pk(live_id)))
                 .expression_attribute_values(":floor", s(NOT_CHAT_FLOOR))
                 .consistent_read(consistent)
-                .set_exclusive_start_key(start.take());
-            let output = ctx
-                .send(request.send())
-                .await
-                .map_err(|e| unavailable("Query", &e))?;
-            items.extend(output.items().iter().cloned());
-            match output.last_evaluated_key() {
-                Some(key) => start = Some(key.clone()),
-                None => break,
-            }
-        }
+                .set_exclusive_start_key(start)
+        })
+        .await?;
         assemble(&items, owner)?.pop().ok_or(StoreError::NotFound)
     }
 
@@ -248,28 +229,17 @@ impl LiveStore for DynamoLiveStore {
         channel: &ChannelId,
     ) -> Result<Vec<StoredLiveView>, StoreError> {
         let ctx = &self.context;
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let request = ctx
-                .client
+        let items = read_all(ctx, |start| {
+            ctx.client
                 .query()
                 .table_name(&ctx.table)
                 .index_name(GSI1)
                 .key_condition_expression("#gpk = :gpk")
                 .expression_attribute_names("#gpk", GSI1PK)
                 .expression_attribute_values(":gpk", s(channel_partition(channel)))
-                .set_exclusive_start_key(start.take());
-            let output = ctx
-                .send(request.send())
-                .await
-                .map_err(|e| unavailable("Query", &e))?;
-            items.extend(output.items().iter().cloned());
-            match output.last_evaluated_key() {
-                Some(key) => start = Some(key.clone()),
-                None => break,
-            }
-        }
+                .set_exclusive_start_key(start)
+        })
+        .await?;
         assemble(&items, owner)
     }
 
