@@ -13,9 +13,7 @@ with `N run, 0 failed`.
 """
 
 import secrets
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 from datetime import datetime, timedelta, timezone
@@ -30,7 +28,7 @@ from demo_login import access_token  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests/python"))
 # The local server is started as the lifecycle end-to-end test starts it (its ingest settings unused here).
-from lifecycle_e2e import ENV, free_port, reason, start_server, youtube  # noqa: E402
+from lifecycle_e2e import ENV, reason, serve_and_run, youtube  # noqa: E402
 
 SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
 
@@ -179,29 +177,7 @@ class Chat(unittest.TestCase):
 
 
 def main() -> int:
-    if len(sys.argv) != 3 or sys.argv[2] not in ("embedded", "dynamodb"):
-        sys.exit(__doc__)
-    binary, store = sys.argv[1], sys.argv[2]
-    with tempfile.TemporaryDirectory(prefix="onair-chat-e2e-") as tmp:
-        workdir = Path(tmp)
-        server, demo = start_server(binary, store, workdir, free_port(), secrets.token_urlsafe(24))
-        try:
-            ENV.update(base=demo["base_url"], demo=demo, token=access_token(demo, scope=SCOPE))
-            suite = unittest.defaultTestLoader.loadTestsFromTestCase(Chat)
-            result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
-            if not result.wasSuccessful():
-                print("--- server.log (last 60 lines) ---")
-                print("\n".join((workdir / "server.log").read_text(errors="replace").splitlines()[-60:]))
-            print(f"youtube chat client on {store}: {result.testsRun} run, "
-                  f"{len(result.failures) + len(result.errors)} failed")
-            return 0 if result.wasSuccessful() else 1
-        finally:
-            if server.poll() is None:
-                server.terminate()
-                try:
-                    server.wait(10)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+    return serve_and_run(Chat, "youtube chat client", SCOPE)
 
 
 if __name__ == "__main__":

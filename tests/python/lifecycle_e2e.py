@@ -131,6 +131,35 @@ def admin(method: str, path: str, body=None) -> requests.Response:
                             headers={"Authorization": f"Bearer {ENV['demo']['admin_token']}"})
 
 
+def serve_and_run(case, label: str, scope: str) -> int:
+    """The main of a script that needs only the local server (no ingest): starts `onair-local` on the
+    store named by argv, signs the demo in with `scope`, runs `case` and reports as the integration
+    test expects (`{label} on {store}: N run, M failed`); the server log tail on failure."""
+    if len(sys.argv) != 3 or sys.argv[2] not in ("embedded", "dynamodb"):
+        sys.exit(sys.modules["__main__"].__doc__)
+    binary, store = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory(prefix="onair-e2e-") as tmp:
+        workdir = Path(tmp)
+        server, demo = start_server(binary, store, workdir, free_port(), secrets.token_urlsafe(24))
+        try:
+            ENV.update(base=demo["base_url"], demo=demo, token=access_token(demo, scope=scope))
+            suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
+            result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+            if not result.wasSuccessful():
+                print("--- server.log (last 60 lines) ---")
+                print("\n".join((workdir / "server.log").read_text(errors="replace").splitlines()[-60:]))
+            print(f"{label} on {store}: {result.testsRun} run, "
+                  f"{len(result.failures) + len(result.errors)} failed")
+            return 0 if result.wasSuccessful() else 1
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                try:
+                    server.wait(10)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+
+
 class Publisher:
     """ffmpeg publishing a generated test pattern, as an encoder would."""
 
